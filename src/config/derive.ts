@@ -1,0 +1,129 @@
+import ipaddr from 'ipaddr.js'
+import type { RawConfig } from './schema.ts'
+
+/** Where FxA's OAuth and profile APIs live for its known issuers. */
+const KNOWN_FXA: Record<string, { oauth: string; profile: string }> = {
+  'https://accounts.firefox.com': {
+    oauth: 'https://oauth.accounts.firefox.com/v1',
+    profile: 'https://profile.accounts.firefox.com/v1',
+  },
+  'https://accounts.stage.mozaws.net': {
+    oauth: 'https://oauth.stage.mozaws.net/v1',
+    profile: 'https://profile.stage.mozaws.net/v1',
+  },
+}
+
+export interface ListenAddress {
+  readonly host: string
+  readonly port: number
+}
+
+export interface CookieSettings {
+  /** Name of the session cookie, with `__Host-` or `__Secure-` when secure. */
+  readonly sessionName: string
+  /** Name of the single pending-login cookie. */
+  readonly loginName: string
+  readonly domain: string | undefined
+  readonly secure: boolean
+}
+
+/** Configuration after validation and derivation: what the rest of the program reads. Frozen. */
+export interface Config extends Readonly<Omit<RawConfig, 'listen' | 'adminListen'>> {
+  readonly issuer: string
+  readonly listen: ListenAddress
+  readonly adminListen: ListenAddress
+  readonly publicOrigin: string
+  readonly callbackUrl: string
+  readonly fxaOauthUrl: string | undefined
+  readonly fxaProfileUrl: string | undefined
+  readonly publicClient: boolean
+  /** The issuer is plain http on a loopback address: only the fake FxA of tests and the demo. */
+  readonly insecureIssuer: boolean
+  readonly cookie: CookieSettings
+}
+
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]'])
+
+function listenAddress(value: string): ListenAddress {
+  const at = value.lastIndexOf(':')
+  return { host: value.slice(0, at).replace(/^\[|\]$/g, ''), port: Number(value.slice(at + 1)) }
+}
+
+function trimSlash(value: string): string {
+  return value.replace(/\/+$/, '')
+}
+
+export function deriveConfig(raw: RawConfig): { config: Config; problems: { key: string; message: string }[] } {
+  const problems: { key: string; message: string }[] = []
+  const issuer = trimSlash(raw.issuer)
+  const issuerUrl = new URL(issuer)
+  const insecureIssuer = issuerUrl.protocol === 'http:'
+  if (insecureIssuer && !LOOPBACK.has(issuerUrl.hostname)) {
+    problems.push({ key: 'issuer', message: 'must be https (plain http is only accepted on loopback, for local testing)' })
+  }
+  const known = KNOWN_FXA[issuer]
+  const publicUrl = new URL(raw.publicUrl)
+  if (publicUrl.search || publicUrl.hash) problems.push({ key: 'publicUrl', message: 'must not have a query or fragment' })
+  const publicBase = trimSlash(publicUrl.origin + publicUrl.pathname)
+  if (raw.cookieSecure && publicUrl.protocol !== 'https:') {
+    problems.push({ key: 'cookieSecure', message: 'secure cookies need an https publicUrl (set false only for local http)' })
+  }
+  for (const [name, value] of [['listen', raw.listen], ['adminListen', raw.adminListen]] as const) {
+    const port = listenAddress(value).port
+    if (port > 65535) problems.push({ key: name, message: 'port out of range' })
+  }
+  if (raw.listen === raw.adminListen) problems.push({ key: 'adminListen', message: 'must differ from listen' })
+  if (raw.sessionIdleTtl > raw.sessionAbsoluteTtl) {
+    problems.push({ key: 'sessionIdleTtl', message: 'must not exceed sessionAbsoluteTtl' })
+  }
+  if (raw.sessionAbsoluteTtl < 60_000) problems.push({ key: 'sessionAbsoluteTtl', message: 'must be at least 1m' })
+  for (const cidr of raw.trustedProxies) {
+    if (!isCidr(cidr)) problems.push({ key: 'trustedProxies', message: `not an IP address or CIDR: ${cidr}` })
+  }
+  for (const host of raw.allowedRedirectHosts) {
+    if (!/^(\*\.)?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*(:\d{1,5})?$/.test(host)) {
+      problems.push({ key: 'allowedRedirectHosts', message: `not a host, host:port or *.domain: ${host}` })
+    }
+  }
+  if (!raw.scopes.includes('openid')) problems.push({ key: 'scopes', message: 'must include openid' })
+
+  const secure = raw.cookieSecure
+  const hostOnlyPrefix = secure ? (raw.cookieDomain ? '__Secure-' : '__Host-') : ''
+  const config: Config = {
+    ...raw,
+    issuer,
+    listen: listenAddress(raw.listen),
+    adminListen: listenAddress(raw.adminListen),
+    publicOrigin: publicUrl.origin,
+    callbackUrl: `${publicBase}${raw.prefix}/callback`,
+    fxaOauthUrl: raw.fxaOauthUrl ? trimSlash(raw.fxaOauthUrl) : known?.oauth,
+    fxaProfileUrl: raw.fxaProfileUrl ? trimSlash(raw.fxaProfileUrl) : known?.profile,
+    publicClient: raw.clientSecret === undefined,
+    insecureIssuer,
+    cookie: {
+      sessionName: `${hostOnlyPrefix}${raw.cookieName}`,
+      loginName: `${hostOnlyPrefix}${raw.cookieName}_login`,
+      domain: raw.cookieDomain?.replace(/^\./, ''),
+      secure,
+    },
+  }
+  return { config: deepFreeze(config), problems }
+}
+
+function isCidr(value: string): boolean {
+  try {
+    if (value.includes('/')) ipaddr.parseCIDR(value)
+    else ipaddr.parse(value)
+    return true
+  } catch {
+    return false
+  }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value)
+    for (const inner of Object.values(value)) deepFreeze(inner)
+  }
+  return value
+}

@@ -1,0 +1,117 @@
+import { parse as parseYaml } from 'yaml'
+import type { z } from 'zod'
+import { CONFIG_KEYS, type ConfigKey, configSchema, envName, type KeyDefinition } from './schema.ts'
+import { type Config, deriveConfig } from './derive.ts'
+
+export interface ConfigProblem {
+  /** The key's name in the schema (YAML), e.g. `clientId`. */
+  readonly key: string
+  /** The environment variable that sets it, e.g. `FXA_GATE_CLIENT_ID`. */
+  readonly env: string
+  readonly message: string
+}
+
+export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: ConfigProblem[] }
+
+/** Where configuration comes from. Reading files is the caller's business: parsing does no I/O. */
+export interface ConfigSources {
+  readonly env: Readonly<Record<string, string | undefined>>
+  /** Text of the YAML file given with `--config`, if any. */
+  readonly yaml?: string
+  /** Reads the file named by a `…_FILE` variable. */
+  readonly readFile: (path: string) => string
+}
+
+const KEY_NAMES = Object.keys(CONFIG_KEYS) as ConfigKey[]
+
+function problem(name: string, message: string): ConfigProblem {
+  return { key: name, env: envName(name), message }
+}
+
+function fromEnvString(def: KeyDefinition, value: string): unknown {
+  switch (def.kind) {
+    case 'list':
+      return value
+        .split(/[,\s]+/)
+        .map((item) => item.trim())
+        .filter((item) => item.length > 0)
+    case 'bool':
+      return ({ true: true, '1': true, yes: true, false: false, '0': false, no: false } as Record<string, boolean>)[
+        value.trim().toLowerCase()
+      ] ?? value
+    case 'int':
+      return /^-?\d+$/.test(value.trim()) ? Number(value) : value
+    case 'structured':
+      return parseYaml(value)
+    default:
+      return value
+  }
+}
+
+function readYaml(text: string, problems: ConfigProblem[]): Record<string, unknown> {
+  try {
+    const doc: unknown = parseYaml(text)
+    if (doc === null || doc === undefined) return {}
+    if (typeof doc !== 'object' || Array.isArray(doc)) {
+      problems.push({ key: '(file)', env: '--config', message: 'the configuration file must hold a mapping' })
+      return {}
+    }
+    return doc as Record<string, unknown>
+  } catch (error) {
+    problems.push({ key: '(file)', env: '--config', message: `not valid YAML: ${(error as Error).message}` })
+    return {}
+  }
+}
+
+/** Merges defaults, the YAML file and the environment (highest), then validates everything at once. */
+export function loadConfig(sources: ConfigSources): ConfigResult {
+  const problems: ConfigProblem[] = []
+  const merged: Record<string, unknown> = sources.yaml === undefined ? {} : readYaml(sources.yaml, problems)
+
+  for (const name of KEY_NAMES) {
+    const def: KeyDefinition = CONFIG_KEYS[name]
+    const env = envName(name)
+    const direct = sources.env[env]
+    const filePath = def.secret ? sources.env[`${env}_FILE`] : undefined
+    if (direct !== undefined && filePath !== undefined) {
+      problems.push(problem(name, `set either ${env} or ${env}_FILE, not both`))
+      continue
+    }
+    let text = direct
+    if (filePath !== undefined) {
+      try {
+        text = sources.readFile(filePath).replace(/\r?\n$/, '')
+      } catch (error) {
+        problems.push(problem(name, `cannot read ${env}_FILE: ${(error as NodeJS.ErrnoException).code ?? 'error'}`))
+        continue
+      }
+    }
+    if (text !== undefined && text !== '') merged[name] = fromEnvString(def, text)
+  }
+
+  const parsed = configSchema.safeParse(merged)
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) problems.push(describeIssue(issue))
+    return { ok: false, problems }
+  }
+  const derived = deriveConfig(parsed.data)
+  problems.push(...derived.problems.map((p) => problem(p.key, p.message)))
+  if (problems.length > 0) return { ok: false, problems }
+  return { ok: true, config: derived.config }
+}
+
+function describeIssue(issue: z.core.$ZodIssue): ConfigProblem {
+  const name = String(issue.path[0] ?? '(file)')
+  if (issue.code === 'unrecognized_keys') {
+    return { key: issue.keys.join(', '), env: '--config', message: 'unknown configuration key' }
+  }
+  if (!(name in CONFIG_KEYS)) return { key: name, env: '--config', message: issue.message }
+  const message = issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : issue.message
+  const where = issue.path.length > 1 ? ` (at ${issue.path.join('.')})` : ''
+  return problem(name, message + where)
+}
+
+/** One line per problem, naming the key and its environment variable. Never prints values. */
+export function formatProblems(problems: readonly ConfigProblem[]): string {
+  return problems.map((p) => `  ${p.env} (${p.key}): ${p.message}`).join('\n')
+}

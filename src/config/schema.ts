@@ -1,0 +1,88 @@
+import { z } from 'zod'
+import { parseDuration } from './duration.ts'
+
+/**
+ * How a value given as a string (environment variable) is read. YAML values of the right type are
+ * taken as they are.
+ */
+export type KeyKind = 'string' | 'list' | 'bool' | 'int' | 'duration' | 'structured'
+
+export interface KeyDefinition<S extends z.ZodType = z.ZodType> {
+  readonly kind: KeyKind
+  /** One line for operators; the chart's values.yaml and the README table are generated from it. */
+  readonly doc: string
+  readonly schema: S
+  /** Secrets may also be given as `<ENV>_FILE` (a path) and are never logged. */
+  readonly secret?: boolean
+}
+
+const url = z.url({ protocol: /^https?$/ })
+const duration = z
+  .union([z.string(), z.number()])
+  .transform((value, ctx) => {
+    const ms = parseDuration(value)
+    if (ms === undefined) {
+      ctx.addIssue({ code: 'custom', message: 'expected a duration such as 30s, 15m, 24h, 7d' })
+      return z.NEVER
+    }
+    return ms
+  })
+const hostPort = z
+  .string()
+  .regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/, 'expected host:port, e.g. 0.0.0.0:4180')
+const list = z.array(z.string().min(1))
+
+function key<S extends z.ZodType>(kind: KeyKind, schema: S, doc: string, secret = false): KeyDefinition<S> {
+  return { kind, schema, doc, secret }
+}
+
+/** Every configuration key, its default and its documentation. The environment name is derived. */
+export const CONFIG_KEYS = {
+  // identity provider
+  issuer: key('string', url.default('https://accounts.firefox.com'), 'OpenID issuer (FxA production by default); discovery is read from it'),
+  fxaOauthUrl: key('string', url.optional(), 'FxA OAuth API base (introspect, verify, destroy); derived for known FxA issuers'),
+  fxaProfileUrl: key('string', url.optional(), 'FxA profile API base; derived for known FxA issuers, else the userinfo endpoint is used'),
+  clientId: key('string', z.string().min(1), 'OAuth client id registered with the provider'),
+  clientSecret: key('string', z.string().min(1).optional(), 'OAuth client secret; absent means a public client (PKCE S256)', true),
+  scopes: key('list', list.default(['openid', 'profile']), 'Scopes asked for at login (space or comma separated)'),
+  providerTimeout: key('duration', duration.prefault('5s'), 'Timeout of each HTTP call to the provider during login and logout'),
+  loginTimeout: key('duration', duration.prefault('10m'), 'How long a started login may take before its state expires'),
+
+  // listeners and routing
+  publicUrl: key('string', url, 'External base URL of fxa-gate; the callback is <publicUrl><prefix>/callback'),
+  listen: key('string', hostPort.default('0.0.0.0:4180'), 'Main listener (login endpoints, forward-auth, sidecar proxy)'),
+  adminListen: key('string', hostPort.default('0.0.0.0:9180'), 'Admin listener (healthz, readyz, metrics)'),
+  prefix: key('string', z.string().regex(/^\/[A-Za-z0-9._~-]+(\/[A-Za-z0-9._~-]+)*$/, 'expected a path like /_gate').default('/_gate'), "Path prefix of fxa-gate's own endpoints"),
+  upstream: key('string', url.optional(), 'Sidecar mode: the application to proxy allowed requests to'),
+  trustedProxies: key('list', list.default([]), 'CIDRs of peers whose X-Forwarded-* headers are believed (empty: none)'),
+  logLevel: key('string', z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'), 'Log level'),
+
+  // sessions
+  redisUrl: key('string', z.string().regex(/^(rediss?|redis\+sentinel|rediss\+sentinel|redis\+cluster|rediss\+cluster):\/\//, 'expected redis://, rediss://, redis+sentinel:// or redis+cluster://').optional(), 'Redis for sessions: redis://, rediss://, redis+sentinel://h1,h2/master, redis+cluster://h1,h2; absent = in-memory (single replica)'),
+  redisPassword: key('string', z.string().min(1).optional(), 'Redis password when not in the URL', true),
+  redisKeyPrefix: key('string', z.string().min(1).max(64).default('fxa-gate:'), 'Prefix of every Redis key fxa-gate writes'),
+  cookieName: key('string', z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, 'letters, digits, _ and - only').default('fxa_gate'), 'Session cookie name (__Host-/__Secure- prefix added when secure)'),
+  cookieDomain: key('string', z.string().regex(/^\.?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/, 'expected a domain like example.com').optional(), 'Cookie domain for single sign-on across sub-domains; absent = host-only __Host- cookie'),
+  cookieSecure: key('bool', z.boolean().default(true), 'Secure cookies; false only for local http'),
+  cookieSecrets: key('list', z.array(z.string().min(32, 'each secret needs at least 32 characters')).min(1), 'Secrets for cookie signing and token encryption; the first signs, all verify (rotation)', true),
+  sessionAbsoluteTtl: key('duration', duration.prefault('7d'), 'Session lifetime from login, whatever the activity'),
+  sessionIdleTtl: key('duration', duration.prefault('24h'), 'Session ends after this long without a request'),
+  sessionCacheTtl: key('duration', duration.prefault('10s'), 'Local session cache lifetime (pub/sub invalidated); 0 disables it'),
+  allowedRedirectHosts: key('list', list.default([]), 'Hosts a return URL may point to: host, host:port, *.example.com; publicUrl is always allowed'),
+  defaultRedirect: key('string', z.string().startsWith('/').default('/'), 'Where to go after login or logout when the return URL is missing or refused'),
+} as const satisfies Record<string, KeyDefinition>
+
+export type ConfigKey = keyof typeof CONFIG_KEYS
+
+/** The environment variable of a key: `clientId` → `FXA_GATE_CLIENT_ID`. */
+export function envName(name: string): string {
+  return `FXA_GATE_${name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase()}`
+}
+
+const shape = Object.fromEntries(Object.entries(CONFIG_KEYS).map(([name, def]) => [name, def.schema])) as {
+  [K in ConfigKey]: (typeof CONFIG_KEYS)[K]['schema']
+}
+
+export const configSchema = z.object(shape).strict()
+
+export type RawConfig = z.output<typeof configSchema>

@@ -1,0 +1,46 @@
+/**
+ * Every error fxa-gate answers with is one of these codes. Branch on `code`, never on message text.
+ * Third-party errors are translated into these at one boundary (see identity/ and session/).
+ */
+export const ERRORS = {
+  BAD_REQUEST: { status: 400, message: 'The request could not be understood.' },
+  BAD_RETURN_URL: { status: 400, message: 'The return URL is not allowed.' },
+  LOGIN_STATE_MISSING: { status: 400, message: 'No login is in progress in this browser, or it expired. Start again.' },
+  LOGIN_STATE_MISMATCH: { status: 400, message: 'The login response does not belong to this browser. Start again.' },
+  LOGIN_CALLBACK_INVALID: { status: 400, message: 'The login response is malformed.' },
+  LOGIN_DENIED: { status: 403, message: 'The sign-in was cancelled or refused at the account provider.' },
+  LOGIN_CODE_REJECTED: { status: 400, message: 'The account provider refused the login code (expired or already used). Start again.' },
+  ID_TOKEN_INVALID: { status: 502, message: 'The account provider sent an identity token that does not verify.' },
+  UNAUTHENTICATED: { status: 401, message: 'Sign-in required.' },
+  FORBIDDEN: { status: 403, message: 'You are signed in but not allowed here.' },
+  NOT_FOUND: { status: 404, message: 'Not found.' },
+  METHOD_NOT_ALLOWED: { status: 405, message: 'Method not allowed.' },
+  PROVIDER_UNAVAILABLE: { status: 503, message: 'The account provider cannot be reached. Try again shortly.' },
+  PROVIDER_ERROR: { status: 502, message: 'The account provider answered with an error.' },
+  STORE_UNAVAILABLE: { status: 503, message: 'The session store cannot be reached. Try again shortly.' },
+  NOT_READY: { status: 503, message: 'fxa-gate is starting or has lost a dependency.' },
+  INTERNAL: { status: 500, message: 'Internal error.' },
+} as const satisfies Record<string, { status: number; message: string }>
+
+export type ErrorCode = keyof typeof ERRORS
+
+/** An error with a code from the table; `detail` is for logs and must never hold a secret. */
+export class GateError extends Error {
+  readonly code: ErrorCode
+  readonly status: number
+  readonly detail: string | undefined
+  readonly retryAfterSeconds: number | undefined
+
+  constructor(code: ErrorCode, options: { detail?: string; cause?: unknown; retryAfterSeconds?: number } = {}) {
+    super(ERRORS[code].message, { cause: options.cause })
+    this.name = 'GateError'
+    this.code = code
+    this.status = ERRORS[code].status
+    this.detail = options.detail
+    this.retryAfterSeconds = options.retryAfterSeconds
+  }
+}
+
+export function isGateError(error: unknown): error is GateError {
+  return error instanceof GateError
+}

@@ -1,0 +1,64 @@
+/**
+ * A session as stored: the identity the services see and the provider's tokens, sealed.
+ * Keys are never the session id itself but `sessionKey(id)` (a hash), so a dump of the store
+ * cannot be replayed as cookies.
+ */
+export interface SessionRecord {
+  readonly v: 1
+  /** FxA uid (OIDC `sub`): the stable user key. Never key on email. */
+  readonly uid: string
+  readonly email: string | null
+  readonly displayName: string | null
+  readonly locale: string | null
+  readonly avatar: string | null
+  /** FxA subscription capabilities of this client. */
+  readonly subscriptions: readonly string[]
+  readonly scopes: readonly string[]
+  /** When the login completed, ms since the epoch. */
+  readonly loginAt: number
+  /** Absolute deadline, ms since the epoch. No read may extend a session past it. */
+  readonly expiresAt: number
+  /** Authentication assurance level: 2 when two-step authentication was used. */
+  readonly aal: number
+  readonly amr: readonly string[]
+  /** Provider tokens, AES-256-GCM sealed (see crypto/seal.ts). */
+  readonly tokens: string
+}
+
+/** `base64url(sha256(session id))`: the only form in which a session id reaches the store. */
+export type SessionKey = string
+
+/**
+ * What a store tells listeners (local caches) about: a session that changed or ended, or `reset`
+ * when the store cannot guarantee it delivered every invalidation (subscription lost or
+ * re-established): caches must then drop everything.
+ */
+export type Invalidation = { kind: 'session'; key: SessionKey } | { kind: 'reset' }
+
+/** Storage of sessions. Every implementation passes test/contract/session-store.contract.ts. */
+export interface SessionStore {
+  /** True when replicas share it (Redis); false for the in-memory store. */
+  readonly shared: boolean
+  /** Stores a new session, indexed under its user. Idle lifetime runs from now, capped at `expiresAt`. */
+  create(key: SessionKey, record: SessionRecord, idleMs: number): Promise<void>
+  /** Reads a session and extends its idle lifetime (never past `expiresAt`), in one round trip. */
+  get(key: SessionKey, idleMs: number): Promise<SessionRecord | null>
+  /** Replaces the record of a live session without extending it. False when it is gone. */
+  update(key: SessionKey, record: SessionRecord): Promise<boolean>
+  /** Ends a session. False when it did not exist. Invalidates caches everywhere. */
+  delete(key: SessionKey): Promise<boolean>
+  /** Keys of the user's live sessions (stale index entries are pruned). */
+  listByUser(uid: string): Promise<SessionKey[]>
+  /**
+   * Ends the user's sessions whose `loginAt` is before `before` (all when absent) and returns their
+   * keys. Invalidates caches everywhere. The user index disappears with the last session.
+   */
+  deleteByUser(uid: string, before?: number): Promise<SessionKey[]>
+  /** Subscribes to invalidations from every replica (including this one). Returns an unsubscribe. */
+  onInvalidate(listener: (event: Invalidation) => void): () => void
+  /** Whether invalidations are currently being delivered (a cache must not serve while false). */
+  invalidationsLive(): boolean
+  /** Throws GateError STORE_UNAVAILABLE when the store cannot be reached. */
+  ping(): Promise<void>
+  close(): Promise<void>
+}
