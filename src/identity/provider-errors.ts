@@ -1,0 +1,53 @@
+import * as oidc from 'openid-client'
+import { type ErrorCode, GateError } from '../errors.ts'
+
+/**
+ * The one boundary where openid-client's and fetch's errors become fxa-gate's codes. Branches on
+ * error codes and classes, never on message text.
+ */
+export function translateProviderError(error: unknown, operation: string): GateError {
+  if (error instanceof GateError) return error
+  const code = providerErrorCode(error)
+  return new GateError(code, { cause: error, detail: `${operation}: ${describe(error)}` })
+}
+
+function providerErrorCode(error: unknown): ErrorCode {
+  if (error instanceof oidc.AuthorizationResponseError) {
+    return error.error === 'access_denied' ? 'LOGIN_DENIED' : 'PROVIDER_ERROR'
+  }
+  if (error instanceof oidc.ResponseBodyError) {
+    if (error.error === 'invalid_grant') return 'LOGIN_CODE_REJECTED'
+    return error.status >= 500 || error.status === 429 ? 'PROVIDER_UNAVAILABLE' : 'PROVIDER_ERROR'
+  }
+  if (error instanceof oidc.ClientError) {
+    switch (error.code) {
+      case 'OAUTH_JWT_TIMESTAMP_CHECK_FAILED':
+      case 'OAUTH_JWT_CLAIM_COMPARISON_FAILED':
+      case 'OAUTH_KEY_SELECTION_FAILED':
+        return 'ID_TOKEN_INVALID'
+      case 'OAUTH_RESPONSE_IS_NOT_JSON':
+      case 'OAUTH_RESPONSE_IS_NOT_CONFORM':
+        return isServerFailure(error) ? 'PROVIDER_UNAVAILABLE' : 'PROVIDER_ERROR'
+      default:
+        return 'PROVIDER_ERROR'
+    }
+  }
+  // fetch failures: refused connections, DNS, resets, timeouts (AbortSignal.timeout → TimeoutError)
+  if (error instanceof TypeError || (error instanceof DOMException && /Timeout|Abort/.test(error.name))) {
+    return 'PROVIDER_UNAVAILABLE'
+  }
+  return 'PROVIDER_ERROR'
+}
+
+function isServerFailure(error: oidc.ClientError): boolean {
+  const response = (error.cause as { status?: number } | undefined) ?? {}
+  return typeof response.status === 'number' && response.status >= 500
+}
+
+function describe(error: unknown): string {
+  if (error instanceof oidc.ResponseBodyError) return `${error.status} ${error.error}`
+  if (error instanceof oidc.AuthorizationResponseError) return error.error
+  if (error instanceof oidc.ClientError) return error.code ?? error.name
+  if (error instanceof Error) return `${error.name}${'code' in error ? ` ${String(error.code)}` : ''}`
+  return 'unknown error'
+}

@@ -1,0 +1,211 @@
+import * as oidc from 'openid-client'
+import type { Config } from '../config/derive.ts'
+import { GateError } from '../errors.ts'
+import type { Logger } from '../observability/logger.ts'
+import type { Metrics } from '../observability/metrics.ts'
+import type { SessionFields, SessionTokens } from '../session/sessions.ts'
+import { type Fetch, requestJson } from './http.ts'
+import { sessionFieldsFrom } from './profile.ts'
+import { translateProviderError } from './provider-errors.ts'
+
+/** What a login hands over to the session: the identity and the provider's tokens. */
+export interface LoginResult {
+  readonly fields: SessionFields
+  readonly tokens: SessionTokens
+}
+
+export interface AuthorizationRequest {
+  readonly state: string
+  readonly codeChallenge?: string | undefined
+  /** Pass-through parameters (action, login_hint, prompt, entrypoint), already validated. */
+  readonly extra: Readonly<Record<string, string>>
+}
+
+export interface Provider {
+  /** True once discovery has loaded. */
+  ready(): boolean
+  /** Loads discovery now (retried in the background by `start`). */
+  discover(): Promise<oidc.Configuration>
+  /** Keeps retrying discovery until it loads; returns a stop function. */
+  start(): () => void
+  authorizationUrl(request: AuthorizationRequest): Promise<string>
+  /** Code → tokens → ID token checks → profile. `callbackQuery` is the raw query of the callback. */
+  completeLogin(callbackQuery: string, checks: { state: string; codeVerifier?: string | undefined }): Promise<LoginResult>
+  /** Revokes tokens at the provider (FxA `/v1/destroy`); failures are logged, never thrown. */
+  revoke(tokens: SessionTokens): Promise<void>
+}
+
+export interface ProviderDeps {
+  readonly config: Config
+  readonly logger: Logger
+  readonly metrics: Metrics
+  readonly fetch?: Fetch
+}
+
+export function createProvider(deps: ProviderDeps): Provider {
+  const { config, logger, metrics } = deps
+  const fetch = deps.fetch ?? globalThis.fetch
+  const timeoutMs = config.providerTimeout
+  let loaded: oidc.Configuration | undefined
+  let loading: Promise<oidc.Configuration> | undefined
+
+  async function timed<T>(operation: string, run: () => Promise<T>): Promise<T> {
+    const stop = metrics.providerLatency.startTimer({ operation })
+    try {
+      const result = await run()
+      metrics.providerRequests.inc({ operation, outcome: 'ok' })
+      return result
+    } catch (error) {
+      const translated = translateProviderError(error, operation)
+      metrics.providerRequests.inc({ operation, outcome: translated.code })
+      throw translated
+    } finally {
+      stop()
+    }
+  }
+
+  function discover(): Promise<oidc.Configuration> {
+    if (loaded) return Promise.resolve(loaded)
+    loading ??= timed('discovery', () =>
+      oidc.discovery(
+        new URL(config.issuer),
+        config.clientId,
+        undefined,
+        config.clientSecret === undefined ? oidc.None() : oidc.ClientSecretPost(config.clientSecret),
+        {
+          [oidc.customFetch]: fetch,
+          timeout: Math.ceil(timeoutMs / 1000),
+          execute: config.insecureIssuer ? [oidc.allowInsecureRequests] : [],
+        },
+      ),
+    ).then(
+      (configuration) => {
+        loaded = configuration
+        logger.info({ issuer: config.issuer }, 'discovery loaded')
+        return configuration
+      },
+      (error: GateError) => {
+        loading = undefined
+        throw error
+      },
+    )
+    return loading
+  }
+
+  async function fetchProfile(configuration: oidc.Configuration, accessToken: string, sub: string) {
+    if (config.fxaProfileUrl === undefined) {
+      return (await oidc.fetchUserInfo(configuration, accessToken, sub)) as Record<string, unknown>
+    }
+    const response = await requestJson(fetch, `${config.fxaProfileUrl}/profile`, {
+      method: 'GET',
+      headers: { authorization: `Bearer ${accessToken}` },
+      timeoutMs,
+    })
+    if (response.status >= 500 || response.status === 429) throw new GateError('PROVIDER_UNAVAILABLE', { detail: `profile ${response.status}` })
+    if (response.status !== 200 || typeof response.body !== 'object' || response.body === null) {
+      throw new GateError('PROVIDER_ERROR', { detail: `profile ${response.status}` })
+    }
+    const profile = response.body as Record<string, unknown>
+    // FxA keys users on uid; a profile for another user than the ID token names is refused.
+    const uid = profile['uid'] ?? profile['sub']
+    if (uid !== undefined && uid !== sub) throw new GateError('PROVIDER_ERROR', { detail: 'profile uid differs from ID token sub' })
+    return profile
+  }
+
+  return {
+    ready: () => loaded !== undefined,
+    discover,
+
+    start() {
+      let timer: NodeJS.Timeout | undefined
+      let stopped = false
+      const attempt = () => {
+        discover().catch((error: GateError) => {
+          logger.warn({ code: error.code, detail: error.detail }, 'discovery failed; retrying in 5s')
+          if (!stopped) timer = setTimeout(attempt, 5000).unref()
+        })
+      }
+      attempt()
+      return () => {
+        stopped = true
+        clearTimeout(timer)
+      }
+    },
+
+    async authorizationUrl(request) {
+      const configuration = await discover()
+      const parameters: Record<string, string> = {
+        redirect_uri: config.callbackUrl,
+        response_type: 'code',
+        scope: config.scopes.join(' '),
+        state: request.state,
+        access_type: 'offline',
+        ...request.extra,
+      }
+      if (request.codeChallenge !== undefined) {
+        parameters['code_challenge'] = request.codeChallenge
+        parameters['code_challenge_method'] = 'S256'
+      }
+      return oidc.buildAuthorizationUrl(configuration, parameters).href
+    },
+
+    async completeLogin(callbackQuery, checks) {
+      const configuration = await discover()
+      const tokens = await timed('token', () =>
+        oidc.authorizationCodeGrant(configuration, new URL(`${config.callbackUrl}?${callbackQuery}`), {
+          expectedState: checks.state,
+          pkceCodeVerifier: checks.codeVerifier,
+          idTokenExpected: true,
+        }),
+      )
+      const claims = tokens.claims()
+      if (!claims) throw new GateError('ID_TOKEN_INVALID', { detail: 'no ID token in the token response' })
+      const profile = await timed('profile', () => fetchProfile(configuration, tokens.access_token, claims.sub))
+      const expiresIn = tokens.expiresIn()
+      return {
+        fields: sessionFieldsFrom(claims, profile, tokens.scope),
+        tokens: {
+          accessToken: tokens.access_token,
+          refreshToken: tokens.refresh_token,
+          accessTokenExpiresAt: expiresIn === undefined ? undefined : Date.now() + expiresIn * 1000,
+        },
+      }
+    },
+
+    async revoke(tokens) {
+      const pending: Array<[string, Record<string, string>]> = [['access', { token: tokens.accessToken }]]
+      if (tokens.refreshToken) pending.push(['refresh', { refresh_token: tokens.refreshToken }])
+      const credentials =
+        config.clientSecret === undefined
+          ? { client_id: config.clientId }
+          : { client_id: config.clientId, client_secret: config.clientSecret }
+      await Promise.all(
+        pending.map(async ([kind, body]) => {
+          try {
+            await timed('destroy', async () => {
+              if (config.fxaOauthUrl !== undefined) {
+                const response = await requestJson(fetch, `${config.fxaOauthUrl}/destroy`, {
+                  method: 'POST',
+                  json: { ...body, ...credentials },
+                  timeoutMs,
+                })
+                // 400/errno 108: FxA no longer knows the token, which is what we wanted.
+                if (response.status >= 300 && response.status !== 400) {
+                  throw new GateError('PROVIDER_ERROR', { detail: `destroy ${response.status}` })
+                }
+              } else {
+                const configuration = await discover()
+                if (!configuration.serverMetadata().revocation_endpoint) return
+                await oidc.tokenRevocation(configuration, Object.values(body)[0]!, {
+                  token_type_hint: kind === 'access' ? 'access_token' : 'refresh_token',
+                })
+              }
+            })
+          } catch (error) {
+            logger.warn({ code: (error as GateError).code, kind }, 'token revocation at the provider failed')
+          }
+        }),
+      )
+    },
+  }
+}

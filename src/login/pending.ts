@@ -1,0 +1,53 @@
+import { timingSafeEqual } from 'node:crypto'
+import type { Keyring } from '../crypto/keyring.ts'
+import { seal, unseal } from '../crypto/seal.ts'
+
+/** A login that was started in this browser and has not come back yet. */
+export interface PendingLogin {
+  readonly state: string
+  /** PKCE verifier, for public clients only. */
+  readonly verifier?: string | undefined
+  /** The validated return URL. */
+  readonly returnTo: string
+  readonly startedAt: number
+}
+
+/**
+ * Pending logins live in ONE sealed cookie holding at most this many, so logins started in a few
+ * tabs at once all complete, and a thousand started logins cannot pile up cookies until the
+ * browser's requests are too large (THREATS §5).
+ */
+const MAX_PENDING = 3
+
+export async function readPending(keyring: Keyring, cookie: string | undefined, now: number, ttlMs: number) {
+  if (cookie === undefined || cookie.length > 4096) return []
+  const value = await unseal(keyring, cookie)
+  if (!Array.isArray(value)) return []
+  return value.filter(
+    (entry): entry is PendingLogin =>
+      typeof entry?.state === 'string' &&
+      typeof entry.returnTo === 'string' &&
+      typeof entry.startedAt === 'number' &&
+      now - entry.startedAt < ttlMs &&
+      entry.startedAt <= now,
+  )
+}
+
+/** The cookie value after adding a login: the newest entries are kept. */
+export function addPending(keyring: Keyring, entries: readonly PendingLogin[], entry: PendingLogin): Promise<string> {
+  return seal(keyring, [...entries, entry].slice(-MAX_PENDING))
+}
+
+/** Finds the entry for a returned `state` (constant-time comparison) and the entries that remain. */
+export function takePending(entries: readonly PendingLogin[], state: string) {
+  const given = Buffer.from(state)
+  const match = entries.find((entry) => {
+    const known = Buffer.from(entry.state)
+    return known.length === given.length && timingSafeEqual(known, given)
+  })
+  return { match, rest: entries.filter((entry) => entry !== match) }
+}
+
+export function sealPending(keyring: Keyring, entries: readonly PendingLogin[]): Promise<string> {
+  return seal(keyring, entries)
+}

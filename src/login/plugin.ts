@@ -1,0 +1,19 @@
+import type { FastifyInstance } from 'fastify'
+import type { GateContext } from '../context.ts'
+import { createCallbackHandler } from './callback.ts'
+import { createLogoutHandler } from './logout.ts'
+import { createStartHandler } from './start.ts'
+import { createUserinfoHandler } from './userinfo.ts'
+
+/** The browser-facing login endpoints under the prefix. */
+export async function loginRoutes(app: FastifyInstance, ctx: GateContext): Promise<void> {
+  const prefix = ctx.config.prefix
+  // A logout form posts a body we do not need; accept it (bounded) instead of answering 415.
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 4096 }, (_request, _body, done) =>
+    done(null, {}),
+  )
+  app.get(`${prefix}/start`, createStartHandler(ctx))
+  app.get(`${prefix}/callback`, createCallbackHandler(ctx))
+  app.route({ method: ['GET', 'POST'], url: `${prefix}/logout`, handler: createLogoutHandler(ctx) })
+  app.get(`${prefix}/userinfo`, createUserinfoHandler(ctx))
+}

@@ -1,0 +1,31 @@
+import { GateError } from '../errors.ts'
+
+export type Query = Readonly<Record<string, string | string[] | undefined>>
+
+/** One value of a query parameter; a repeated parameter is refused rather than guessed at. */
+export function single(query: Query, name: string): string | undefined {
+  const value = query[name]
+  if (Array.isArray(value)) throw new GateError('BAD_REQUEST', { detail: `repeated query parameter ${name}` })
+  return value
+}
+
+const PASS_THROUGH: Record<string, RegExp> = {
+  action: /^(email|force_auth|signin|signup)$/,
+  login_hint: /^[\x21-\x7e]{1,254}$/,
+  email: /^[\x21-\x7e]{1,254}$/,
+  prompt: /^(none|login|consent)$/,
+  entrypoint: /^[A-Za-z0-9_.-]{1,64}$/,
+  acr_values: /^AAL2$/,
+}
+
+/** FxA's optional authorization parameters a login start may carry through; bad values are a 400. */
+export function passThroughParameters(query: Query): Record<string, string> {
+  const extra: Record<string, string> = {}
+  for (const [name, pattern] of Object.entries(PASS_THROUGH)) {
+    const value = single(query, name)
+    if (value === undefined) continue
+    if (!pattern.test(value)) throw new GateError('BAD_REQUEST', { detail: `invalid ${name}` })
+    extra[name] = value
+  }
+  return extra
+}

@@ -1,0 +1,34 @@
+import { type Logger, pino } from 'pino'
+
+export type { Logger }
+
+/**
+ * JSON logs. Paths that could hold credentials are censored as a second line of defence: the code
+ * never logs tokens, cookies or secrets in the first place.
+ */
+export function createLogger(options: { level: string; destination?: NodeJS.WritableStream }): Logger {
+  return pino(
+    {
+      level: options.level,
+      base: { service: 'fxa-gate' },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+      redact: {
+        paths: [
+          'req.headers.authorization',
+          'req.headers.cookie',
+          'res.headers["set-cookie"]',
+          '*.token',
+          '*.accessToken',
+          '*.refreshToken',
+          '*.idToken',
+          '*.clientSecret',
+          '*.cookieSecrets',
+          '*.password',
+        ],
+        censor: '[redacted]',
+      },
+    },
+    options.destination as pino.DestinationStream | undefined,
+  )
+}

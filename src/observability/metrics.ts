@@ -1,0 +1,62 @@
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client'
+
+/**
+ * Every metric fxa-gate exports, created once per app on its own registry (no global state, so
+ * tests can build several apps in one process). test/unit/observability checks the names against
+ * a golden list.
+ */
+export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
+  const registry = new Registry()
+  if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'fxa_gate_process_' })
+  const registers = [registry]
+  return {
+    registry,
+    logins: new Counter({
+      name: 'fxa_gate_logins_total',
+      help: 'Logins by outcome (started, succeeded, or the error code that ended them)',
+      labelNames: ['outcome'] as const,
+      registers,
+    }),
+    logouts: new Counter({ name: 'fxa_gate_logouts_total', help: 'Logouts of an existing session', registers }),
+    sessionsCreated: new Counter({ name: 'fxa_gate_sessions_created_total', help: 'Sessions created', registers }),
+    sessionsEnded: new Counter({
+      name: 'fxa_gate_sessions_ended_total',
+      help: 'Sessions ended by reason (logout, revoked)',
+      labelNames: ['reason'] as const,
+      registers,
+    }),
+    sessionLookups: new Counter({
+      name: 'fxa_gate_session_lookups_total',
+      help: 'Session lookups by result (cache_hit, store_hit, missing, invalid_cookie)',
+      labelNames: ['result'] as const,
+      registers,
+    }),
+    providerRequests: new Counter({
+      name: 'fxa_gate_provider_requests_total',
+      help: 'Calls to the identity provider by operation and outcome',
+      labelNames: ['operation', 'outcome'] as const,
+      registers,
+    }),
+    providerLatency: new Histogram({
+      name: 'fxa_gate_provider_request_seconds',
+      help: 'Latency of calls to the identity provider',
+      labelNames: ['operation'] as const,
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers,
+    }),
+    storeErrors: new Counter({
+      name: 'fxa_gate_store_errors_total',
+      help: 'Session store operations that failed (store unreachable)',
+      registers,
+    }),
+    ready: new Gauge({ name: 'fxa_gate_ready', help: '1 when the store and discovery are available', registers }),
+    requestErrors: new Counter({
+      name: 'fxa_gate_request_errors_total',
+      help: 'Requests answered with an error, by error code',
+      labelNames: ['code'] as const,
+      registers,
+    }),
+  }
+}
+
+export type Metrics = ReturnType<typeof createMetrics>

@@ -1,0 +1,118 @@
+import type { Keyring } from '../crypto/keyring.ts'
+import { seal, unseal } from '../crypto/seal.ts'
+import { GateError } from '../errors.ts'
+import type { Metrics } from '../observability/metrics.ts'
+import { createSessionCache } from './cache.ts'
+import { issueTicket, newSessionId, readTicket, sessionKey } from './ticket.ts'
+import type { SessionKey, SessionRecord, SessionStore } from './types.ts'
+
+/** The provider's tokens kept with a session, sealed at rest. */
+export interface SessionTokens {
+  readonly accessToken: string
+  readonly refreshToken?: string | undefined
+  readonly accessTokenExpiresAt?: number | undefined
+}
+
+export type SessionFields = Omit<SessionRecord, 'v' | 'tokens' | 'loginAt' | 'expiresAt'>
+
+export interface LiveSession {
+  readonly key: SessionKey
+  readonly record: SessionRecord
+}
+
+export interface Sessions {
+  /** Creates a session under a brand-new id (never one the browser brought: no fixation). */
+  start(fields: SessionFields, tokens: SessionTokens): Promise<{ cookieValue: string; session: LiveSession }>
+  /** The hot path: cookie value → live session, from the local cache when it can. */
+  resolve(cookieValue: string | undefined): Promise<LiveSession | null>
+  /** Ends a session everywhere; returns its record (for token revocation) when it existed. */
+  end(key: SessionKey): Promise<SessionRecord | null>
+  /** Ends every session of a user that began before `before` (all when absent). */
+  endAllOf(uid: string, before?: number): Promise<number>
+  openTokens(record: SessionRecord): Promise<SessionTokens | undefined>
+  close(): void
+}
+
+export interface SessionsDeps {
+  readonly store: SessionStore
+  readonly cookieKeys: Keyring
+  readonly sealKeys: Keyring
+  readonly metrics: Metrics
+  readonly clock: () => number
+  readonly absoluteTtlMs: number
+  readonly idleTtlMs: number
+  readonly cacheTtlMs: number
+}
+
+export function createSessions(deps: SessionsDeps): Sessions {
+  const { store, metrics, clock } = deps
+  const cache = createSessionCache(store, { ttlMs: deps.cacheTtlMs })
+
+  async function guarded<T>(operation: () => Promise<T>): Promise<T> {
+    try {
+      return await operation()
+    } catch (error) {
+      metrics.storeErrors.inc()
+      throw error instanceof GateError ? error : new GateError('STORE_UNAVAILABLE', { cause: error })
+    }
+  }
+
+  return {
+    async start(fields, tokens) {
+      const id = newSessionId()
+      const key = sessionKey(id)
+      const now = clock()
+      const record: SessionRecord = {
+        ...fields,
+        v: 1,
+        loginAt: now,
+        expiresAt: now + deps.absoluteTtlMs,
+        tokens: await seal(deps.sealKeys, tokens),
+      }
+      await guarded(() => store.create(key, record, deps.idleTtlMs))
+      metrics.sessionsCreated.inc()
+      return { cookieValue: issueTicket(deps.cookieKeys, id), session: { key, record } }
+    },
+
+    async resolve(cookieValue) {
+      const id = readTicket(deps.cookieKeys, cookieValue)
+      if (id === undefined) {
+        if (cookieValue !== undefined) metrics.sessionLookups.inc({ result: 'invalid_cookie' })
+        return null
+      }
+      const key = sessionKey(id)
+      const now = clock()
+      const cached = cache.get(key, now)
+      if (cached !== undefined) {
+        metrics.sessionLookups.inc({ result: cached ? 'cache_hit' : 'missing' })
+        return cached ? { key, record: cached } : null
+      }
+      const epoch = cache.epoch()
+      const record = await guarded(() => store.get(key, deps.idleTtlMs))
+      cache.set(key, record, epoch)
+      metrics.sessionLookups.inc({ result: record ? 'store_hit' : 'missing' })
+      return record ? { key, record } : null
+    },
+
+    async end(key) {
+      const record = await guarded(() => store.get(key, deps.idleTtlMs))
+      cache.delete(key)
+      const deleted = await guarded(() => store.delete(key))
+      if (deleted) metrics.sessionsEnded.inc({ reason: 'logout' })
+      return record
+    },
+
+    async endAllOf(uid, before) {
+      const keys = await guarded(() => store.deleteByUser(uid, before))
+      for (const key of keys) cache.delete(key)
+      metrics.sessionsEnded.inc({ reason: 'revoked' }, keys.length)
+      return keys.length
+    },
+
+    async openTokens(record) {
+      return (await unseal(deps.sealKeys, record.tokens)) as SessionTokens | undefined
+    },
+
+    close: () => cache.close(),
+  }
+}
