@@ -2,7 +2,11 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import type { Config } from './config/derive.ts'
 import type { GateContext } from './context.ts'
 import { deriveKeyring } from './crypto/keyring.ts'
+import { compilePolicy } from './decision/policy.ts'
 import { GateError } from './errors.ts'
+import { forwardAuthRoutes } from './forward-auth/plugin.ts'
+import { compileIdentityHeaders } from './headers/identity-headers.ts'
+import { compileTrustedPeers } from './http/trusted-peers.ts'
 import { createErrorHandler, replyError } from './http/error-reply.ts'
 import type { Fetch } from './identity/http.ts'
 import { createProvider } from './identity/provider.ts'
@@ -58,6 +62,9 @@ export function buildGate(config: Config, deps: GateDeps): Gate {
       cacheTtlMs: config.sessionCacheTtl,
     }),
     provider: createProvider({ config, logger: deps.logger, metrics, fetch: deps.fetch }),
+    policy: compilePolicy(config),
+    identityHeaders: compileIdentityHeaders(config.identityHeaderPrefix),
+    trustedPeer: compileTrustedPeers(config.trustedProxies),
     returnUrls: compileReturnUrlPolicy({
       publicUrl: config.publicUrl,
       allowedHosts: config.allowedRedirectHosts,
@@ -78,6 +85,7 @@ export function buildGate(config: Config, deps: GateDeps): Gate {
   app.setErrorHandler(createErrorHandler(metrics))
   app.setNotFoundHandler((request, reply) => replyError(request, reply, new GateError('NOT_FOUND')))
   app.register(loginRoutes, ctx)
+  app.register(forwardAuthRoutes, ctx)
 
   const admin = buildAdminApp(ctx)
   let stopDiscovery: (() => void) | undefined

@@ -1,5 +1,7 @@
 import type { Config } from './config/derive.ts'
 import type { Keyring } from './crypto/keyring.ts'
+import type { DecisionPolicy } from './decision/decide.ts'
+import type { IdentityHeaders } from './headers/identity-headers.ts'
 import type { Provider } from './identity/provider.ts'
 import type { Logger } from './observability/logger.ts'
 import type { Metrics } from './observability/metrics.ts'
@@ -20,5 +22,9 @@ export interface GateContext {
   readonly sessions: Sessions
   readonly provider: Provider
   readonly returnUrls: ReturnUrlPolicy
+  readonly policy: DecisionPolicy
+  readonly identityHeaders: IdentityHeaders
+  /** Whether a socket peer address may set X-Forwarded-* headers. */
+  readonly trustedPeer: (address: string | undefined) => boolean
   readonly keys: { readonly cookie: Keyring; readonly seal: Keyring; readonly login: Keyring }
 }

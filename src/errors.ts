@@ -12,6 +12,10 @@ export const ERRORS = {
   LOGIN_CODE_REJECTED: { status: 400, message: 'The account provider refused the login code (expired or already used). Start again.' },
   ID_TOKEN_INVALID: { status: 502, message: 'The account provider sent an identity token that does not verify.' },
   UNAUTHENTICATED: { status: 401, message: 'Sign-in required.' },
+  UNTRUSTED_PEER: {
+    status: 403,
+    message: 'This endpoint believes X-Forwarded-* headers only from peers listed in FXA_GATE_TRUSTED_PROXIES, and this peer is not listed.',
+  },
   FORBIDDEN: { status: 403, message: 'You are signed in but not allowed here.' },
   NOT_FOUND: { status: 404, message: 'Not found.' },
   METHOD_NOT_ALLOWED: { status: 405, message: 'Method not allowed.' },

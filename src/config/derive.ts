@@ -1,4 +1,5 @@
 import ipaddr from 'ipaddr.js'
+import { returnUrlPolicyProblems } from '../redirect/return-url.ts'
 import type { RawConfig } from './schema.ts'
 
 /** Where FxA's OAuth and profile APIs live for its known issuers. */
@@ -34,6 +35,8 @@ export interface Config extends Readonly<Omit<RawConfig, 'listen' | 'adminListen
   readonly adminListen: ListenAddress
   readonly publicOrigin: string
   readonly callbackUrl: string
+  /** `<publicUrl><prefix>/start`: where browsers begin a login. */
+  readonly loginUrl: string
   readonly fxaOauthUrl: string | undefined
   readonly fxaProfileUrl: string | undefined
   readonly publicClient: boolean
@@ -80,10 +83,12 @@ export function deriveConfig(raw: RawConfig): { config: Config; problems: { key:
   for (const cidr of raw.trustedProxies) {
     if (!isCidr(cidr)) problems.push({ key: 'trustedProxies', message: `not an IP address or CIDR: ${cidr}` })
   }
-  for (const host of raw.allowedRedirectHosts) {
-    if (!/^(\*\.)?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*(:\d{1,5})?$/.test(host)) {
-      problems.push({ key: 'allowedRedirectHosts', message: `not a host, host:port or *.domain: ${host}` })
-    }
+  for (const message of returnUrlPolicyProblems({
+    publicUrl: raw.publicUrl,
+    allowedHosts: raw.allowedRedirectHosts,
+    defaultRedirect: raw.defaultRedirect,
+  })) {
+    problems.push({ key: /default/i.test(message) ? 'defaultRedirect' : 'allowedRedirectHosts', message })
   }
   if (!raw.scopes.includes('openid')) problems.push({ key: 'scopes', message: 'must include openid' })
 
@@ -96,6 +101,7 @@ export function deriveConfig(raw: RawConfig): { config: Config; problems: { key:
     adminListen: listenAddress(raw.adminListen),
     publicOrigin: publicUrl.origin,
     callbackUrl: `${publicBase}${raw.prefix}/callback`,
+    loginUrl: `${publicBase}${raw.prefix}/start`,
     fxaOauthUrl: raw.fxaOauthUrl ? trimSlash(raw.fxaOauthUrl) : known?.oauth,
     fxaProfileUrl: raw.fxaProfileUrl ? trimSlash(raw.fxaProfileUrl) : known?.profile,
     publicClient: raw.clientSecret === undefined,

@@ -28,6 +28,10 @@ function problem(name: string, message: string): ConfigProblem {
   return { key: name, env: envName(name), message }
 }
 
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value === '' ? undefined : value
+}
+
 function fromEnvString(def: KeyDefinition, value: string): unknown {
   switch (def.kind) {
     case 'list':
@@ -71,8 +75,8 @@ export function loadConfig(sources: ConfigSources): ConfigResult {
   for (const name of KEY_NAMES) {
     const def: KeyDefinition = CONFIG_KEYS[name]
     const env = envName(name)
-    const direct = sources.env[env]
-    const filePath = def.secret ? sources.env[`${env}_FILE`] : undefined
+    const direct = nonEmpty(sources.env[env])
+    const filePath = def.secret ? nonEmpty(sources.env[`${env}_FILE`]) : undefined
     if (direct !== undefined && filePath !== undefined) {
       problems.push(problem(name, `set either ${env} or ${env}_FILE, not both`))
       continue

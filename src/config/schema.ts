@@ -31,6 +31,21 @@ const hostPort = z
   .string()
   .regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/, 'expected host:port, e.g. 0.0.0.0:4180')
 const list = z.array(z.string().min(1))
+const pathPattern = z.string().regex(/^(\*|\/[\x21-\x7e]*)$/, 'expected a path like /public/* or /healthz')
+const rule = z
+  .object({
+    hosts: z.array(z.string().regex(/^(\*\.)?[A-Za-z0-9.-]+(:\d{1,5})?$/, 'expected a host or *.domain')).min(1).optional(),
+    paths: z.array(pathPattern).min(1).optional(),
+    methods: z.array(z.string().regex(/^[A-Za-z]{1,20}$/)).min(1).optional(),
+    access: z.enum(['public', 'authenticated']).optional(),
+    allowedEmails: z.array(z.string().includes('@')).optional(),
+    allowedDomains: z.array(z.string().regex(/^@?[A-Za-z0-9.-]+$/)).optional(),
+    requiredCapabilities: z.array(z.string().min(1)).optional(),
+    requiredScopes: z.array(z.string().min(1)).optional(),
+    minAal: z.number().int().min(0).max(3).optional(),
+  })
+  .strict()
+const headerPrefix = z.string().regex(/^[A-Za-z][A-Za-z0-9-]{0,30}-$/, 'expected a header-name prefix ending with -, e.g. X-User-')
 
 function key<S extends z.ZodType>(kind: KeyKind, schema: S, doc: string, secret = false): KeyDefinition<S> {
   return { kind, schema, doc, secret }
@@ -55,7 +70,12 @@ export const CONFIG_KEYS = {
   prefix: key('string', z.string().regex(/^\/[A-Za-z0-9._~-]+(\/[A-Za-z0-9._~-]+)*$/, 'expected a path like /_gate').default('/_gate'), "Path prefix of fxa-gate's own endpoints"),
   upstream: key('string', url.optional(), 'Sidecar mode: the application to proxy allowed requests to'),
   trustedProxies: key('list', list.default([]), 'CIDRs of peers whose X-Forwarded-* headers are believed (empty: none)'),
-  logLevel: key('string', z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'), 'Log level'),
+  publicPaths: key('list', z.array(pathPattern).default([]), 'Paths served without login, e.g. /public/*,/healthz (matched on the canonical path)'),
+  rules: key('structured', z.array(rule).default([]), 'Authorization rules (YAML list; first match wins; see README "Authorization rules")'),
+  identityHeaderPrefix: key('string', headerPrefix.default('X-User-'), 'Prefix of the identity headers (X-User-Id, X-User-Email, ...); clients can never send these'),
+  legacyIdentityHeaders: key('list', list.default(['X-Forwarded-User', 'X-Forwarded-Email', 'X-Forwarded-Preferred-Username', 'X-Auth-Request-*', 'Remote-User', 'X-Remote-User']), 'Other identity header names stripped from client requests (* = any suffix)'),
+  authCacheTtl: key('duration', duration.prefault('30s'), 'How long a proxy may cache an allow answer (Cache-Control max-age; delays revocation by as much); 0 = no-store'),
+  logLevel: key('string', z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'), 'Log level of the JSON logs on stdout'),
 
   // sessions
   redisUrl: key('string', z.string().regex(/^(rediss?|redis\+sentinel|rediss\+sentinel|redis\+cluster|rediss\+cluster):\/\//, 'expected redis://, rediss://, redis+sentinel:// or redis+cluster://').optional(), 'Redis for sessions: redis://, rediss://, redis+sentinel://h1,h2/master, redis+cluster://h1,h2; absent = in-memory (single replica)'),

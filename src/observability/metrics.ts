@@ -49,6 +49,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
       help: 'Session store operations that failed (store unreachable)',
       registers,
     }),
+    decisions: new Counter({
+      name: 'fxa_gate_decisions_total',
+      help: 'Authorization decisions by transport (nginx, traefik, envoy, proxy) and outcome',
+      labelNames: ['transport', 'decision'] as const,
+      registers,
+    }),
     ready: new Gauge({ name: 'fxa_gate_ready', help: '1 when the store and discovery are available', registers }),
     requestErrors: new Counter({
       name: 'fxa_gate_request_errors_total',

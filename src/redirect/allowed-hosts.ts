@@ -46,20 +46,8 @@ function isIpLiteral(hostname: string): boolean {
   return hostname.startsWith('[') || /^[0-9]+(?:\.[0-9]+){3}$/.test(hostname)
 }
 
-/** Why an allow-list entry is unusable, or undefined when it is fine (for configuration checks). */
-export function allowedHostProblem(entry: string): string | undefined {
-  const parsed = parseEntry(entry)
-  return typeof parsed === 'string' ? parsed : undefined
-}
-
-/** Compiles one entry, or throws a TypeError saying what is wrong with it. */
-export function compileAllowedHost(entry: string): AllowedHost {
-  const parsed = parseEntry(entry)
-  if (typeof parsed === 'string') throw new TypeError(`allowed return-URL host ${JSON.stringify(entry)}: ${parsed}`)
-  return parsed
-}
-
-function parseEntry(entry: string): AllowedHost | string {
+/** Compiles one allow-list entry, or says what is wrong with it. */
+export function parseAllowedHost(entry: string): AllowedHost | string {
   const match = ENTRY.exec(entry)
   if (!match) return 'expected host, host:port or *.domain (no scheme, path, userinfo or inner wildcard)'
   const [, wildcard, host = '', portText] = match
@@ -77,7 +65,9 @@ function parseEntry(entry: string): AllowedHost | string {
   const subdomains = wildcard !== undefined
   if (subdomains && isIpLiteral(endpoint.hostname)) return 'a wildcard needs a domain name, not an IP address'
   // `*.com` would allow the whole top-level domain: almost surely a mistake, so it is refused.
-  if (subdomains && !endpoint.hostname.includes('.')) return 'a wildcard needs a domain of at least two labels'
+  if (subdomains && !endpoint.hostname.includes('.')) {
+    return 'a wildcard needs a domain of at least two labels'
+  }
   return Object.freeze({ hostname: endpoint.hostname, subdomains, port })
 }
 

@@ -35,7 +35,9 @@ export function percentLayers(value: string): readonly string[] | undefined {
   const layers = [value]
   let current = value
   for (let round = 0; round <= MAX_DECODINGS; round++) {
-    const decoded = current.replace(/%([0-9A-Fa-f]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)))
+    const decoded = current.replace(/%([0-9A-Fa-f]{2})/g, (_, hex: string) =>
+      String.fromCharCode(parseInt(hex, 16)),
+    )
     if (decoded === current) return layers
     layers.push(decoded)
     current = decoded

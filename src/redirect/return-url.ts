@@ -1,4 +1,4 @@
-import { type AllowedHost, compileAllowedHost, type Endpoint, endpointOf, hostAllows } from './allowed-hosts.ts'
+import { type AllowedHost, type Endpoint, endpointOf, hostAllows, parseAllowedHost } from './allowed-hosts.ts'
 import {
   hasControlCharacter,
   hasMalformedPercent,
@@ -43,27 +43,46 @@ export interface ReturnUrlPolicy {
 
 export type ReturnUrlCheck = { ok: true; url: string } | { ok: false; reason: ReturnUrlRefusal }
 
+export interface ReturnUrlPolicyOptions {
+  /** fxa-gate's external URL; its own origin (scheme, host and port) is always allowed. */
+  publicUrl: string
+  /** `host` (any port), `host:port` (that port only), `*.domain` (strict sub-domains, any port). */
+  allowedHosts: readonly string[]
+  /** A relative path, used when the input is missing or refused. */
+  defaultRedirect: string
+}
+
 /**
  * Compiles the options once at start-up into a frozen policy. Throws a TypeError listing every
  * unusable option (public URL not http(s), bad allow-list entry, unsafe default).
  */
-export function compileReturnUrlPolicy(options: {
-  publicUrl: string
-  allowedHosts: readonly string[]
-  defaultRedirect: string
-}): ReturnUrlPolicy {
+export function compileReturnUrlPolicy(options: ReturnUrlPolicyOptions): ReturnUrlPolicy {
+  const built = buildPolicy(options)
+  if (Array.isArray(built)) throw new TypeError(`return-URL policy: ${built.join('; ')}`)
+  return built
+}
+
+/** Every problem compileReturnUrlPolicy would throw for, for the configuration loader to report with the rest. */
+export function returnUrlPolicyProblems(options: ReturnUrlPolicyOptions): string[] {
+  const built = buildPolicy(options)
+  return Array.isArray(built) ? built : []
+}
+
+function buildPolicy(options: ReturnUrlPolicyOptions): ReturnUrlPolicy | string[] {
   const problems: string[] = []
   const publicEndpoint = publicEndpointOf(options.publicUrl)
-  if (!publicEndpoint) problems.push(`publicUrl ${JSON.stringify(options.publicUrl)}: expected an http(s) URL`)
+  if (!publicEndpoint) {
+    problems.push(
+      `publicUrl ${JSON.stringify(options.publicUrl)}: expected an http(s) URL without credentials`,
+    )
+  }
   const allowedHosts: AllowedHost[] = []
   for (const entry of options.allowedHosts) {
-    try {
-      allowedHosts.push(compileAllowedHost(entry))
-    } catch (error) {
-      problems.push((error as Error).message)
-    }
+    const parsed = parseAllowedHost(entry)
+    if (typeof parsed === 'string') problems.push(`allowedHosts ${JSON.stringify(entry)}: ${parsed}`)
+    else allowedHosts.push(parsed)
   }
-  if (!publicEndpoint || problems.length > 0) throw new TypeError(`return-URL policy: ${problems.join('; ')}`)
+  if (!publicEndpoint) return problems
   const draft = {
     publicOrigin: originOf(publicEndpoint),
     publicEndpoint: Object.freeze(publicEndpoint),
@@ -71,11 +90,14 @@ export function compileReturnUrlPolicy(options: {
     defaultRedirect: '/',
   }
   // The default is held to the same rules: it ends up in Location just like a user's value.
-  const fallback = options.defaultRedirect.startsWith('/') ? checkReturnUrl(draft, options.defaultRedirect) : undefined
+  const fallback = options.defaultRedirect.startsWith('/')
+    ? checkReturnUrl(draft, options.defaultRedirect)
+    : undefined
   if (!fallback?.ok) {
     const reason = fallback ? fallback.reason : 'not a relative path'
-    throw new TypeError(`return-URL policy: defaultRedirect ${JSON.stringify(options.defaultRedirect)}: ${reason}`)
+    problems.push(`defaultRedirect ${JSON.stringify(options.defaultRedirect)}: ${reason}`)
   }
+  if (problems.length > 0 || !fallback?.ok) return problems
   return Object.freeze({ ...draft, defaultRedirect: fallback.url })
 }
 
@@ -86,7 +108,7 @@ export function checkReturnUrl(policy: ReturnUrlPolicy, input: string | undefine
   if (problem) return refuse(problem)
   if (input.startsWith('/')) return checkRelativePath(policy, input)
   // `scheme://` literally: `https:evil.test` and `https:/evil.test` are URLs to the WHATWG parser.
-  if (/^https?:\/\/(?!\/)/i.test(input)) return checkAbsoluteUrl(policy, input)
+  if (/^https?:\/\//i.test(input)) return checkAbsoluteUrl(policy, input)
   return refuse('not-a-path-or-http-url')
 }
 
@@ -118,8 +140,7 @@ function rawProblem(input: string): ReturnUrlRefusal | undefined {
 function checkRelativePath(policy: ReturnUrlPolicy, input: string): ReturnUrlCheck {
   const problem = relativePathProblem(policy, input)
   if (problem) return refuse(problem)
-  const url = new URL(input, policy.publicOrigin)
-  const normalized = url.pathname + url.search + url.hash
+  const normalized = pathOf(new URL(input, policy.publicOrigin))
   if (normalized.length > MAX_RETURN_URL_BYTES) return refuse('too-long')
   const again = relativePathProblem(policy, normalized)
   return again ? refuse(again) : { ok: true, url: normalized }
@@ -164,7 +185,7 @@ function checkAbsoluteUrl(policy: ReturnUrlPolicy, input: string): ReturnUrlChec
   const endpoint = endpointOf(url)
   if (!endpoint) return refuse('bad-authority')
   if (!isAllowedEndpoint(policy, endpoint)) return refuse('host-not-allowed')
-  const normalized = originOf(endpoint) + url.pathname + url.search + url.hash
+  const normalized = originOf(endpoint) + pathOf(url)
   if (normalized.length > MAX_RETURN_URL_BYTES) return refuse('too-long')
   if (!isPrintableAsciiWithoutSpace(normalized)) return refuse('not-printable-ascii')
   return { ok: true, url: normalized }
@@ -173,7 +194,11 @@ function checkAbsoluteUrl(policy: ReturnUrlPolicy, input: string): ReturnUrlChec
 /** fxa-gate's own origin (scheme, host and port all equal), or an allow-list entry (http or https). */
 function isAllowedEndpoint(policy: ReturnUrlPolicy, endpoint: Endpoint): boolean {
   const own = policy.publicEndpoint
-  if (endpoint.protocol === own.protocol && endpoint.hostname === own.hostname && endpoint.port === own.port) {
+  if (
+    endpoint.protocol === own.protocol &&
+    endpoint.hostname === own.hostname &&
+    endpoint.port === own.port
+  ) {
     return true
   }
   return policy.allowedHosts.some((allowed) => hostAllows(allowed, endpoint))
@@ -181,8 +206,9 @@ function isAllowedEndpoint(policy: ReturnUrlPolicy, endpoint: Endpoint): boolean
 
 function publicEndpointOf(publicUrl: string): Endpoint | undefined {
   const url = parseOrUndefined(publicUrl)
-  if (!url || url.username !== '' || url.password !== '') return undefined
-  return endpointOf(url)
+  if (url === undefined) return undefined
+  // Credentials in the public URL would be echoed into every redirect to its origin.
+  return url.username === '' && url.password === '' ? endpointOf(url) : undefined
 }
 
 /** `scheme://host[:port]`, the port only when it is not the scheme's default (as browsers serialize it). */
@@ -190,6 +216,11 @@ function originOf(endpoint: Endpoint): string {
   const defaultPort = endpoint.protocol === 'https:' ? 443 : 80
   const port = endpoint.port === defaultPort ? '' : `:${endpoint.port}`
   return `${endpoint.protocol}//${endpoint.hostname}${port}`
+}
+
+/** The parser's own serialization after the origin (keeps an empty `?` or `#`, unlike `search` and `hash`). */
+function pathOf(url: URL): string {
+  return url.href.slice(url.origin.length)
 }
 
 function parseOrUndefined(input: string, base?: string): URL | undefined {

@@ -1,0 +1,170 @@
+{{/*
+Names, labels and the few derived values that several templates share.
+*/}}
+
+{{- define "fxa-gate.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/* <release>-fxa-gate, or the release name alone when it already holds the chart name. */}}
+{{- define "fxa-gate.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{- define "fxa-gate.redisFullname" -}}
+{{- printf "%s-redis" (include "fxa-gate.fullname" . | trunc 57 | trimSuffix "-") }}
+{{- end }}
+
+{{- define "fxa-gate.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/* Selector labels never change after the first install: they are immutable in a Deployment. */}}
+{{- define "fxa-gate.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "fxa-gate.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/component: gate
+{{- end }}
+
+{{- define "fxa-gate.redisSelectorLabels" -}}
+app.kubernetes.io/name: {{ include "fxa-gate.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/component: redis
+{{- end }}
+
+{{- define "fxa-gate.commonLabels" -}}
+helm.sh/chart: {{ include "fxa-gate.chart" . }}
+app.kubernetes.io/part-of: fxa-gate
+app.kubernetes.io/version: {{ .Values.image.tag | default .Chart.AppVersion | trunc 63 | trimSuffix "-" | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+{{- with .Values.commonLabels }}
+{{ toYaml . }}
+{{- end }}
+{{- end }}
+
+{{- define "fxa-gate.labels" -}}
+{{ include "fxa-gate.selectorLabels" . }}
+{{ include "fxa-gate.commonLabels" . }}
+{{- end }}
+
+{{- define "fxa-gate.redisLabels" -}}
+{{ include "fxa-gate.redisSelectorLabels" . }}
+{{ include "fxa-gate.commonLabels" . }}
+{{- end }}
+
+{{- define "fxa-gate.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create }}
+{{- default (include "fxa-gate.fullname" .) .Values.serviceAccount.name }}
+{{- else }}
+{{- default "default" .Values.serviceAccount.name }}
+{{- end }}
+{{- end }}
+
+{{- define "fxa-gate.image" -}}
+{{- if .Values.image.digest }}
+{{- printf "%s@%s" .Values.image.repository .Values.image.digest }}
+{{- else }}
+{{- printf "%s:%s" .Values.image.repository (.Values.image.tag | default .Chart.AppVersion) }}
+{{- end }}
+{{- end }}
+
+{{/* The port of a host:port listen address (config.listen, config.adminListen). */}}
+{{- define "fxa-gate.portOf" -}}
+{{- splitList ":" . | last }}
+{{- end }}
+
+{{/* The Secret holding the secret configuration keys: existingSecret or the one the chart creates. */}}
+{{- define "fxa-gate.secretName" -}}
+{{- default (include "fxa-gate.fullname" .) .Values.existingSecret }}
+{{- end }}
+
+{{/*
+The secret configuration keys that are set, as a dict: key name → key in the Secret.
+With existingSecret, existingSecretKeys says which keys the Secret holds ("" = none);
+otherwise, every non-empty entry of `secrets` (in the chart's Secret under the same kebab-case key).
+*/}}
+{{- define "fxa-gate.secretKeys" -}}
+{{- $keys := dict }}
+{{- if .Values.existingSecret }}
+{{- range $name, $key := .Values.existingSecretKeys }}
+{{- if $key }}{{ $_ := set $keys $name $key }}{{ end }}
+{{- end }}
+{{- else }}
+{{- range $name, $value := .Values.secrets }}
+{{- if $value }}{{ $_ := set $keys $name (kebabcase $name) }}{{ end }}
+{{- end }}
+{{- end }}
+{{- toJson $keys }}
+{{- end }}
+
+{{/* The Redis URL fxa-gate uses: config.redisUrl, the chart-run Redis, or "" (in-memory sessions). */}}
+{{- define "fxa-gate.redisUrl" -}}
+{{- if .Values.redis.enabled }}
+{{- printf "redis://%s.%s.svc.%s:6379" (include "fxa-gate.redisFullname" .) .Release.Namespace .Values.clusterDomain }}
+{{- else }}
+{{- .Values.config.redisUrl }}
+{{- end }}
+{{- end }}
+
+{{/* How many pods run at the least: what the PodDisruptionBudget is measured against. */}}
+{{- define "fxa-gate.minReplicas" -}}
+{{- if .Values.autoscaling.enabled }}{{ .Values.autoscaling.minReplicas }}{{ else }}{{ .Values.replicaCount }}{{ end }}
+{{- end }}
+
+{{/* The host and path prefix where browsers reach fxa-gate, from config.publicUrl. */}}
+{{- define "fxa-gate.publicHost" -}}
+{{- (urlParse (required "config.publicUrl is required: the external base URL of fxa-gate, e.g. https://auth.example.com" .Values.config.publicUrl)).host | splitList ":" | first }}
+{{- end }}
+
+{{- define "fxa-gate.publicBase" -}}
+{{- trimSuffix "/" .Values.config.publicUrl }}
+{{- end }}
+
+{{- define "fxa-gate.publicPath" -}}
+{{- printf "%s%s" ((urlParse .Values.config.publicUrl).path | trimSuffix "/") .Values.config.prefix }}
+{{- end }}
+
+{{/*
+Checks that span several values, which values.schema.json cannot express. Included by the Deployment,
+so every render runs them.
+*/}}
+{{- define "fxa-gate.validate" -}}
+{{- $min := include "fxa-gate.minReplicas" . | int }}
+{{- $redis := include "fxa-gate.redisUrl" . }}
+{{- if and .Values.redis.enabled .Values.config.redisUrl }}
+{{- fail "set either config.redisUrl (your Redis) or redis.enabled=true (a Redis run by the chart for evaluation), not both" }}
+{{- end }}
+{{- if and (not $redis) (or (gt (int .Values.replicaCount) 1) .Values.autoscaling.enabled) }}
+{{- fail "without Redis, fxa-gate keeps sessions in memory and must run as a single replica: set config.redisUrl (redis://, rediss://, redis+sentinel://, redis+cluster://) or redis.enabled=true (evaluation only), or keep replicaCount=1 and autoscaling.enabled=false" }}
+{{- end }}
+{{- if and .Values.autoscaling.enabled (gt (int .Values.autoscaling.minReplicas) (int .Values.autoscaling.maxReplicas)) }}
+{{- fail "autoscaling.minReplicas must not exceed autoscaling.maxReplicas" }}
+{{- end }}
+{{- $pdb := .Values.podDisruptionBudget }}
+{{- if and $pdb.enabled (gt $min 1) }}
+{{- if and (kindIs "invalid" $pdb.maxUnavailable) (kindIs "float64" $pdb.minAvailable) (ge (int $pdb.minAvailable) $min) }}
+{{- fail (printf "podDisruptionBudget.minAvailable (%d) must be lower than the replica count (%d), or no pod could ever be evicted and node drains would hang" (int $pdb.minAvailable) $min) }}
+{{- end }}
+{{- if and (kindIs "float64" $pdb.maxUnavailable) (lt (int $pdb.maxUnavailable) 1) }}
+{{- fail "podDisruptionBudget.maxUnavailable must be at least 1, or node drains would hang" }}
+{{- end }}
+{{- end }}
+{{- if not .Values.existingSecret }}
+{{- if not .Values.secrets.cookieSecrets }}
+{{- fail "secrets.cookieSecrets is required (one or more random strings of at least 32 characters, e.g. `openssl rand -base64 32`), or name a Secret of yours in existingSecret" }}
+{{- end }}
+{{- else if not .Values.existingSecretKeys.cookieSecrets }}
+{{- fail "existingSecretKeys.cookieSecrets must name the key of existingSecret that holds the cookie secrets" }}
+{{- end }}
+{{- $_ := required "config.clientId is required: the OAuth client id registered with the provider" .Values.config.clientId }}
+{{- $_ := include "fxa-gate.publicHost" . }}
+{{- end }}

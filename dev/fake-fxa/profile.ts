@@ -1,0 +1,60 @@
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { fxaErrorBody } from './errors.ts'
+import { sendJson } from './http.ts'
+import type { TokenBook } from './tokens.ts'
+import type { FakeUser } from './types.ts'
+import { authenticationLevel } from './users.ts'
+
+// Which profile:* sub-scope releases each field; `profile` releases them all.
+const FIELD_SCOPES = {
+  uid: 'profile:uid',
+  email: 'profile:email',
+  locale: 'profile:locale',
+  displayName: 'profile:display_name',
+  avatar: 'profile:avatar',
+  avatarDefault: 'profile:avatar',
+  amrValues: 'profile:amr',
+  twoFactorAuthentication: 'profile:amr',
+  subscriptions: 'profile:subscriptions',
+  metricsEnabled: 'profile:uid',
+} as const
+
+type ProfileField = keyof typeof FIELD_SCOPES
+
+/**
+ * FxA's profile server `GET /v1/profile` (also the OIDC userinfo endpoint). It reads the user as
+ * they are now, so a test that edits a `FakeUser` sees the change on the next call.
+ */
+export function createProfileRoute(deps: { tokens: TokenBook; issuer: string }) {
+  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const bearer = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1]
+    const found = bearer === undefined ? undefined : await deps.tokens.lookUp(bearer, ['access_token'])
+    if (found?.state !== 'active') {
+      return sendJson(res, 401, fxaErrorBody('unauthorized'), { 'www-authenticate': 'Bearer' })
+    }
+    const scopes = new Set((found.token.scope ?? '').split(' '))
+    const released = (field: ProfileField) => scopes.has('profile') || scopes.has(FIELD_SCOPES[field])
+    const full = fullProfile(found.user, deps.issuer)
+    const profile = Object.fromEntries(
+      Object.entries(full).filter(([field]) => released(field as ProfileField)),
+    )
+    if (Object.keys(profile).length === 0) return sendJson(res, 403, fxaErrorBody('insufficientScope'))
+    sendJson(res, 200, scopes.has('openid') ? { ...profile, sub: found.user.uid } : profile)
+  }
+}
+
+function fullProfile(user: FakeUser, issuer: string): Record<ProfileField, unknown> {
+  const { amr } = authenticationLevel(user)
+  return {
+    uid: user.uid,
+    email: user.email,
+    locale: user.locale ?? 'en-US',
+    displayName: user.displayName,
+    avatar: user.avatar ?? `${issuer}/v1/avatar/${encodeURIComponent(user.email.charAt(0).toLowerCase())}`,
+    avatarDefault: user.avatar === undefined,
+    amrValues: amr,
+    twoFactorAuthentication: user.twoFactor === true,
+    subscriptions: user.subscriptions ?? [],
+    metricsEnabled: user.metricsEnabled ?? true,
+  }
+}

@@ -1,0 +1,63 @@
+# Packaging for Kubernetes: the container image, the Helm chart and the plain manifests rendered from it.
+# Included by the top-level Makefile (`include mk/*.mk`); works alone too: `make -f mk/chart.mk chart`.
+# The chart's tests (`vitest --project chart`) run `make -f mk/chart.mk chart-tools` themselves, so a
+# fresh machine needs nothing but Go and Node.
+
+TOOLS ?= $(CURDIR)/.tools
+GO ?= $(shell command -v go 2>/dev/null || echo /usr/local/go/bin/go)
+NPM ?= npm
+NODE ?= node
+
+HELM_VERSION := v3.22.0
+# Kubernetes minor that helm $(HELM_VERSION) is built against (its k8s.io/client-go v0.37): like helm's
+# own release build, it becomes helm's default .Capabilities version and lint's deprecation target.
+HELM_K8S_MINOR := 37
+HELM := $(TOOLS)/bin/helm
+HELM_STAMP := $(TOOLS)/bin/.helm-$(HELM_VERSION)
+HELM_LDFLAGS := -s -w \
+	-X helm.sh/helm/v3/internal/version.version=$(HELM_VERSION) \
+	-X helm.sh/helm/v3/pkg/chartutil.k8sVersionMajor=1 \
+	-X helm.sh/helm/v3/pkg/chartutil.k8sVersionMinor=$(HELM_K8S_MINOR) \
+	-X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMajor=1 \
+	-X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMinor=$(HELM_K8S_MINOR)
+
+# Kubernetes' API schemas, offline: the validators of the kubernetes-models npm packages, pinned by the
+# lock file in test/chart/k8s-models/ and installed outside the project's node_modules.
+K8S_MODELS := $(TOOLS)/k8s-models
+K8S_MODELS_LOCK := test/chart/k8s-models/package.json test/chart/k8s-models/package-lock.json
+
+CHART := charts/fxa-gate
+IMAGE ?= fxa-gate:dev
+
+.PHONY: helm k8s-models chart-tools chart chart-values deploy-manifests image
+
+helm: $(HELM_STAMP) ## Install helm (pinned) into .tools/bin with `go install`; skipped when present
+
+$(HELM_STAMP):
+	@mkdir -p $(TOOLS)/bin
+	GOBIN=$(TOOLS)/bin $(GO) install -trimpath -ldflags '$(HELM_LDFLAGS)' helm.sh/helm/v3/cmd/helm@$(HELM_VERSION)
+	@rm -f $(TOOLS)/bin/.helm-* && touch $@
+
+k8s-models: $(K8S_MODELS)/.installed ## Install the offline Kubernetes schema validators (kubernetes-models) into .tools
+
+$(K8S_MODELS)/.installed: $(K8S_MODELS_LOCK)
+	@rm -rf $(K8S_MODELS) && mkdir -p $(K8S_MODELS)
+	cp $(K8S_MODELS_LOCK) $(K8S_MODELS)/
+	cd $(K8S_MODELS) && $(NPM) ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	@touch $@
+
+chart-tools: helm k8s-models ## Install everything the chart's tests need
+
+chart: chart-tools ## Lint the chart, render every ci/ scenario and validate each object against the Kubernetes schemas
+	$(NODE) node_modules/vitest/vitest.mjs run --project chart
+
+chart-values: ## Regenerate the config/secrets blocks of the chart's values.yaml and values.schema.json from src/config/schema.ts
+	$(NODE) test/chart/gen-chart-config.ts
+
+deploy-manifests: helm ## Re-render deploy/kubernetes/ from the chart (the chart tests fail when it drifts)
+	$(NODE) test/chart/render-deploy.ts --write
+
+# Needs a Docker engine (none on the development machines): the chart tests check the Dockerfile's
+# structure instead. Multi-arch: docker buildx build --platform linux/amd64,linux/arm64 -t $(IMAGE) .
+image: ## Build the container image $(IMAGE) with docker (multi-stage; override IMAGE=repo:tag)
+	docker build --pull -t $(IMAGE) .

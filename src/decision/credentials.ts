@@ -1,0 +1,16 @@
+import type { IncomingHttpHeaders } from 'node:http'
+import type { GateContext } from '../context.ts'
+import { readCookie } from '../http/cookies.ts'
+import { type Identity, identityFromSession } from '../identity/identity.ts'
+
+/**
+ * Who the request is from, by its credentials: the session cookie (and, once bearer tokens are
+ * supported, the Authorization header). Null for an anonymous request. Awaits at most one store
+ * round trip, usually none (local cache).
+ */
+export async function authenticate(ctx: GateContext, headers: IncomingHttpHeaders): Promise<Identity | null> {
+  const cookie = readCookie(headers.cookie, ctx.config.cookie.sessionName)
+  if (cookie === undefined) return null
+  const session = await ctx.sessions.resolve(cookie)
+  return session ? identityFromSession(session.record) : null
+}

@@ -1,0 +1,40 @@
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { GateContext } from '../context.ts'
+import type { Decision } from '../decision/decide.ts'
+import { GateError } from '../errors.ts'
+import { replyError } from '../http/error-reply.ts'
+import type { Identity } from '../identity/identity.ts'
+
+/** The single value of a header the proxy sets; duplicates mean someone else set it too. */
+export function proxyHeader(request: FastifyRequest, name: string): string | undefined {
+  const value = request.headers[name]
+  if (Array.isArray(value)) throw new GateError('BAD_REQUEST', { detail: `duplicate ${name}` })
+  return value
+}
+
+/** 200 with the identity headers and how long the proxy may cache the answer. */
+export function allow(ctx: GateContext, reply: FastifyReply, identity: Identity | null): FastifyReply {
+  const ttl = Math.floor(ctx.config.authCacheTtl / 1000)
+  reply
+    .code(200)
+    .headers(ctx.identityHeaders.headersFor(identity))
+    .header('cache-control', identity !== null && ttl > 0 ? `private, max-age=${ttl}` : 'no-store')
+    .header('vary', 'Cookie, Authorization')
+  return reply.send()
+}
+
+/** 401 that an API client, an XHR or a proxy can act on: the login URL in a header and the body. */
+export function unauthenticated(request: FastifyRequest, reply: FastifyReply, loginUrl: string): FastifyReply {
+  reply.header('www-authenticate', 'Bearer realm="fxa-gate"').header('location', loginUrl)
+  return replyError(request, reply, new GateError('UNAUTHENTICATED'), { loginUrl }, 'json')
+}
+
+export function forbidden(request: FastifyRequest, reply: FastifyReply, reason: string): FastifyReply {
+  request.log.info({ reason }, 'forbidden')
+  return replyError(request, reply, new GateError('FORBIDDEN'), {}, 'json')
+}
+
+/** Counts and logs what a decision ended in; success is counted, never logged per request. */
+export function record(ctx: GateContext, transport: string, decision: Decision): void {
+  ctx.metrics.decisions.inc({ transport, decision: decision.kind })
+}

@@ -1,0 +1,47 @@
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { GateContext } from '../context.ts'
+import { authenticate } from '../decision/credentials.ts'
+import { decide } from '../decision/decide.ts'
+import { describeRequest } from '../decision/request.ts'
+import { GateError } from '../errors.ts'
+import { isNavigation } from '../http/navigation.ts'
+import { allow, forbidden, proxyHeader, record, unauthenticated } from './answer.ts'
+import type { createQueryRequirements } from './requirements-query.ts'
+
+/**
+ * `<prefix>/auth/traefik` — Traefik ForwardAuth and Caddy `forward_auth`. The request is
+ * described by X-Forwarded-Method/-Proto/-Host/-Uri, believed only from trusted peer addresses.
+ * These proxies pass non-2xx answers to the client, so a browser navigation gets the login
+ * redirect directly.
+ */
+export function createTraefikHandler(ctx: GateContext, requirementsOf: ReturnType<typeof createQueryRequirements>) {
+  return async function traefik(request: FastifyRequest, reply: FastifyReply) {
+    if (!ctx.trustedPeer(request.socket.remoteAddress)) {
+      throw new GateError('UNTRUSTED_PEER', { detail: `peer ${request.socket.remoteAddress}` })
+    }
+    const host = proxyHeader(request, 'x-forwarded-host')
+    const uri = proxyHeader(request, 'x-forwarded-uri')
+    if (host === undefined || uri === undefined) {
+      throw new GateError('BAD_REQUEST', { detail: 'X-Forwarded-Host or X-Forwarded-Uri missing' })
+    }
+    const description = describeRequest({
+      method: proxyHeader(request, 'x-forwarded-method') ?? 'GET',
+      scheme: proxyHeader(request, 'x-forwarded-proto') ?? 'https',
+      host,
+      target: uri,
+    })
+    const decision = decide(description, await authenticate(ctx, request.headers), ctx.policy, requirementsOf(request.url))
+    record(ctx, 'traefik', decision)
+    switch (decision.kind) {
+      case 'allow':
+        return allow(ctx, reply, decision.identity)
+      case 'unauthenticated':
+        if (isNavigation(request.headers)) {
+          return reply.header('cache-control', 'no-store').redirect(decision.loginUrl, 302)
+        }
+        return unauthenticated(request, reply, decision.loginUrl)
+      case 'forbidden':
+        return forbidden(request, reply, decision.reason)
+    }
+  }
+}

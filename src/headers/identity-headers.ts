@@ -1,0 +1,50 @@
+import type { Identity } from '../identity/identity.ts'
+
+/**
+ * Header values are printable ASCII only. Anything else (non-ASCII names, CR/LF, controls) and the
+ * `%` sign itself are percent-encoded as UTF-8, so `decodeURIComponent(value)` always gives back
+ * the original and no value can split a header or smuggle bytes.
+ */
+export function encodeHeaderValue(value: string): string {
+  return /^[\x20-\x24\x26-\x7e]*$/.test(value) ? value : value.replace(/[^\x20-\x24\x26-\x7e]/gu, (char) => encodeURIComponent(char))
+}
+
+export interface IdentityHeaders {
+  /** Every header name fxa-gate writes, lower-case (e.g. for Envoy's headers-to-remove). */
+  readonly names: readonly string[]
+  /** The headers describing an identity; none for an anonymous request on a public route. */
+  headersFor(identity: Identity | null): Record<string, string>
+}
+
+/** Compiles the header names once from the configured prefix (default `X-User-`). */
+export function compileIdentityHeaders(prefix: string): IdentityHeaders {
+  const name = (suffix: string) => `${prefix}${suffix}`.toLowerCase()
+  const id = name('Id')
+  const email = name('Email')
+  const displayName = name('Name')
+  const locale = name('Locale')
+  const subscriptions = name('Subscriptions')
+  const scopes = name('Scopes')
+  const auth = name('Auth')
+  const names = [id, email, displayName, locale, subscriptions, scopes, auth, 'x-auth-request-user', 'x-auth-request-email']
+  return {
+    names,
+    headersFor(identity) {
+      if (identity === null) return {}
+      const headers: Record<string, string> = {
+        [id]: encodeHeaderValue(identity.uid),
+        [auth]: identity.auth,
+        [subscriptions]: encodeHeaderValue(identity.subscriptions.join(',')),
+        [scopes]: encodeHeaderValue(identity.scopes.join(' ')),
+        'x-auth-request-user': encodeHeaderValue(identity.uid),
+      }
+      if (identity.email !== null) {
+        headers[email] = encodeHeaderValue(identity.email)
+        headers['x-auth-request-email'] = headers[email]
+      }
+      if (identity.displayName !== null) headers[displayName] = encodeHeaderValue(identity.displayName)
+      if (identity.locale !== null) headers[locale] = encodeHeaderValue(identity.locale)
+      return headers
+    },
+  }
+}

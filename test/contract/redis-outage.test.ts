@@ -1,0 +1,158 @@
+import { randomUUID } from 'node:crypto'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { GateError } from '../../src/errors.ts'
+import { createRedis, whenReady } from '../../src/session/redis-client.ts'
+import type { Invalidation, SessionRecord, SessionStore } from '../../src/session/types.ts'
+import { type RedisServer, startRedis, startRedisCluster } from '../support/redis.ts'
+import { openRedisStore, until } from './redis-harness.ts'
+
+const record = (): SessionRecord => ({
+  v: 1,
+  uid: 'uid-alice',
+  email: 'alice@example.com',
+  displayName: null,
+  locale: null,
+  avatar: null,
+  subscriptions: [],
+  scopes: ['openid'],
+  loginAt: Date.now(),
+  expiresAt: Date.now() + 3_600_000,
+  aal: 1,
+  amr: ['pwd'],
+  tokens: 'sealed.secret-tokens',
+})
+
+/** How long `operation` takes to reject, and with what. */
+async function rejection(operation: () => Promise<unknown>): Promise<{ error: unknown; ms: number }> {
+  const started = performance.now()
+  try {
+    await operation()
+  } catch (error) {
+    return { error, ms: performance.now() - started }
+  }
+  throw new Error('expected a rejection')
+}
+
+function expectStoreUnavailable(error: unknown): void {
+  expect(error).toBeInstanceOf(GateError)
+  expect((error as GateError).code).toBe('STORE_UNAVAILABLE')
+}
+
+describe('redis session store when Redis fails', () => {
+  let server: RedisServer
+  let store: SessionStore
+  let keyPrefix: string
+
+  beforeEach(async () => {
+    server = await startRedis()
+    keyPrefix = `test:${randomUUID()}:`
+    store = await openRedisStore(server.url, keyPrefix)
+  })
+  afterEach(async () => {
+    await store?.close()
+    await server?.stop()
+  })
+
+  it('rejects with STORE_UNAVAILABLE at once while Redis is down, and recovers without being recreated', async () => {
+    await store.create('k1', record(), 60_000)
+    await server.stop()
+    for (const operation of [
+      () => store.get('k1', 60_000),
+      () => store.ping(),
+      () => store.create('k2', record(), 60_000),
+      () => store.delete('k1'),
+      () => store.listByUser('uid-alice'),
+    ]) {
+      const { error, ms } = await rejection(operation)
+      expectStoreUnavailable(error)
+      expect(ms).toBeLessThan(3000)
+    }
+
+    await server.restart()
+    await until(() => store.ping().then(() => true, () => false), 10_000)
+    await store.create('k3', record(), 60_000)
+    expect(await store.get('k3', 60_000)).not.toBeNull()
+    await until(() => store.invalidationsLive(), 10_000)
+  })
+
+  it('rejects within the command timeout when Redis stops answering', async () => {
+    process.kill(server.pid, 'SIGSTOP')
+    try {
+      const { error, ms } = await rejection(() => store.get('k1', 60_000))
+      expectStoreUnavailable(error)
+      expect(ms).toBeLessThan(3000)
+    } finally {
+      process.kill(server.pid, 'SIGCONT')
+    }
+    await until(() => store.ping().then(() => true, () => false), 10_000)
+  })
+
+  it('keeps the command and its arguments out of the error', async () => {
+    await server.stop()
+    const { error } = await rejection(() => store.create('k1', record(), 60_000))
+    expectStoreUnavailable(error)
+    const gate = error as GateError
+    expect(JSON.stringify({ detail: gate.detail, cause: gate.cause, keys: Object.keys(gate.cause as object) })).not.toContain(
+      'secret-tokens',
+    )
+    expect(gate.cause).not.toHaveProperty('command')
+  })
+
+  it('announces a lost subscription with reset and pauses invalidations until it is back', async () => {
+    const events: Array<Invalidation & { live: boolean }> = []
+    store.onInvalidate((event) => events.push({ ...event, live: store.invalidationsLive() }))
+    const admin = createRedis({ url: server.url })
+    await whenReady(admin, 5000)
+    try {
+      await admin.client('KILL', 'TYPE', 'pubsub')
+      await until(() => events.length >= 2)
+      expect(events.slice(0, 2)).toEqual([
+        { kind: 'reset', live: false },
+        { kind: 'reset', live: true },
+      ])
+      expect(store.invalidationsLive()).toBe(true)
+
+      await admin.publish(`${keyPrefix}invalidate`, 'k1')
+      await until(() => events.some((event) => event.kind === 'session' && event.key === 'k1'))
+    } finally {
+      await admin.quit()
+    }
+  })
+
+  it('stays not live while Redis is down and becomes live after it returns', async () => {
+    const events: Array<Invalidation & { live: boolean }> = []
+    store.onInvalidate((event) => events.push({ ...event, live: store.invalidationsLive() }))
+    await server.stop()
+    await until(() => events.length >= 1)
+    expect(events).toEqual([{ kind: 'reset', live: false }])
+    expect(store.invalidationsLive()).toBe(false)
+    await server.restart()
+    await until(() => store.invalidationsLive(), 10_000)
+    expect(events.at(-1)).toEqual({ kind: 'reset', live: true })
+  })
+})
+
+describe('redis cluster session store when a node fails', () => {
+  it('moves its subscription to another node, with a reset on the way', async () => {
+    const cluster = await startRedisCluster()
+    const keyPrefix = `test:${randomUUID()}:`
+    const store = await openRedisStore(cluster.url, keyPrefix)
+    try {
+      const events: Array<Invalidation & { live: boolean }> = []
+      store.onInvalidate((event) => events.push({ ...event, live: store.invalidationsLive() }))
+      // The subscriber starts on the first node of the URL.
+      await cluster.nodes[0]!.stop()
+      await until(() => events.some((event) => event.kind === 'reset' && event.live), 10_000)
+      expect(events[0]).toEqual({ kind: 'reset', live: false })
+
+      const other = createRedis({ url: cluster.nodes[2]!.url })
+      await whenReady(other, 5000)
+      await other.publish(`${keyPrefix}invalidate`, 'k1')
+      await other.quit()
+      await until(() => events.some((event) => event.kind === 'session' && event.key === 'k1'))
+    } finally {
+      await store.close()
+      await cluster.stop()
+    }
+  })
+})
