@@ -23,8 +23,12 @@ function page(request: EchoedRequest): string {
   const rows: string[] = []
   for (let i = 0; i < request.rawHeaders.length; i += 2) {
     const name = request.rawHeaders[i]!
-    const highlight = /^x-(user|auth-request)-/i.test(name) ? ' style="background:#e7f7ec;font-weight:600"' : ''
-    rows.push(`<tr${highlight}><td>${escape(name)}</td><td>${escape(request.rawHeaders[i + 1] ?? '')}</td></tr>`)
+    const highlight = /^x-(user|auth-request)-/i.test(name)
+      ? ' style="background:#e7f7ec;font-weight:600"'
+      : ''
+    rows.push(
+      `<tr${highlight}><td>${escape(name)}</td><td>${escape(request.rawHeaders[i + 1] ?? '')}</td></tr>`,
+    )
   }
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>echo app</title><style>body{font:15px/1.5 system-ui,sans-serif;margin:2rem}td{border-bottom:1px solid #ddd;padding:.2rem .8rem;font-family:monospace}</style></head><body><h1>Echo app</h1><p>This sample service has no auth code. These are the headers it received for <code>${escape(request.method)} ${escape(request.url)}</code>:</p><table>${rows.join('')}</table><p><a href="/_gate/logout">Sign out</a></p></body></html>`
 }
@@ -33,7 +37,12 @@ function page(request: EchoedRequest): string {
 export function startEchoApp(options: { port?: number; host?: string } = {}): Promise<EchoApp> {
   const requests: EchoedRequest[] = []
   const server: Server = createServer((req, res) => {
-    const seen: EchoedRequest = { method: req.method ?? '', url: req.url ?? '', rawHeaders: req.rawHeaders, headers: req.headers }
+    const seen: EchoedRequest = {
+      method: req.method ?? '',
+      url: req.url ?? '',
+      rawHeaders: req.rawHeaders,
+      headers: req.headers,
+    }
     requests.push(seen)
     if (requests.length > 1000) requests.shift()
     req.resume()

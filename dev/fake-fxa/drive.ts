@@ -102,7 +102,9 @@ export async function loginWithForm(
     const text = await response.text()
     const action = /<form[^>]*\saction="([^"]+)"/.exec(text)?.[1]
     if (response.status !== 200 || action === undefined || submitted) {
-      throw new Error(`fake FxA login stopped at ${url.pathname} with HTTP ${response.status}: ${text.slice(0, 300)}`)
+      throw new Error(
+        `fake FxA login stopped at ${url.pathname} with HTTP ${response.status}: ${text.slice(0, 300)}`,
+      )
     }
     const fields: Record<string, string> =
       options.cancel === true ? { cancel: '1' } : { email, password: options.password ?? 'password' }
@@ -132,5 +134,7 @@ function defaultPath(path: string): string {
 }
 
 function decodeHtml(text: string): string {
-  return text.replace(/&#(\d+);/g, (_, code: string) => String.fromCharCode(Number(code))).replace(/&amp;/g, '&')
+  return text
+    .replace(/&#(\d+);/g, (_, code: string) => String.fromCharCode(Number(code)))
+    .replace(/&amp;/g, '&')
 }

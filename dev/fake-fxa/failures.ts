@@ -34,7 +34,8 @@ export function createFailureSwitch(): FailureSwitch {
       res.end('<html><body>502 Bad Gateway (not JSON)</body></html>')
       return true
     }
-    const headers: Record<string, string> = mode.retryAfter === undefined ? {} : { 'retry-after': String(mode.retryAfter) }
+    const headers: Record<string, string> =
+      mode.retryAfter === undefined ? {} : { 'retry-after': String(mode.retryAfter) }
     if (mode.body !== undefined) {
       res.writeHead(mode.status, headers)
       res.end(mode.body)

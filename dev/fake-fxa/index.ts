@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { fxaDiscovery, withoutIssInAuthorizationResponse } from './discovery.ts'
 import { createFailureSwitch } from './failures.ts'
 import { generateSigningKeys, signSecurityEventToken } from './keys.ts'
 import { createLoginPage } from './login-page.ts'
@@ -13,7 +14,7 @@ import { createTokenBook } from './tokens.ts'
 import type { FakeFxa, FakeFxaCalls, FakeFxaOptions } from './types.ts'
 import { createUserDirectory } from './users.ts'
 
-export { loginWithForm, createCookieJar, type CookieJar, type FetchLike } from './drive.ts'
+export { type CookieJar, createCookieJar, type FetchLike, loginWithForm } from './drive.ts'
 export type {
   FailureMode,
   FakeClient,
@@ -34,7 +35,14 @@ export async function startFakeFxa(options: FakeFxaOptions): Promise<FakeFxa> {
   const clients = new Map(validateClients(options).map((client) => [client.clientId, client]))
   const host = options.host ?? '127.0.0.1'
   const logError = options.logError ?? ((message, error) => console.error(message, error))
-  const calls: FakeFxaCalls = { authorization: 0, token: 0, profile: 0, introspect: 0, verify: 0, destroy: [] }
+  const calls: FakeFxaCalls = {
+    authorization: 0,
+    token: 0,
+    profile: 0,
+    introspect: 0,
+    verify: 0,
+    destroy: [],
+  }
   const users = createUserDirectory(options.users)
   const failures = createFailureSwitch()
   const store = createMemoryStore()
@@ -59,6 +67,8 @@ export async function startFakeFxa(options: FakeFxaOptions): Promise<FakeFxa> {
     users,
     logError,
   })
+  provider.use(fxaDiscovery)
+  provider.use(withoutIssInAuthorizationResponse)
   provider.use(fxaTokenResponse({ keys, users, tokenPath: '/v1/token' }))
   const tokens = createTokenBook(provider, store, users)
   listener = createRequestListener({

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { exportJWK, type GenerateKeyPairResult, generateKeyPair, type JWK, SignJWT, UnsecuredJWT } from 'jose'
 
 type PrivateKey = GenerateKeyPairResult['privateKey']
+
 import type { SignSetInput } from './types.ts'
 
 /** The fake's signing material: the provider's RS256 key, and an impostor with the same kid. */

@@ -24,7 +24,12 @@ export function createLoginPage(deps: { provider: Provider; users: UserDirectory
       const granted = grant ?? new provider.Grant({ accountId: session?.accountId, clientId })
       if (typeof params['scope'] === 'string') granted.addOIDCScope(params['scope'])
       const grantId = await granted.save()
-      return provider.interactionFinished(req, res, { consent: { grantId } }, { mergeWithLastSubmission: true })
+      return provider.interactionFinished(
+        req,
+        res,
+        { consent: { grantId } },
+        { mergeWithLastSubmission: true },
+      )
     }
 
     const hint = [params['login_hint'], params['email']].find((value) => typeof value === 'string')
@@ -40,6 +45,13 @@ export function createLoginPage(deps: { provider: Provider; users: UserDirectory
       return sendHtml(res, 400, loginForm(uid, clientId, email, 'Enter a valid email address.'))
     }
     const user = users.signIn(email)
+    if (session !== undefined && session.accountId !== user.uid) {
+      // Signing in as someone else replaces the browser session (FxA switches accounts silently;
+      // oidc-provider would otherwise insist on an RP-initiated logout, which FxA does not have).
+      await (await provider.Session.findByUid(session.uid))?.destroy()
+      interaction.session = undefined
+      await interaction.save(interaction.exp - Math.floor(Date.now() / 1000))
+    }
     const { amr, acr } = authenticationLevel(user)
     const result = { login: { accountId: user.uid, amr, acr } }
     return provider.interactionFinished(req, res, result, { mergeWithLastSubmission: false })

@@ -10,7 +10,13 @@ interface Entry {
 }
 
 /** Models whose entries belong to a grant and die with it. */
-const GRANTABLE = new Set(['AccessToken', 'AuthorizationCode', 'RefreshToken', 'DeviceCode', 'BackchannelAuthenticationRequest'])
+const GRANTABLE = new Set([
+  'AccessToken',
+  'AuthorizationCode',
+  'RefreshToken',
+  'DeviceCode',
+  'BackchannelAuthenticationRequest',
+])
 
 /**
  * oidc-provider storage for one fake FxA instance. The library's own memory adapter shares one

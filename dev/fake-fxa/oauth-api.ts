@@ -49,7 +49,9 @@ export function createOauthApi(deps: { tokens: TokenBook; clients: ReadonlyMap<s
     const accessOrAny = fields['token'] ?? fields['access_token']
     const refresh =
       fields['refresh_token'] ??
-      (fields['refresh_token_id'] === undefined ? undefined : tokens.refreshTokenById(fields['refresh_token_id']))
+      (fields['refresh_token_id'] === undefined
+        ? undefined
+        : tokens.refreshTokenById(fields['refresh_token_id']))
     const found =
       accessOrAny !== undefined
         ? await tokens.lookUp(accessOrAny, ['access_token', 'refresh_token'])

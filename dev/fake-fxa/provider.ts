@@ -1,8 +1,13 @@
 import { randomBytes } from 'node:crypto'
-import Provider, { type ClientMetadata, type Configuration, type Grant, type KoaContextWithOIDC } from 'oidc-provider'
+import Provider, {
+  type ClientMetadata,
+  type Configuration,
+  type Grant,
+  type KoaContextWithOIDC,
+} from 'oidc-provider'
+import { escapeHtml } from './http.ts'
 import type { SigningKeys } from './keys.ts'
 import type { MemoryStore } from './memory-store.ts'
-import { escapeHtml } from './http.ts'
 import type { FakeClient } from './types.ts'
 import type { UserDirectory } from './users.ts'
 
@@ -69,6 +74,8 @@ export function createFxaProvider(deps: FxaProviderDeps): Provider {
       introspection: { enabled: false },
       revocation: { enabled: false },
       rpInitiatedLogout: { enabled: false },
+      pushedAuthorizationRequests: { enabled: false },
+      dPoP: { enabled: false },
       userinfo: { enabled: true },
     },
     // PKCE only for public clients; the request checks in authorization-request.ts refuse the rest.
@@ -137,8 +144,12 @@ async function grantEverythingRequested(ctx: KoaContextWithOIDC): Promise<Grant>
 
 /** FxA's opaque tokens are 64 hex characters (32 random bytes); oidc-provider's default is base64url. */
 function useFxaTokenValues(provider: Provider): void {
-  const hex = () => randomBytes(32).toString('hex')
   for (const model of [provider.AccessToken, provider.RefreshToken, provider.AuthorizationCode]) {
-    Object.defineProperty(model.prototype, 'generateTokenId', { value: hex, configurable: true, writable: true })
+    const prototype = model.prototype as unknown as { generateTokenId(this: unknown): string }
+    const generateDefault = prototype.generateTokenId
+    prototype.generateTokenId = function generateHexTokenId() {
+      generateDefault.call(this) // still run: it records the token format as a side effect
+      return randomBytes(32).toString('hex')
+    }
   }
 }

@@ -34,7 +34,10 @@ export interface FakeFxaOptions {
   logError?: (message: string, error: unknown) => void
 }
 
-export type FailureMode = { status: number; retryAfter?: number; body?: string } | { delayMs: number } | { nonJson: true }
+export type FailureMode =
+  | { status: number; retryAfter?: number; body?: string }
+  | { delayMs: number }
+  | { nonJson: true }
 
 /** Endpoints whose behaviour `setFailure` can change. */
 export const failureEndpoints = ['token', 'profile', 'introspect', 'verify', 'destroy', 'jwks'] as const

@@ -1,3 +1,4 @@
+import ipaddr from 'ipaddr.js'
 import { z } from 'zod'
 import { parseDuration } from './duration.ts'
 
@@ -31,6 +32,15 @@ const hostPort = z
   .string()
   .regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/, 'expected host:port, e.g. 0.0.0.0:4180')
 const list = z.array(z.string().min(1))
+const cidr = z.string().refine((value) => {
+  try {
+    if (value.includes('/')) ipaddr.parseCIDR(value)
+    else ipaddr.parse(value)
+    return true
+  } catch {
+    return false
+  }
+}, 'expected an IP address or CIDR such as 10.0.0.0/8')
 const pathPattern = z.string().regex(/^(\*|\/[\x21-\x7e]*)$/, 'expected a path like /public/* or /healthz')
 const rule = z
   .object({
@@ -69,7 +79,7 @@ export const CONFIG_KEYS = {
   adminListen: key('string', hostPort.default('0.0.0.0:9180'), 'Admin listener (healthz, readyz, metrics)'),
   prefix: key('string', z.string().regex(/^\/[A-Za-z0-9._~-]+(\/[A-Za-z0-9._~-]+)*$/, 'expected a path like /_gate').default('/_gate'), "Path prefix of fxa-gate's own endpoints"),
   upstream: key('string', url.optional(), 'Sidecar mode: the application to proxy allowed requests to'),
-  trustedProxies: key('list', list.default([]), 'CIDRs of peers whose X-Forwarded-* headers are believed (empty: none)'),
+  trustedProxies: key('list', z.array(cidr).default([]), 'CIDRs of peers whose X-Forwarded-* headers are believed (empty: none)'),
   publicPaths: key('list', z.array(pathPattern).default([]), 'Paths served without login, e.g. /public/*,/healthz (matched on the canonical path)'),
   rules: key('structured', z.array(rule).default([]), 'Authorization rules (YAML list; first match wins; see README "Authorization rules")'),
   identityHeaderPrefix: key('string', headerPrefix.default('X-User-'), 'Prefix of the identity headers (X-User-Id, X-User-Email, ...); clients can never send these'),

@@ -60,7 +60,8 @@ export function parseRedisUrl(url: string): RedisTarget {
 
   if (topology === 'sentinel') {
     const [masterName, db, ...extra] = segments
-    if (!masterName) throw invalid('a sentinel URL needs the master name: redis+sentinel://host:26379/mymaster')
+    if (!masterName)
+      throw invalid('a sentinel URL needs the master name: redis+sentinel://host:26379/mymaster')
     if (extra.length > 0) throw invalid('unexpected path after the database number')
     return {
       kind: 'sentinel',
@@ -75,7 +76,8 @@ export function parseRedisUrl(url: string): RedisTarget {
     return { kind: 'cluster', nodes: parseHosts(hosts, 6379), ...credentials }
   }
   const nodes = parseHosts(hosts, 6379)
-  if (nodes.length !== 1) throw invalid('a redis:// URL names one host; use redis+sentinel:// or redis+cluster://')
+  if (nodes.length !== 1)
+    throw invalid('a redis:// URL names one host; use redis+sentinel:// or redis+cluster://')
   if (segments.length > 1) throw invalid('unexpected path after the database number')
   return { kind: 'standalone', node: nodes[0]!, db: parseDb(segments[0]), ...credentials }
 }
@@ -200,8 +202,14 @@ export function createSubscriber(base: Redis | Cluster): Redis {
     commandTimeout: undefined,
     connectionName: 'fxa-gate:sub',
   } satisfies RedisOptions
-  if (base instanceof Redis) return base.duplicate(subscriberDefaults)
-  if (origin?.target.kind !== 'cluster') throw new TypeError('createSubscriber needs a client made by createRedis')
+  if (base instanceof Redis) {
+    const subscriber = base.duplicate(subscriberDefaults)
+    if (origin) watch(subscriber, origin.target, origin.logger)
+    return subscriber
+  }
+  if (origin?.target.kind !== 'cluster') {
+    throw new TypeError('createSubscriber needs a client made by createRedis')
+  }
   const { target } = origin
   const seeds = target.nodes
   const first = seeds[0]!
@@ -215,7 +223,10 @@ export function createSubscriber(base: Redis | Cluster): Redis {
     tls: target.tls ? {} : undefined,
     retryStrategy(times) {
       // The connector reads host and port from these options on every connect.
-      const known = [...seeds, ...base.nodes('all').map((node) => ({ host: node.options.host!, port: node.options.port! }))]
+      const known = [
+        ...seeds,
+        ...base.nodes('all').map((node) => ({ host: node.options.host!, port: node.options.port! })),
+      ]
       const next = known[times % known.length]!
       subscriber.options.host = next.host
       subscriber.options.port = next.port
@@ -268,7 +279,8 @@ function topologyOptions(target: RedisTarget, tls: object | undefined): RedisOpt
       failoverDetector: true,
     }
   }
-  if (target.kind === 'standalone') return { host: target.node.host, port: target.node.port, db: target.db, tls }
+  if (target.kind === 'standalone')
+    return { host: target.node.host, port: target.node.port, db: target.db, tls }
   return {}
 }
 
@@ -285,13 +297,20 @@ function watch(client: Redis | Cluster, target: RedisTarget, logger: RedisLogger
   client.on('error', (error: Error) => {
     if (reported || !logger) return
     reported = true
-    logger.warn({ err: { name: error.name, message: error.message }, redis: describe(target) }, 'Redis connection error')
+    logger.warn(
+      { err: { name: error.name, message: error.message }, redis: describe(target) },
+      'Redis connection error',
+    )
   })
 }
 
 function describe(target: RedisTarget): string {
   const nodes =
-    target.kind === 'standalone' ? [target.node] : target.kind === 'sentinel' ? target.sentinels : target.nodes
+    target.kind === 'standalone'
+      ? [target.node]
+      : target.kind === 'sentinel'
+        ? target.sentinels
+        : target.nodes
   const list = nodes.map(({ host, port }) => (host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`))
   return `${target.kind} ${list.join(',')}${target.kind === 'sentinel' ? `/${target.masterName}` : ''}`
 }

@@ -106,10 +106,10 @@ export function createRedisSessionStore(options: RedisSessionStoreOptions): Sess
     create: (key, record, idleMs) =>
       guard(async () => {
         const expiresAt = String(record.expiresAt)
-        await Promise.all([
-          scripts.fxaGateSessionCreate(keys.session(key), JSON.stringify(record), expiresAt, ms(idleMs), now()),
-          scripts.fxaGateIndexAdd(keys.userIndex(record.uid), key, expiresAt, now()),
-        ])
+        // Index first: a session missing from its user's index would escape deleteByUser.
+        await scripts.fxaGateIndexAdd(keys.userIndex(record.uid), key, expiresAt, now())
+        const json = JSON.stringify(record)
+        await scripts.fxaGateSessionCreate(keys.session(key), json, expiresAt, ms(idleMs), now())
       }),
 
     get: (key, idleMs) =>
@@ -262,12 +262,17 @@ function decodeRecord(json: string): SessionRecord | null {
   return valid ? (value as SessionRecord) : null
 }
 
+/** QUIT, or a hard disconnect when Redis cannot answer in time (a queued QUIT would wait for it). */
 async function quit(client: Redis | Cluster): Promise<void> {
-  try {
-    await client.quit()
-  } catch {
-    client.disconnect()
-  }
+  let timer: NodeJS.Timeout | undefined
+  await Promise.race([
+    client.quit().catch(() => undefined),
+    new Promise((resolve) => {
+      timer = setTimeout(resolve, 1000)
+    }),
+  ])
+  clearTimeout(timer)
+  client.disconnect()
 }
 
 /** The one boundary where ioredis errors become GateError STORE_UNAVAILABLE. */

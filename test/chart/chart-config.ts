@@ -68,13 +68,16 @@ function scalar(value: unknown): string {
 }
 
 function yamlValue(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(scalar).join(', ')}]`
+  if (Array.isArray(value) && value.every((item) => typeof item !== 'object' || item === null)) {
+    return `[${value.map(scalar).join(', ')}]`
+  }
   if (value === null) return 'null'
   if (typeof value === 'object') return JSON.stringify(value)
   return scalar(value)
 }
 
-export const BEGIN = '# BEGIN generated from src/config/schema.ts by `make chart-values`: edit the schema, not this block'
+export const BEGIN =
+  '# BEGIN generated from src/config/schema.ts by `make chart-values`: edit the schema, not this block'
 export const END = '# END generated'
 
 function keyBlock(key: ChartKey, value: unknown, doc: string): string[] {
@@ -111,10 +114,29 @@ export function existingSecretKeysBlock(keys: readonly ChartKey[] = chartKeys())
   const lines = [`  ${BEGIN}`]
   for (const key of keys.filter((k) => k.secret)) {
     const absent = key.required ? '' : ' Set "" when the Secret does not hold it.'
-    lines.push(...keyBlock(key, secretDataKey(key.name), `Key of existingSecret holding ${key.name}.${absent}`))
+    lines.push(
+      ...keyBlock(key, secretDataKey(key.name), `Key of existingSecret holding ${key.name}.${absent}`),
+    )
   }
   lines.push(`  ${END}`)
   return lines.join('\n')
+}
+
+/**
+ * templates/_config-keys.tpl: what the templates must know about the keys beyond their values. Structured
+ * keys (YAML in values) are passed as JSON; list keys are joined with commas.
+ */
+export function renderConfigKeysTemplate(_current = '', keys: readonly ChartKey[] = chartKeys()): string {
+  const structured = keys.filter((k) => k.kind === 'structured' && !k.secret).map((k) => k.name)
+  return [
+    '{{- /* Generated from src/config/schema.ts by `make chart-values`: do not edit. */ -}}',
+    '',
+    '{{- /* The configuration keys whose values are YAML structures, passed to fxa-gate as JSON. */ -}}',
+    '{{- define "fxa-gate.structuredConfigKeys" -}}',
+    structured.join(' '),
+    '{{- end }}',
+    '',
+  ].join('\n')
 }
 
 const SECTIONS = { config: configBlock, secrets: secretsBlock, existingSecretKeys: existingSecretKeysBlock }
@@ -123,7 +145,10 @@ const SECTIONS = { config: configBlock, secrets: secretsBlock, existingSecretKey
 export function renderValuesYaml(current: string, keys: readonly ChartKey[] = chartKeys()): string {
   let text = current
   for (const [section, block] of Object.entries(SECTIONS)) {
-    const pattern = new RegExp(`(^${section}:\\n)  # BEGIN generated[^\\n]*\\n[\\s\\S]*?  # END generated(?=\\n)`, 'm')
+    const pattern = new RegExp(
+      `(^${section}:\\n)  # BEGIN generated[^\\n]*\\n[\\s\\S]*?  # END generated(?=\\n)`,
+      'm',
+    )
     if (!pattern.test(text)) throw new Error(`values.yaml: no generated block under "${section}:"`)
     text = text.replace(pattern, (_, head: string) => head + block(keys))
   }
@@ -151,7 +176,10 @@ function valueSchema(key: ChartKey): JsonSchema {
     case 'duration':
       return {
         description,
-        anyOf: [{ type: 'integer', minimum: 0 }, { type: 'string', pattern: key.required ? DURATION_PATTERN : `${DURATION_PATTERN}|^$` }],
+        anyOf: [
+          { type: 'integer', minimum: 0 },
+          { type: 'string', pattern: key.required ? DURATION_PATTERN : `${DURATION_PATTERN}|^$` },
+        ],
       }
     case 'structured':
       return { type: ['object', 'array', 'null'], description }

@@ -22,7 +22,10 @@ function fixture(options: { maxSessions?: number } = {}) {
     amr: ['pwd'],
     tokens: 'sealed',
   })
-  return { store, record, advance: (ms: number) => void (time += ms) }
+  const advance = (ms: number): void => {
+    time += ms
+  }
+  return { store, record, advance }
 }
 
 describe('memory session store', () => {
@@ -53,7 +56,7 @@ describe('memory session store', () => {
   it('hands out copies, so callers cannot change what is stored', async () => {
     const { store, record } = fixture()
     await store.create('k', record(), 1000)
-    const copy = (await store.get('k', 1000)) as { subscriptions: string[] }
+    const copy = (await store.get('k', 1000)) as unknown as { subscriptions: string[] }
     copy.subscriptions.push('forged')
     expect((await store.get('k', 1000))?.subscriptions).toEqual([])
   })

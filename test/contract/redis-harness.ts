@@ -6,10 +6,14 @@ import type { SessionStore } from '../../src/session/types.ts'
 import type { StoreUnderTest } from './session-store.contract.ts'
 
 /** A Redis store as the gate builds one, returned once it is ready and its invalidations are live. */
-export async function openRedisStore(url: string, keyPrefix: string): Promise<SessionStore> {
+export async function openRedisStore(
+  url: string,
+  keyPrefix: string,
+  clock?: () => number,
+): Promise<SessionStore> {
   const redis = createRedis({ url })
   const subscriber = createSubscriber(redis)
-  const store = createRedisSessionStore({ redis, subscriber, keyPrefix })
+  const store = createRedisSessionStore({ redis, subscriber, keyPrefix, ...(clock ? { clock } : {}) })
   try {
     await whenReady(redis, 10_000)
     await until(() => store.invalidationsLive())
@@ -20,17 +24,20 @@ export async function openRedisStore(url: string, keyPrefix: string): Promise<Se
   return store
 }
 
-/** A fresh store under a unique key prefix; cleanup closes every connection and deletes its keys. */
-export async function redisSubject(url: string): Promise<StoreUnderTest> {
+/**
+ * A fresh store under a unique key prefix; cleanup closes every connection and deletes its keys.
+ * With `clock`, the store computes lifetimes from it instead of the server's TIME.
+ */
+export async function redisSubject(url: string, clock?: () => number): Promise<StoreUnderTest> {
   const keyPrefix = `test:${randomUUID()}:`
   const admin = createRedis({ url })
   await whenReady(admin, 10_000)
-  const stores = [await openRedisStore(url, keyPrefix)]
+  const stores = [await openRedisStore(url, keyPrefix, clock)]
   return {
     store: stores[0]!,
     clock: null,
     async peer() {
-      const peer = await openRedisStore(url, keyPrefix)
+      const peer = await openRedisStore(url, keyPrefix, clock)
       stores.push(peer)
       return peer
     },

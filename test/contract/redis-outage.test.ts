@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { GateError } from '../../src/errors.ts'
-import { createRedis, whenReady } from '../../src/session/redis-client.ts'
+import { createRedis, createSubscriber, whenReady } from '../../src/session/redis-client.ts'
+import { createRedisSessionStore } from '../../src/session/redis-store.ts'
 import type { Invalidation, SessionRecord, SessionStore } from '../../src/session/types.ts'
+import { freePort } from '../support/ports.ts'
 import { type RedisServer, startRedis, startRedisCluster } from '../support/redis.ts'
 import { openRedisStore, until } from './redis-harness.ts'
 
@@ -69,7 +71,14 @@ describe('redis session store when Redis fails', () => {
     }
 
     await server.restart()
-    await until(() => store.ping().then(() => true, () => false), 10_000)
+    await until(
+      () =>
+        store.ping().then(
+          () => true,
+          () => false,
+        ),
+      10_000,
+    )
     await store.create('k3', record(), 60_000)
     expect(await store.get('k3', 60_000)).not.toBeNull()
     await until(() => store.invalidationsLive(), 10_000)
@@ -84,7 +93,14 @@ describe('redis session store when Redis fails', () => {
     } finally {
       process.kill(server.pid, 'SIGCONT')
     }
-    await until(() => store.ping().then(() => true, () => false), 10_000)
+    await until(
+      () =>
+        store.ping().then(
+          () => true,
+          () => false,
+        ),
+      10_000,
+    )
   })
 
   it('keeps the command and its arguments out of the error', async () => {
@@ -92,9 +108,9 @@ describe('redis session store when Redis fails', () => {
     const { error } = await rejection(() => store.create('k1', record(), 60_000))
     expectStoreUnavailable(error)
     const gate = error as GateError
-    expect(JSON.stringify({ detail: gate.detail, cause: gate.cause, keys: Object.keys(gate.cause as object) })).not.toContain(
-      'secret-tokens',
-    )
+    expect(
+      JSON.stringify({ detail: gate.detail, cause: gate.cause, keys: Object.keys(gate.cause as object) }),
+    ).not.toContain('secret-tokens')
     expect(gate.cause).not.toHaveProperty('command')
   })
 
@@ -104,7 +120,7 @@ describe('redis session store when Redis fails', () => {
     const admin = createRedis({ url: server.url })
     await whenReady(admin, 5000)
     try {
-      await admin.client('KILL', 'TYPE', 'pubsub')
+      await admin.call('CLIENT', 'KILL', 'TYPE', 'pubsub')
       await until(() => events.length >= 2)
       expect(events.slice(0, 2)).toEqual([
         { kind: 'reset', live: false },
@@ -129,6 +145,42 @@ describe('redis session store when Redis fails', () => {
     await server.restart()
     await until(() => store.invalidationsLive(), 10_000)
     expect(events.at(-1)).toEqual({ kind: 'reset', live: true })
+  })
+})
+
+describe('redis session store started before Redis', () => {
+  it('answers STORE_UNAVAILABLE until Redis is up, then works and subscribes', async () => {
+    const port = await freePort()
+    const redis = createRedis({ url: `redis://127.0.0.1:${port}` })
+    const store = createRedisSessionStore({ redis, subscriber: createSubscriber(redis), keyPrefix: 'early:' })
+    let server: RedisServer | undefined
+    try {
+      expectStoreUnavailable((await rejection(() => store.ping())).error)
+      expect(store.invalidationsLive()).toBe(false)
+      server = await startRedis({ port })
+      await until(
+        () =>
+          store.ping().then(
+            () => true,
+            () => false,
+          ),
+        10_000,
+      )
+      await until(() => store.invalidationsLive(), 10_000)
+      await store.create('k1', record(), 60_000)
+      expect(await store.get('k1', 60_000)).not.toBeNull()
+    } finally {
+      await store.close()
+      await server?.stop()
+    }
+  })
+
+  it('closes promptly while Redis is away', async () => {
+    const redis = createRedis({ url: `redis://127.0.0.1:${await freePort()}` })
+    const store = createRedisSessionStore({ redis, subscriber: createSubscriber(redis), keyPrefix: 'never:' })
+    const started = performance.now()
+    await store.close()
+    expect(performance.now() - started).toBeLessThan(1500)
   })
 })
 

@@ -1,12 +1,22 @@
 import { afterAll, beforeAll, describe, inject } from 'vitest'
 import { createMemorySessionStore } from '../../src/session/memory-store.ts'
-import { type RedisClusterServers, type RedisSentinel, startRedisCluster, startRedisSentinel } from '../support/redis.ts'
+import {
+  type RedisClusterServers,
+  type RedisSentinel,
+  startRedisCluster,
+  startRedisSentinel,
+} from '../support/redis.ts'
 import { redisSubject } from './redis-harness.ts'
 import { sessionStoreContract } from './session-store.contract.ts'
 
 sessionStoreContract('memory', async () => {
   let time = Date.parse('2030-01-01T00:00:00Z')
-  const clock = { now: () => time, advance: (ms: number) => void (time += ms) }
+  const clock = {
+    now: () => time,
+    advance(ms: number): void {
+      time += ms
+    },
+  }
   const store = createMemorySessionStore({ clock: clock.now })
   return { store, clock, cleanup: () => store.close() }
 })
@@ -15,6 +25,9 @@ sessionStoreContract('memory', async () => {
 const unit = 200
 
 sessionStoreContract('redis standalone', () => redisSubject(inject('redisUrl')), { unit })
+sessionStoreContract('redis standalone, gate clock', () => redisSubject(inject('redisUrl'), Date.now), {
+  unit,
+})
 
 describe('redis sentinel', () => {
   let servers: RedisSentinel

@@ -48,7 +48,18 @@ export async function startRedis(options: { port?: number; args?: string[] } = {
   for (let attempt = 1; ; attempt++) {
     const port = options.port ?? (await freePort())
     const dir = await mkdtemp(join(tmpdir(), 'fxa-gate-redis-'))
-    const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir]
+    const args = [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--dir',
+      dir,
+    ]
     try {
       return await serve([...args, ...(options.args ?? [])], port, dir)
     } catch (error) {
@@ -80,7 +91,9 @@ export async function startRedisSentinel(options: { masterName?: string } = {}):
       ].join('\n'),
     )
     const sentinel = await serve([config, '--sentinel'], port, dir)
-    await until(async () => (await cli(port, 'SENTINEL', 'get-master-addr-by-name', name)).includes(String(master.port)))
+    await until(async () =>
+      (await cli(port, 'SENTINEL', 'get-master-addr-by-name', name)).includes(String(master.port)),
+    )
     return {
       url: `redis+sentinel://127.0.0.1:${port}/${name}`,
       master,
@@ -110,7 +123,9 @@ export async function startRedisCluster(): Promise<RedisClusterServers> {
       nodes.push(await startRedis({ args: [...clusterArgs, ...busArgs] }))
     }
     const addresses = nodes.map((node) => `127.0.0.1:${node.port}`)
-    await run('redis-cli', ['--cluster', 'create', ...addresses, '--cluster-yes'], { timeout: STARTUP_TIMEOUT_MS })
+    await run('redis-cli', ['--cluster', 'create', ...addresses, '--cluster-yes'], {
+      timeout: STARTUP_TIMEOUT_MS,
+    })
     await until(async () => {
       const infos = await Promise.all(nodes.map((node) => cli(node.port, 'CLUSTER', 'INFO')))
       return infos.every((info) => /cluster_state:ok/.test(info) && /cluster_known_nodes:3/.test(info))
@@ -202,7 +217,9 @@ async function answersPing(port: number): Promise<boolean> {
 
 /** Runs one command with redis-cli against 127.0.0.1:<port> and returns its output. */
 export async function cli(port: number, ...command: string[]): Promise<string> {
-  const { stdout } = await run('redis-cli', ['-h', '127.0.0.1', '-p', String(port), ...command], { timeout: 5000 })
+  const { stdout } = await run('redis-cli', ['-h', '127.0.0.1', '-p', String(port), ...command], {
+    timeout: 5000,
+  })
   return stdout
 }
 

@@ -149,13 +149,18 @@ describe('configuration', () => {
       ...minimal,
       FXA_GATE_SESSION_IDLE_TTL: '8d',
       FXA_GATE_ADMIN_LISTEN: '0.0.0.0:4180',
-      FXA_GATE_TRUSTED_PROXIES: '10.0.0.0/8,not-a-cidr',
       FXA_GATE_ALLOWED_REDIRECT_HOSTS: 'app.example.com,https://bad',
     })
     expect(result.ok).toBe(false)
     if (result.ok) return
     const keys = result.problems.map((p) => p.key)
-    expect(keys).toEqual(expect.arrayContaining(['sessionIdleTtl', 'adminListen', 'trustedProxies', 'allowedRedirectHosts']))
+    expect(keys).toEqual(expect.arrayContaining(['sessionIdleTtl', 'adminListen', 'allowedRedirectHosts']))
+  })
+
+  it('refuses trusted proxies that are not addresses or CIDRs', () => {
+    const result = load({ ...minimal, FXA_GATE_TRUSTED_PROXIES: '10.0.0.0/8,not-a-cidr,10.0.0.0/99' })
+    expect(result.ok).toBe(false)
+    if (!result.ok) expect(result.problems.filter((p) => p.key === 'trustedProxies')).toHaveLength(2)
   })
 
   it('freezes the result', () => {

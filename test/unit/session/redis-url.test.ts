@@ -14,7 +14,10 @@ describe('parseRedisUrl', () => {
   })
 
   it('defaults the port to 6379 and the database to 0', () => {
-    expect(parseRedisUrl('redis://localhost')).toMatchObject({ node: { host: 'localhost', port: 6379 }, db: 0 })
+    expect(parseRedisUrl('redis://localhost')).toMatchObject({
+      node: { host: 'localhost', port: 6379 },
+      db: 0,
+    })
     expect(parseRedisUrl('redis://localhost/')).toMatchObject({ db: 0 })
   })
 
@@ -23,7 +26,10 @@ describe('parseRedisUrl', () => {
   })
 
   it('decodes percent-encoded credentials', () => {
-    expect(parseRedisUrl('redis://us%40er:p%3Aa%2Fss%40@h')).toMatchObject({ username: 'us@er', password: 'p:a/ss@' })
+    expect(parseRedisUrl('redis://us%40er:p%3Aa%2Fss%40@h')).toMatchObject({
+      username: 'us@er',
+      password: 'p:a/ss@',
+    })
   })
 
   it('turns on TLS for rediss://', () => {
@@ -63,7 +69,10 @@ describe('parseRedisUrl', () => {
       username: undefined,
       password: 'pw',
     })
-    expect(parseRedisUrl('rediss+cluster://n1')).toMatchObject({ tls: true, nodes: [{ host: 'n1', port: 6379 }] })
+    expect(parseRedisUrl('rediss+cluster://n1')).toMatchObject({
+      tls: true,
+      nodes: [{ host: 'n1', port: 6379 }],
+    })
   })
 
   it.each([

@@ -1,0 +1,123 @@
+import { randomBytes } from 'node:crypto'
+import { createCookieJar, type CookieJar, type FakeFxa, loginWithForm, startFakeFxa } from '../../dev/fake-fxa/index.ts'
+import { buildGate, type Gate } from '../../src/app.ts'
+import type { Config } from '../../src/config/derive.ts'
+import { formatProblems, loadConfig } from '../../src/config/load.ts'
+import { createLogger } from '../../src/observability/logger.ts'
+import { openSessionStore } from '../../src/session/open-store.ts'
+import type { SessionStore } from '../../src/session/types.ts'
+import { freePort } from './ports.ts'
+
+export const CLIENT_ID = 'fxa-gate-test'
+export const CLIENT_SECRET = 'test-client-secret'
+
+export interface TestGate {
+  readonly url: string
+  readonly adminUrl: string
+  readonly port: number
+  readonly config: Config
+  readonly gate: Gate
+  readonly store: SessionStore
+  readonly fxa: FakeFxa
+  close(): Promise<void>
+}
+
+export interface TestGateOptions {
+  /** FXA_GATE_* overrides. */
+  readonly env?: Record<string, string>
+  readonly redisUrl?: string
+  readonly publicClient?: boolean
+  /** Share a fake FxA between gates; one is started (and closed with the gate) otherwise. */
+  readonly fxa?: FakeFxa
+  /** Extra redirect URIs for the FxA client (other gates sharing this FxA). */
+  readonly port?: number
+  readonly cookieSecrets?: string
+}
+
+/** Environment for a gate at `port` against `fxa`: what an operator would set. */
+export function gateEnv(fxa: FakeFxa, port: number, adminPort: number, options: TestGateOptions): Record<string, string> {
+  return {
+    FXA_GATE_ISSUER: fxa.issuer,
+    FXA_GATE_FXA_OAUTH_URL: fxa.oauthUrl,
+    FXA_GATE_FXA_PROFILE_URL: fxa.profileUrl,
+    FXA_GATE_CLIENT_ID: CLIENT_ID,
+    ...(options.publicClient ? {} : { FXA_GATE_CLIENT_SECRET: CLIENT_SECRET }),
+    FXA_GATE_PUBLIC_URL: `http://127.0.0.1:${port}`,
+    FXA_GATE_LISTEN: `127.0.0.1:${port}`,
+    FXA_GATE_ADMIN_LISTEN: `127.0.0.1:${adminPort}`,
+    FXA_GATE_COOKIE_SECURE: 'false',
+    FXA_GATE_COOKIE_SECRETS: options.cookieSecrets ?? randomBytes(32).toString('hex'),
+    FXA_GATE_LOG_LEVEL: process.env['TEST_LOG_LEVEL'] ?? 'silent',
+    ...(options.redisUrl ? { FXA_GATE_REDIS_URL: options.redisUrl, FXA_GATE_REDIS_KEY_PREFIX: `t${randomBytes(4).toString('hex')}:` } : {}),
+    ...options.env,
+  }
+}
+
+/** Starts a fake FxA with one client whose redirect URIs cover the given gate ports. */
+export function startTestFxa(ports: number[], publicClient = false): Promise<FakeFxa> {
+  return startFakeFxa({
+    clients: [
+      {
+        clientId: CLIENT_ID,
+        ...(publicClient ? {} : { clientSecret: CLIENT_SECRET }),
+        redirectUris: ports.map((port) => `http://127.0.0.1:${port}/_gate/callback`),
+      },
+    ],
+    logError: () => {},
+  } as Parameters<typeof startFakeFxa>[0])
+}
+
+/** Builds and starts fxa-gate in this process on free ports, with its real store. */
+export async function startTestGate(options: TestGateOptions = {}): Promise<TestGate> {
+  const port = options.port ?? (await freePort())
+  const adminPort = await freePort()
+  const ownFxa = options.fxa === undefined
+  const fxa = options.fxa ?? (await startTestFxa([port], options.publicClient))
+  const env = gateEnv(fxa, port, adminPort, options)
+  const result = loadConfig({ env, readFile: () => '' })
+  if (!result.ok) throw new Error(`test configuration invalid:\n${formatProblems(result.problems)}`)
+  const config = result.config
+  const logger = createLogger({ level: config.logLevel })
+  const store = openSessionStore(config, logger)
+  const gate = buildGate(config, { store, logger })
+  gate.start()
+  await gate.ctx.provider.discover()
+  await gate.app.listen({ host: '127.0.0.1', port })
+  await gate.admin.listen({ host: '127.0.0.1', port: adminPort })
+  return {
+    url: `http://127.0.0.1:${port}`,
+    adminUrl: `http://127.0.0.1:${adminPort}`,
+    port,
+    config,
+    gate,
+    store,
+    fxa,
+    async close() {
+      await gate.close()
+      await store.close()
+      if (ownFxa) await fxa.close()
+    },
+  }
+}
+
+/**
+ * Logs in through fxa-gate as a browser would: /start → fake FxA form → /callback. Returns the
+ * final redirect (the return URL) and leaves the session cookie in the jar.
+ */
+export async function loginThroughGate(
+  jar: CookieJar,
+  gateUrl: string,
+  email: string,
+  options: { rd?: string; cancel?: boolean; startUrl?: string } = {},
+): Promise<Response> {
+  const start = options.startUrl ?? `${gateUrl}/_gate/start${options.rd ? `?rd=${encodeURIComponent(options.rd)}` : ''}`
+  const started = await jar.fetch(start)
+  const authorization = started.headers.get('location')
+  if (started.status !== 302 || authorization === null) {
+    throw new Error(`login start answered ${started.status}: ${await started.text()}`)
+  }
+  const callback = await loginWithForm(jar.fetch, authorization, email, { cancel: options.cancel })
+  return jar.fetch(callback)
+}
+
+export { createCookieJar, type CookieJar }
