@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process'
 import { mkdirSync, readdirSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { parseAllDocuments } from 'yaml'
+import { parseDocument } from 'yaml'
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 export const CHART = join(ROOT, 'charts/fxa-gate')
@@ -97,11 +97,12 @@ export interface K8sObject {
 
 /** Splits helm's output into objects, each with the template it came from. */
 export function parseManifests(text: string): Rendered[] {
-  return parseAllDocuments(text).flatMap((doc) => {
-    if (doc.errors.length > 0) throw new Error(`rendered YAML does not parse: ${doc.errors[0]?.message}`)
+  return text.split(/^---\s*$/m).flatMap((chunk) => {
+    const doc = parseDocument(chunk)
+    if (doc.errors.length > 0) throw new Error(`rendered YAML does not parse: ${doc.errors[0]?.message}\n${chunk}`)
     const object = doc.toJS() as K8sObject | null
     if (object === null) return []
-    const source = /# Source: fxa-gate\/(\S+)/.exec(doc.commentBefore ?? '')?.[1] ?? '(unknown)'
+    const source = /^# Source: fxa-gate\/(\S+)/m.exec(chunk)?.[1] ?? '(unknown)'
     return [{ source, object }]
   })
 }

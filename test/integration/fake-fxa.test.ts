@@ -650,6 +650,22 @@ describe('/v1/destroy', () => {
     })
   })
 
+  it('lets the same browser sign in again after its grant was destroyed, with a working new token', async () => {
+    const jar = createCookieJar()
+    const url = () => authorizationUrl(confidential, { access_type: 'offline' })
+    const first = new URL(await loginWithForm(jar.fetch, url(), 'relogin@example.com'))
+    const tokens = (await (await redeemCode(confidential, first.searchParams.get('code') ?? '')).json()) as TokenResponse
+    expect((await postJson('/v1/destroy', { refresh_token: tokens.refresh_token })).status).toBe(200)
+
+    const again = new URL(await loginWithForm(jar.fetch, url(), 'relogin@example.com'))
+    const fresh = (await (await redeemCode(confidential, again.searchParams.get('code') ?? '')).json()) as TokenResponse
+
+    expect(await (await postJson('/v1/introspect', { token: fresh.access_token })).json()).toMatchObject({
+      active: true,
+      sub: uidForEmail('relogin@example.com'),
+    })
+  })
+
   it('revokes a refresh token named by refresh_token_id (sha256 of the token)', async () => {
     const tokens = await signIn(confidential, 'logout-by-id@example.com', { access_type: 'offline' })
     const id = createHash('sha256')
