@@ -29,7 +29,7 @@ K8S_MODELS_LOCK := test/chart/k8s-models/package.json test/chart/k8s-models/pack
 CHART := charts/fxa-gate
 IMAGE ?= fxa-gate:dev
 
-.PHONY: helm k8s-models chart-tools chart chart-values deploy-manifests image
+.PHONY: helm kube-schemas chart-tools chart chart-values deploy-manifests image
 
 helm: $(HELM_STAMP) ## Install helm (pinned) into .tools/bin with `go install`; skipped when present
 
@@ -38,7 +38,7 @@ $(HELM_STAMP):
 	GOBIN=$(TOOLS)/bin $(GO) install -trimpath -ldflags '$(HELM_LDFLAGS)' helm.sh/helm/v3/cmd/helm@$(HELM_VERSION)
 	@rm -f $(TOOLS)/bin/.helm-* && touch $@
 
-k8s-models: $(K8S_MODELS)/.installed ## Install the offline Kubernetes schema validators (kubernetes-models) into .tools
+kube-schemas: $(K8S_MODELS)/.installed ## Install the offline Kubernetes schema validators (kubernetes-models) into .tools
 
 $(K8S_MODELS)/.installed: $(K8S_MODELS_LOCK)
 	@rm -rf $(K8S_MODELS) && mkdir -p $(K8S_MODELS)
@@ -46,10 +46,13 @@ $(K8S_MODELS)/.installed: $(K8S_MODELS_LOCK)
 	cd $(K8S_MODELS) && $(NPM) ci --ignore-scripts --no-audit --no-fund --loglevel=error
 	@touch $@
 
-chart-tools: helm k8s-models ## Install everything the chart's tests need
+chart-tools: helm kube-schemas ## Install everything the chart's tests need
 
-chart: chart-tools ## Lint the chart, render every ci/ scenario and validate each object against the Kubernetes schemas
-	$(NODE) node_modules/vitest/vitest.mjs run --project chart
+# The top-level Makefile provides `deps` (npm ci); alone, this file assumes node_modules is installed.
+CHART_NPM_DEPS := $(if $(filter Makefile,$(notdir $(MAKEFILE_LIST))),deps)
+
+chart: chart-tools $(CHART_NPM_DEPS) ## Lint the chart, render every ci/ scenario, validate each object against the Kubernetes schemas
+	npx vitest run --project chart
 
 chart-values: ## Regenerate the config/secrets blocks of the chart's values.yaml and values.schema.json from src/config/schema.ts
 	$(NODE) test/chart/gen-chart-config.ts

@@ -75,6 +75,9 @@ export function buildGate(config: Config, deps: GateDeps): Gate {
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
     disableRequestLogging: true,
+    // No child logger per request: it cost more than the auth decision. Denials and errors are
+    // logged with their own context.
+    childLoggerFactory: (logger) => logger,
     requestIdHeader: false,
     return503OnClosing: true,
     keepAliveTimeout: 72_000,

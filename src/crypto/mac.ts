@@ -1,15 +1,15 @@
-import { createHmac, timingSafeEqual } from 'node:crypto'
+import { createHmac, type KeyObject, timingSafeEqual } from 'node:crypto'
 import type { Keyring } from './keyring.ts'
 
 const MAC_BYTES = 16
 
-function mac(key: Buffer, value: string): Buffer {
+function mac(key: KeyObject, value: string): Buffer {
   return createHmac('sha256', key).update(value).digest().subarray(0, MAC_BYTES)
 }
 
 /** `value.mac` with the current key: a 128-bit HMAC-SHA256 tag, base64url. */
 export function signValue(keyring: Keyring, value: string): string {
-  return `${value}.${mac(keyring.current.key, value).toString('base64url')}`
+  return `${value}.${mac(keyring.current.keyObject, value).toString('base64url')}`
 }
 
 /**
@@ -23,7 +23,7 @@ export function verifySignedValue(keyring: Keyring, signed: string): string | un
   const given = Buffer.from(signed.slice(dot + 1), 'base64url')
   if (given.length !== MAC_BYTES) return undefined
   for (const entry of keyring.all) {
-    if (timingSafeEqual(given, mac(entry.key, value))) return value
+    if (timingSafeEqual(given, mac(entry.keyObject, value))) return value
   }
   return undefined
 }

@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache'
 import { GateError } from '../errors.ts'
 
 /**
@@ -124,9 +125,23 @@ function readingsOf(rawPath: string, canonical: string): string[] {
   for (const reading of [...readings]) readings.add(reading.toLowerCase())
   return [...readings]
 }
+// Proxies ask about the same URLs over and over: describe each once. Only successes are kept.
+const described = new LRUCache<string, RequestDescription>({ max: 10_000 })
+
+/** describeRequest, remembered for recently seen requests (descriptions are immutable). */
+export function describeCached(parts: { method: string; scheme: string; host: string; target: string }): RequestDescription {
+  const cacheKey = `${parts.method} ${parts.scheme}://${parts.host}${parts.target}`
+  let description = described.get(cacheKey)
+  if (description === undefined) {
+    description = Object.freeze(describeRequest(parts))
+    described.set(cacheKey, description)
+  }
+  return description
+}
+
 /** Describes a request from one absolute URL (ingress-nginx's X-Original-URL). */
 export function describeUrl(method: string, rawUrl: string): RequestDescription {
   const match = /^(https?):\/\/([^/?#]+)(.*)$/i.exec(rawUrl)
   if (!match) bad('X-Original-URL is not an absolute http(s) URL')
-  return describeRequest({ method, scheme: match[1]!, host: match[2]!, target: match[3] || '/' })
+  return describeCached({ method, scheme: match[1]!, host: match[2]!, target: match[3] || '/' })
 }

@@ -124,15 +124,20 @@ export function compileRules(publicPaths: readonly string[], specs: readonly Rul
     ...specs.map((spec, i) => compileRule(spec, `rules[${i}]`)),
     SIGNED_IN,
   ]
+  const known = new WeakMap<RequestDescription, CompiledRule[]>()
   return {
     match(request) {
+      const cached = known.get(request)
+      if (cached !== undefined) return cached
       const matched = new Set<CompiledRule>()
       for (const method of new Set([request.method, request.method.toUpperCase()])) {
         for (const path of request.paths) {
           matched.add(rules.find((rule) => rule.matches(method, request.host, path)) ?? SIGNED_IN)
         }
       }
-      return [...matched]
+      const result = [...matched]
+      known.set(request, result)
+      return result
     },
   }
 }

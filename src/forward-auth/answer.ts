@@ -35,6 +35,11 @@ export function forbidden(request: FastifyRequest, reply: FastifyReply, reason: 
 }
 
 /** Counts and logs what a decision ended in; success is counted, never logged per request. */
-export function record(ctx: GateContext, transport: string, decision: Decision): void {
-  ctx.metrics.decisions.inc({ transport, decision: decision.kind })
+export function createDecisionCounter(ctx: GateContext, transport: string) {
+  const counters = {
+    allow: ctx.metrics.decisions.labels(transport, 'allow'),
+    unauthenticated: ctx.metrics.decisions.labels(transport, 'unauthenticated'),
+    forbidden: ctx.metrics.decisions.labels(transport, 'forbidden'),
+  }
+  return (decision: Decision) => counters[decision.kind].inc()
 }

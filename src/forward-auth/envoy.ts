@@ -2,10 +2,10 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { GateContext } from '../context.ts'
 import { authenticate } from '../decision/credentials.ts'
 import { decide } from '../decision/decide.ts'
-import { describeRequest } from '../decision/request.ts'
+import { describeCached } from '../decision/request.ts'
 import { GateError } from '../errors.ts'
 import { isNavigation } from '../http/navigation.ts'
-import { allow, forbidden, proxyHeader, record, unauthenticated } from './answer.ts'
+import { allow, createDecisionCounter, forbidden, proxyHeader, unauthenticated } from './answer.ts'
 
 /**
  * `<prefix>/auth/envoy/*` — Envoy ext_authz (HTTP service, `path_prefix` = this path). Method and
@@ -15,19 +15,20 @@ import { allow, forbidden, proxyHeader, record, unauthenticated } from './answer
 export function createEnvoyHandler(ctx: GateContext) {
   const base = `${ctx.config.prefix}/auth/envoy`
   const toRemove = ctx.identityHeaders.names.join(',')
+  const count = createDecisionCounter(ctx, 'envoy')
   return async function envoy(request: FastifyRequest, reply: FastifyReply) {
     const target = request.url.slice(base.length) || '/'
     const host = proxyHeader(request, 'host')
     if (host === undefined) throw new GateError('BAD_REQUEST', { detail: 'Host missing' })
     const trusted = ctx.trustedPeer(request.socket.remoteAddress)
-    const description = describeRequest({
+    const description = describeCached({
       method: request.method,
       scheme: (trusted ? proxyHeader(request, 'x-forwarded-proto') : undefined) ?? 'https',
       host,
       target: target.startsWith('/') ? target : `/${target}`,
     })
     const decision = decide(description, await authenticate(ctx, request.headers), ctx.policy)
-    record(ctx, 'envoy', decision)
+    count(decision)
     if (decision.kind !== 'allow' || decision.identity === null) reply.header('x-envoy-auth-headers-to-remove', toRemove)
     switch (decision.kind) {
       case 'allow':

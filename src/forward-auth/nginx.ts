@@ -4,7 +4,7 @@ import { authenticate } from '../decision/credentials.ts'
 import { decide } from '../decision/decide.ts'
 import { describeUrl } from '../decision/request.ts'
 import { GateError } from '../errors.ts'
-import { allow, forbidden, proxyHeader, record, unauthenticated } from './answer.ts'
+import { allow, createDecisionCounter, forbidden, proxyHeader, unauthenticated } from './answer.ts'
 import type { createQueryRequirements } from './requirements-query.ts'
 
 /**
@@ -13,13 +13,14 @@ import type { createQueryRequirements } from './requirements-query.ts'
  * a client's X-Forwarded-* through untouched. Never redirects (nginx turns a 3xx into a 500).
  */
 export function createNginxHandler(ctx: GateContext, requirementsOf: ReturnType<typeof createQueryRequirements>) {
+  const count = createDecisionCounter(ctx, 'nginx')
   return async function nginx(request: FastifyRequest, reply: FastifyReply) {
     const originalUrl = proxyHeader(request, 'x-original-url')
     if (originalUrl === undefined) throw new GateError('BAD_REQUEST', { detail: 'X-Original-URL missing' })
     const description = describeUrl(proxyHeader(request, 'x-original-method') ?? 'GET', originalUrl)
     const extra = requirementsOf(request.url)
     const decision = decide(description, await authenticate(ctx, request.headers), ctx.policy, extra)
-    record(ctx, 'nginx', decision)
+    count(decision)
     switch (decision.kind) {
       case 'allow':
         return allow(ctx, reply, decision.identity)

@@ -2,10 +2,10 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { GateContext } from '../context.ts'
 import { authenticate } from '../decision/credentials.ts'
 import { decide } from '../decision/decide.ts'
-import { describeRequest } from '../decision/request.ts'
+import { describeCached } from '../decision/request.ts'
 import { GateError } from '../errors.ts'
 import { isNavigation } from '../http/navigation.ts'
-import { allow, forbidden, proxyHeader, record, unauthenticated } from './answer.ts'
+import { allow, createDecisionCounter, forbidden, proxyHeader, unauthenticated } from './answer.ts'
 import type { createQueryRequirements } from './requirements-query.ts'
 
 /**
@@ -15,6 +15,7 @@ import type { createQueryRequirements } from './requirements-query.ts'
  * redirect directly.
  */
 export function createTraefikHandler(ctx: GateContext, requirementsOf: ReturnType<typeof createQueryRequirements>) {
+  const count = createDecisionCounter(ctx, 'traefik')
   return async function traefik(request: FastifyRequest, reply: FastifyReply) {
     if (!ctx.trustedPeer(request.socket.remoteAddress)) {
       throw new GateError('UNTRUSTED_PEER', { detail: `peer ${request.socket.remoteAddress}` })
@@ -24,14 +25,14 @@ export function createTraefikHandler(ctx: GateContext, requirementsOf: ReturnTyp
     if (host === undefined || uri === undefined) {
       throw new GateError('BAD_REQUEST', { detail: 'X-Forwarded-Host or X-Forwarded-Uri missing' })
     }
-    const description = describeRequest({
+    const description = describeCached({
       method: proxyHeader(request, 'x-forwarded-method') ?? 'GET',
       scheme: proxyHeader(request, 'x-forwarded-proto') ?? 'https',
       host,
       target: uri,
     })
     const decision = decide(description, await authenticate(ctx, request.headers), ctx.policy, requirementsOf(request.url))
-    record(ctx, 'traefik', decision)
+    count(decision)
     switch (decision.kind) {
       case 'allow':
         return allow(ctx, reply, decision.identity)

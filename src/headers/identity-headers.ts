@@ -27,10 +27,13 @@ export function compileIdentityHeaders(prefix: string): IdentityHeaders {
   const scopes = name('Scopes')
   const auth = name('Auth')
   const names = [id, email, displayName, locale, subscriptions, scopes, auth, 'x-auth-request-user', 'x-auth-request-email']
+  const computed = new WeakMap<Identity, Record<string, string>>()
   return {
     names,
     headersFor(identity) {
       if (identity === null) return {}
+      const known = computed.get(identity)
+      if (known !== undefined) return known
       const headers: Record<string, string> = {
         [id]: encodeHeaderValue(identity.uid),
         [auth]: identity.auth,
@@ -44,6 +47,7 @@ export function compileIdentityHeaders(prefix: string): IdentityHeaders {
       }
       if (identity.displayName !== null) headers[displayName] = encodeHeaderValue(identity.displayName)
       if (identity.locale !== null) headers[locale] = encodeHeaderValue(identity.locale)
+      computed.set(identity, Object.freeze(headers))
       return headers
     },
   }

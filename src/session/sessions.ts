@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache'
 import type { Keyring } from '../crypto/keyring.ts'
 import { seal, unseal } from '../crypto/seal.ts'
 import { GateError } from '../errors.ts'
@@ -47,6 +48,28 @@ export interface SessionsDeps {
 export function createSessions(deps: SessionsDeps): Sessions {
   const { store, metrics, clock } = deps
   const cache = createSessionCache(store, { ttlMs: deps.cacheTtlMs })
+  // A cookie value whose MAC verified once always will (keys only change with a restart): skip the
+  // HMAC and the hash on the hot path. Bounded, so random cookies cannot grow it.
+  const verifiedTickets = new LRUCache<string, SessionKey>({ max: 50_000 })
+
+  function keyOfTicket(cookieValue: string | undefined): SessionKey | undefined {
+    if (cookieValue === undefined) return undefined
+    const known = verifiedTickets.get(cookieValue)
+    if (known !== undefined) return known
+    const id = readTicket(deps.cookieKeys, cookieValue)
+    if (id === undefined) return undefined
+    const key = sessionKey(id)
+    verifiedTickets.set(cookieValue, key)
+    return key
+  }
+
+  // Labelled children resolved once: a label lookup per request costs more than the increment.
+  const lookups = {
+    cacheHit: metrics.sessionLookups.labels('cache_hit'),
+    storeHit: metrics.sessionLookups.labels('store_hit'),
+    missing: metrics.sessionLookups.labels('missing'),
+    invalid: metrics.sessionLookups.labels('invalid_cookie'),
+  }
 
   async function guarded<T>(operation: () => Promise<T>): Promise<T> {
     try {
@@ -75,22 +98,21 @@ export function createSessions(deps: SessionsDeps): Sessions {
     },
 
     async resolve(cookieValue) {
-      const id = readTicket(deps.cookieKeys, cookieValue)
-      if (id === undefined) {
-        if (cookieValue !== undefined) metrics.sessionLookups.inc({ result: 'invalid_cookie' })
+      const key = keyOfTicket(cookieValue)
+      if (key === undefined) {
+        if (cookieValue !== undefined) lookups.invalid.inc()
         return null
       }
-      const key = sessionKey(id)
       const now = clock()
       const cached = cache.get(key, now)
       if (cached !== undefined) {
-        metrics.sessionLookups.inc({ result: cached ? 'cache_hit' : 'missing' })
+        ;(cached ? lookups.cacheHit : lookups.missing).inc()
         return cached ? { key, record: cached } : null
       }
       const epoch = cache.epoch()
       const record = await guarded(() => store.get(key, deps.idleTtlMs))
       cache.set(key, record, epoch)
-      metrics.sessionLookups.inc({ result: record ? 'store_hit' : 'missing' })
+      ;(record ? lookups.storeHit : lookups.missing).inc()
       return record ? { key, record } : null
     },
 

@@ -44,7 +44,7 @@ function describeKey(name: string, def: KeyDefinition): ChartKey {
   return {
     name,
     kind: def.kind,
-    doc: def.doc,
+    doc: def.doc.replace(/\.$/, ''),
     env: envName(name),
     secret: def.secret === true,
     required: !hasDefault && !optional,

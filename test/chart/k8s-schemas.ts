@@ -16,7 +16,8 @@ interface ModelClass {
 /** Where the model of an apiVersion/kind lives: `apps/v1` → kubernetes-models/apps/v1/Deployment.js. */
 function modelPath(apiVersion: string, kind: string): string {
   const [group, version] = apiVersion.includes('/') ? apiVersion.split('/') : ['', apiVersion]
-  const pkg = group === 'monitoring.coreos.com' ? '@kubernetes-models/prometheus-operator' : 'kubernetes-models'
+  const pkg =
+    group === 'monitoring.coreos.com' ? '@kubernetes-models/prometheus-operator' : 'kubernetes-models'
   return join(K8S_MODELS, pkg, group === '' ? `${version}` : `${group}/${version}`, `${kind}.js`)
 }
 

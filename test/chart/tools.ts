@@ -24,11 +24,15 @@ export const KUBE_VERSION = '1.34.0'
 export function ensureChartTools(): void {
   mkdirSync(TOOLS, { recursive: true })
   const path = `${dirname(process.execPath)}:${process.env['PATH'] ?? ''}`
-  execFileSync('flock', [join(TOOLS, '.chart-tools.lock'), 'make', '-s', '-f', 'mk/chart.mk', 'chart-tools'], {
-    cwd: ROOT,
-    env: { ...process.env, PATH: path },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  })
+  execFileSync(
+    'flock',
+    [join(TOOLS, '.chart-tools.lock'), 'make', '-s', '-f', 'mk/chart.mk', 'chart-tools'],
+    {
+      cwd: ROOT,
+      env: { ...process.env, PATH: path },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  )
 }
 
 export class HelmError extends Error {
@@ -88,7 +92,12 @@ export interface Rendered {
 export interface K8sObject {
   apiVersion: string
   kind: string
-  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> }
+  metadata: {
+    name: string
+    namespace?: string
+    labels?: Record<string, string>
+    annotations?: Record<string, string>
+  }
   // biome-ignore lint/suspicious/noExplicitAny: rendered manifests are checked by the schema validators
   spec?: any
   // biome-ignore lint/suspicious/noExplicitAny: as above
@@ -99,7 +108,8 @@ export interface K8sObject {
 export function parseManifests(text: string): Rendered[] {
   return text.split(/^---\s*$/m).flatMap((chunk) => {
     const doc = parseDocument(chunk)
-    if (doc.errors.length > 0) throw new Error(`rendered YAML does not parse: ${doc.errors[0]?.message}\n${chunk}`)
+    if (doc.errors.length > 0)
+      throw new Error(`rendered YAML does not parse: ${doc.errors[0]?.message}\n${chunk}`)
     const object = doc.toJS() as K8sObject | null
     if (object === null) return []
     const source = /^# Source: fxa-gate\/(\S+)/m.exec(chunk)?.[1] ?? '(unknown)'
@@ -109,4 +119,15 @@ export function parseManifests(text: string): Rendered[] {
 
 export function render(options: RenderOptions = {}): Rendered[] {
   return parseManifests(helm(templateArgs(options)))
+}
+
+/** The stderr of a helm run that must fail; throws when it succeeds. */
+export function catchHelm(run: () => unknown): string {
+  try {
+    run()
+  } catch (error) {
+    if (error instanceof HelmError) return error.stderr
+    throw error
+  }
+  throw new Error('helm succeeded where it should have failed')
 }

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it, type TestContext } from 'vitest'
 import type { Invalidation, SessionKey, SessionRecord, SessionStore } from '../../src/session/types.ts'
 
 export interface StoreUnderTest {
@@ -18,6 +18,8 @@ export interface StoreUnderTest {
 export interface ContractOptions {
   /** Length of one step of the lifetime tests, in ms: a fake-clock advance or a real wait. */
   unit?: number
+  /** Retries of a failed test: real-time lifetimes can overshoot on a starved machine. */
+  retry?: number
 }
 
 /**
@@ -31,17 +33,14 @@ export function sessionStoreContract(
 ): void {
   const T = options.unit ?? 1000
 
-  describe(`${name} (SessionStore contract)`, () => {
-    let subject: StoreUnderTest
-    let store: SessionStore
+  /** A fresh store for one test, closed when the test ends; tests run concurrently. */
+  const open = async (context: TestContext) => {
+    const subject = await make()
+    context.onTestFinished(() => subject.cleanup())
     const now = (): number => subject.clock?.now() ?? Date.now()
     const elapse = async (ms: number): Promise<void> => {
       if (subject.clock) subject.clock.advance(ms)
       else await sleep(ms)
-    }
-    const setup = async (): Promise<void> => {
-      subject = await make()
-      store = subject.store
     }
     const record = (overrides: Partial<SessionRecord> = {}): SessionRecord => ({
       v: 1,
@@ -59,20 +58,19 @@ export function sessionStoreContract(
       tokens: 'sealed.tokens',
       ...overrides,
     })
+    return { subject, store: subject.store, now, elapse, record }
+  }
 
-    afterEach(async () => {
-      await subject?.cleanup()
-    })
-
-    it('returns what it stored', async () => {
-      await setup()
+  describe.concurrent(`${name} (SessionStore contract)`, { retry: options.retry ?? 0 }, () => {
+    it('returns what it stored', async (context) => {
+      const { store, record } = await open(context)
       const stored = record()
       await store.create('k1', stored, 10 * T)
       expect(await store.get('k1', 10 * T)).toEqual(stored)
     })
 
-    it('returns null for unknown keys', async () => {
-      await setup()
+    it('returns null for unknown keys', async (context) => {
+      const { store, record } = await open(context)
       expect(await store.get('nobody', 10 * T)).toBeNull()
       expect(await store.update('nobody', record())).toBe(false)
       expect(await store.delete('nobody')).toBe(false)
@@ -80,16 +78,16 @@ export function sessionStoreContract(
       expect(await store.deleteByUser('uid-nobody')).toEqual([])
     })
 
-    it('forgets a session at its idle lifetime', async () => {
-      await setup()
+    it('forgets a session at its idle lifetime', async (context) => {
+      const { store, elapse, record } = await open(context)
       await store.create('k1', record(), 2 * T)
       await elapse(3 * T)
       expect(await store.get('k1', 2 * T)).toBeNull()
       expect(await store.listByUser('uid-alice')).toEqual([])
     })
 
-    it('extends the idle lifetime on read', async () => {
-      await setup()
+    it('extends the idle lifetime on read', async (context) => {
+      const { store, elapse, record } = await open(context)
       await store.create('k1', record(), 2 * T)
       await elapse(1.5 * T)
       expect(await store.get('k1', 2 * T)).not.toBeNull()
@@ -99,8 +97,8 @@ export function sessionStoreContract(
       expect(await store.get('k1', 2 * T)).toBeNull()
     })
 
-    it('never extends a session past its absolute lifetime', async () => {
-      await setup()
+    it('never extends a session past its absolute lifetime', async (context) => {
+      const { store, now, elapse, record } = await open(context)
       await store.create('k1', record({ expiresAt: now() + 3 * T }), 2 * T)
       await elapse(1.5 * T)
       expect(await store.get('k1', 2 * T)).not.toBeNull()
@@ -110,23 +108,23 @@ export function sessionStoreContract(
       expect(await store.get('k1', 2 * T)).toBeNull()
     })
 
-    it('caps the lifetime of a new session at its absolute deadline', async () => {
-      await setup()
+    it('caps the lifetime of a new session at its absolute deadline', async (context) => {
+      const { store, now, elapse, record } = await open(context)
       await store.create('k1', record({ expiresAt: now() + 2 * T }), 100 * T)
       await elapse(2.5 * T)
       expect(await store.get('k1', 100 * T)).toBeNull()
     })
 
-    it('update replaces the record', async () => {
-      await setup()
+    it('update replaces the record', async (context) => {
+      const { store, record } = await open(context)
       await store.create('k1', record(), 10 * T)
       const changed = record({ displayName: 'Alice B.', subscriptions: [] })
       expect(await store.update('k1', changed)).toBe(true)
       expect(await store.get('k1', 10 * T)).toEqual(changed)
     })
 
-    it('update replaces the record without extending it', async () => {
-      await setup()
+    it('update replaces the record without extending it', async (context) => {
+      const { store, elapse, record } = await open(context)
       await store.create('k1', record(), 2 * T)
       await elapse(T)
       expect(await store.update('k1', record({ displayName: 'Alice B.' }))).toBe(true)
@@ -135,8 +133,8 @@ export function sessionStoreContract(
       expect(await store.update('k1', record())).toBe(false)
     })
 
-    it('deletes one session and tells every listener', async () => {
-      await setup()
+    it('deletes one session and tells every listener', async (context) => {
+      const { store, record } = await open(context)
       const [first, second, unsubscribed] = [listen(store), listen(store), listen(store)]
       unsubscribed.stop()
       await store.create('k1', record(), 10 * T)
@@ -151,8 +149,8 @@ export function sessionStoreContract(
       expect(await store.listByUser('uid-alice')).toEqual(['k2'])
     })
 
-    it('lists and deletes a user’s sessions', async () => {
-      await setup()
+    it('lists and deletes a user’s sessions', async (context) => {
+      const { store, record } = await open(context)
       const events = listen(store)
       await store.create('a1', record(), 10 * T)
       await store.create('a2', record(), 10 * T)
@@ -167,8 +165,8 @@ export function sessionStoreContract(
       await events.received({ kind: 'session', key: 'a2' })
     })
 
-    it('deleteByUser only ends sessions that began before the given time', async () => {
-      await setup()
+    it('deleteByUser only ends sessions that began before the given time', async (context) => {
+      const { store, now, record } = await open(context)
       const start = now()
       await store.create('old', record({ loginAt: start - 2 * T }), 10 * T)
       await store.create('new', record({ loginAt: start }), 10 * T)
@@ -178,8 +176,8 @@ export function sessionStoreContract(
       expect(await store.deleteByUser('uid-alice', start + 1)).toEqual(['new'])
     })
 
-    it('does not list a session that has expired', async () => {
-      await setup()
+    it('does not list a session that has expired', async (context) => {
+      const { store, elapse, record } = await open(context)
       await store.create('short', record(), T)
       await store.create('long', record(), 10 * T)
       await elapse(2 * T)
@@ -188,7 +186,7 @@ export function sessionStoreContract(
     })
 
     it('drops the user index with the last session', async (context) => {
-      await setup()
+      const { subject, store, elapse, record } = await open(context)
       const hasUserIndex = subject.hasUserIndex
       if (!hasUserIndex) return context.skip('the backend does not expose its index')
       await store.create('a1', record(), 10 * T)
@@ -207,7 +205,7 @@ export function sessionStoreContract(
     })
 
     it('treats a corrupt record as absent', async (context) => {
-      await setup()
+      const { subject, store, record } = await open(context)
       const corrupt = subject.corrupt
       if (!corrupt) return context.skip('the backend holds no serialized records')
       await store.create('k1', record(), 10 * T)
@@ -220,14 +218,14 @@ export function sessionStoreContract(
       expect(await store.deleteByUser('uid-alice')).toEqual([])
     })
 
-    it('reports invalidations as live', async () => {
-      await setup()
+    it('reports invalidations as live', async (context) => {
+      const { store } = await open(context)
       expect(store.invalidationsLive()).toBe(true)
       await store.ping()
     })
 
     it('invalidations reach a second store instance sharing the backend', async (context) => {
-      await setup()
+      const { subject, store, record } = await open(context)
       if (!subject.peer) return context.skip('the store is not shared')
       expect(store.shared).toBe(true)
       const peer = await subject.peer()

@@ -21,13 +21,16 @@ sessionStoreContract('memory', async () => {
   return { store, clock, cleanup: () => store.close() }
 })
 
-// Real time: each step of the lifetime tests is 200 ms.
-const unit = 200
+// Real time: each step of the lifetime tests is 250 ms, and a test that a starved machine made
+// overshoot gets another chance (a real defect fails every attempt).
+const realTime = { unit: 250, retry: 2 }
 
-sessionStoreContract('redis standalone', () => redisSubject(inject('redisUrl')), { unit })
-sessionStoreContract('redis standalone, gate clock', () => redisSubject(inject('redisUrl'), Date.now), {
-  unit,
-})
+sessionStoreContract('redis standalone', () => redisSubject(inject('redisUrl')), realTime)
+sessionStoreContract(
+  'redis standalone, gate clock',
+  () => redisSubject(inject('redisUrl'), Date.now),
+  realTime,
+)
 
 describe('redis sentinel', () => {
   let servers: RedisSentinel
@@ -37,7 +40,7 @@ describe('redis sentinel', () => {
   afterAll(async () => {
     await servers?.stop()
   })
-  sessionStoreContract('redis sentinel', () => redisSubject(servers.url), { unit })
+  sessionStoreContract('redis sentinel', () => redisSubject(servers.url), realTime)
 })
 
 describe('redis cluster', () => {
@@ -48,5 +51,5 @@ describe('redis cluster', () => {
   afterAll(async () => {
     await servers?.stop()
   })
-  sessionStoreContract('redis cluster', () => redisSubject(servers.url), { unit })
+  sessionStoreContract('redis cluster', () => redisSubject(servers.url), realTime)
 })

@@ -654,11 +654,15 @@ describe('/v1/destroy', () => {
     const jar = createCookieJar()
     const url = () => authorizationUrl(confidential, { access_type: 'offline' })
     const first = new URL(await loginWithForm(jar.fetch, url(), 'relogin@example.com'))
-    const tokens = (await (await redeemCode(confidential, first.searchParams.get('code') ?? '')).json()) as TokenResponse
+    const tokens = (await (
+      await redeemCode(confidential, first.searchParams.get('code') ?? '')
+    ).json()) as TokenResponse
     expect((await postJson('/v1/destroy', { refresh_token: tokens.refresh_token })).status).toBe(200)
 
     const again = new URL(await loginWithForm(jar.fetch, url(), 'relogin@example.com'))
-    const fresh = (await (await redeemCode(confidential, again.searchParams.get('code') ?? '')).json()) as TokenResponse
+    const fresh = (await (
+      await redeemCode(confidential, again.searchParams.get('code') ?? '')
+    ).json()) as TokenResponse
 
     expect(await (await postJson('/v1/introspect', { token: fresh.access_token })).json()).toMatchObject({
       active: true,

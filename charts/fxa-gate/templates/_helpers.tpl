@@ -162,8 +162,15 @@ so every render runs them.
 {{- if not .Values.secrets.cookieSecrets }}
 {{- fail "secrets.cookieSecrets is required (one or more random strings of at least 32 characters, e.g. `openssl rand -base64 32`), or name a Secret of yours in existingSecret" }}
 {{- end }}
-{{- else if not .Values.existingSecretKeys.cookieSecrets }}
+{{- else }}
+{{- if not .Values.existingSecretKeys.cookieSecrets }}
 {{- fail "existingSecretKeys.cookieSecrets must name the key of existingSecret that holds the cookie secrets" }}
+{{- end }}
+{{- range $name, $value := .Values.secrets }}
+{{- if $value }}
+{{- fail (printf "existingSecret is set, so secrets.%s would be ignored: put it in the Secret %s instead" $name $.Values.existingSecret) }}
+{{- end }}
+{{- end }}
 {{- end }}
 {{- $_ := required "config.clientId is required: the OAuth client id registered with the provider" .Values.config.clientId }}
 {{- $_ := include "fxa-gate.publicHost" . }}

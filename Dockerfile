@@ -1,0 +1,42 @@
+# syntax=docker/dockerfile:1
+# fxa-gate container image: `make image` (docker build -t fxa-gate:dev .).
+#
+#   build   official Node 24 image, all dependencies, compiles src/ into dist/
+#   deps    official Node 24 image, production dependencies only
+#   runtime distroless Node 24, non-root, no shell, no package manager: dist/ + production node_modules
+#
+# Only package*.json, the tsconfigs and src/ reach the build context (.dockerignore is an allow-list):
+# no secrets, no tests, and never dev/ (the fake FxA is for tests and the demo only).
+# Pin the base images by digest in the release pipeline (FROM image:tag@sha256:…).
+
+ARG NODE_IMAGE=node:24-trixie-slim
+ARG RUNTIME_IMAGE=gcr.io/distroless/nodejs24-debian13:nonroot
+
+FROM ${NODE_IMAGE} AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN npm run build
+
+FROM ${NODE_IMAGE} AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
+
+FROM ${RUNTIME_IMAGE} AS runtime
+WORKDIR /app
+ENV NODE_ENV=production
+COPY --from=deps /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY package.json ./
+# The distroless `nonroot` user, numeric so that Kubernetes' runAsNonRoot can verify it.
+USER 65532:65532
+# Main listener (login, forward-auth, sidecar proxy) and admin listener (healthz, readyz, metrics).
+EXPOSE 4180 9180
+# No HEALTHCHECK: the image has no shell or curl. Kubernetes probes GET /healthz and /readyz on the
+# admin port (9180); elsewhere, check that port from outside the container.
+# node is PID 1 and receives SIGTERM itself (no npm or shell in between); fxa-gate handles it.
+ENTRYPOINT ["/nodejs/bin/node", "/app/dist/main.js"]
+CMD ["serve"]

@@ -1,0 +1,38 @@
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { caddySite } from '../../deploy/examples/render.ts'
+import { type RunningServer, startServer } from './nginx.ts'
+
+export interface CaddyOptions {
+  readonly port: number
+  /** fxa-gate `host:port`. */
+  readonly gate: string
+  /** The application (echo app) `host:port`. */
+  readonly upstream: string
+}
+
+/**
+ * Runs Debian's Caddy in the foreground on 127.0.0.1:`port` with the example site block
+ * (deploy/examples/render.ts) in front of `upstream`, no admin endpoint, no automatic HTTPS, and
+ * its data and configuration directories in a fresh temporary directory.
+ */
+export async function startCaddy(options: CaddyOptions): Promise<RunningServer & { readonly caddyfile: string }> {
+  const dir = await mkdtemp(join(tmpdir(), 'fxa-gate-caddy-'))
+  await mkdir(join(dir, 'data'))
+  await mkdir(join(dir, 'config'))
+  const caddyfile = [
+    '{',
+    '\tadmin off',
+    '\tauto_https off',
+    `\tstorage file_system ${join(dir, 'data')}`,
+    '}',
+    '',
+    caddySite({ site: `http://127.0.0.1:${options.port}`, gate: options.gate, upstream: options.upstream }),
+  ].join('\n')
+  const path = join(dir, 'Caddyfile')
+  await writeFile(path, caddyfile)
+  const env = { ...process.env, XDG_DATA_HOME: join(dir, 'data'), XDG_CONFIG_HOME: join(dir, 'config'), HOME: dir }
+  const server = await startServer('caddy', ['run', '--config', path, '--adapter', 'caddyfile'], options.port, dir, env)
+  return { ...server, caddyfile }
+}
