@@ -19,7 +19,10 @@ const children: ChildProcess[] = []
 
 function startServer(script: string, env: Record<string, string>): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {
-    const child = fork(join(import.meta.dirname, 'servers', script), { env: { ...process.env, ...env }, stdio: 'ignore' })
+    const child = fork(join(import.meta.dirname, 'servers', script), {
+      env: { ...process.env, ...env },
+      stdio: 'ignore',
+    })
     children.push(child)
     child.once('message', () => resolve(child))
     child.once('exit', (code) => reject(new Error(`${script} exited ${code}`)))
@@ -65,7 +68,13 @@ async function rssOf(pid: number): Promise<number> {
 }
 
 const redis = await startRedis()
-const [gatePort, adminPort, barePort, plainPort, upstreamPort] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()])
+const [gatePort, adminPort, barePort, plainPort, upstreamPort] = await Promise.all([
+  freePort(),
+  freePort(),
+  freePort(),
+  freePort(),
+  freePort(),
+])
 const gateUrl = `http://127.0.0.1:${gatePort}`
 const upstream = `http://127.0.0.1:${upstreamPort}`
 const fxa = await startFakeFxa({
@@ -113,7 +122,9 @@ try {
       'x-original-method': 'GET',
     }),
   )
-  results.push(await load('@fastify/http-proxy, no auth (baseline)', `http://127.0.0.1:${plainPort}/some/page`))
+  results.push(
+    await load('@fastify/http-proxy, no auth (baseline)', `http://127.0.0.1:${plainPort}/some/page`),
+  )
   const sidecar = await load('fxa-gate sidecar, valid session', `${gateUrl}/some/page`, { cookie })
   const rssUnderLoad = await rssOf(gate.pid!)
   results.push(sidecar)

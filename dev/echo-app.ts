@@ -17,7 +17,7 @@ export interface EchoApp {
 }
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' }
-const escape = (value: string) => value.replace(/[&<>"]/g, (char) => ESCAPES[char]!)
+const escapeHtml = (value: string) => value.replace(/[&<>"]/g, (char) => ESCAPES[char]!)
 
 function page(request: EchoedRequest): string {
   const rows: string[] = []
@@ -27,10 +27,10 @@ function page(request: EchoedRequest): string {
       ? ' style="background:#e7f7ec;font-weight:600"'
       : ''
     rows.push(
-      `<tr${highlight}><td>${escape(name)}</td><td>${escape(request.rawHeaders[i + 1] ?? '')}</td></tr>`,
+      `<tr${highlight}><td>${escapeHtml(name)}</td><td>${escapeHtml(request.rawHeaders[i + 1] ?? '')}</td></tr>`,
     )
   }
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>echo app</title><style>body{font:15px/1.5 system-ui,sans-serif;margin:2rem}td{border-bottom:1px solid #ddd;padding:.2rem .8rem;font-family:monospace}</style></head><body><h1>Echo app</h1><p>This sample service has no auth code. These are the headers it received for <code>${escape(request.method)} ${escape(request.url)}</code>:</p><table>${rows.join('')}</table><p><a href="/_gate/logout">Sign out</a></p></body></html>`
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>echo app</title><style>body{font:15px/1.5 system-ui,sans-serif;margin:2rem}td{border-bottom:1px solid #ddd;padding:.2rem .8rem;font-family:monospace}</style></head><body><h1>Echo app</h1><p>This sample service has no auth code. These are the headers it received for <code>${escapeHtml(request.method)} ${escapeHtml(request.url)}</code>:</p><table>${rows.join('')}</table><p><a href="/_gate/logout">Sign out</a></p></body></html>`
 }
 
 /** A sample upstream that answers with the headers it received (HTML for browsers, JSON otherwise). */

@@ -26,10 +26,15 @@ HELM_LDFLAGS := -s -w \
 K8S_MODELS := $(TOOLS)/k8s-models
 K8S_MODELS_LOCK := test/chart/k8s-models/package.json test/chart/k8s-models/package-lock.json
 
+# Strict decoding into the Kubernetes Go types (unknown and duplicate fields), which the kubernetes-models
+# validators do not check: a small Go program, built against the same k8s.io modules as helm.
+KUBESTRICT_STAMP := $(TOOLS)/bin/.kubestrict
+KUBESTRICT_SRC := $(wildcard test/chart/kubestrict/*.go) test/chart/kubestrict/go.mod test/chart/kubestrict/go.sum
+
 CHART := charts/fxa-gate
 IMAGE ?= fxa-gate:dev
 
-.PHONY: helm kube-schemas chart-tools chart chart-values deploy-manifests image
+.PHONY: helm kube-schemas kubestrict chart-tools chart chart-values deploy-manifests image
 
 helm: $(HELM_STAMP) ## Install helm (pinned) into .tools/bin with `go install`; skipped when present
 
@@ -46,7 +51,14 @@ $(K8S_MODELS)/.installed: $(K8S_MODELS_LOCK)
 	cd $(K8S_MODELS) && $(NPM) ci --ignore-scripts --no-audit --no-fund --loglevel=error
 	@touch $@
 
-chart-tools: helm kube-schemas ## Install everything the chart's tests need
+kubestrict: $(KUBESTRICT_STAMP) ## Build the strict manifest decoder (test/chart/kubestrict) into .tools/bin
+
+$(KUBESTRICT_STAMP): $(KUBESTRICT_SRC)
+	@mkdir -p $(TOOLS)/bin
+	cd test/chart/kubestrict && GOBIN=$(TOOLS)/bin $(GO) install -trimpath -buildvcs=false -ldflags '-s -w' .
+	@touch $@
+
+chart-tools: helm kube-schemas kubestrict ## Install everything the chart's tests need
 
 # The top-level Makefile provides `deps` (npm ci); alone, this file assumes node_modules is installed.
 CHART_NPM_DEPS := $(if $(filter Makefile,$(notdir $(MAKEFILE_LIST))),deps)
@@ -54,8 +66,9 @@ CHART_NPM_DEPS := $(if $(filter Makefile,$(notdir $(MAKEFILE_LIST))),deps)
 chart: chart-tools $(CHART_NPM_DEPS) ## Lint the chart, render every ci/ scenario, validate each object against the Kubernetes schemas
 	npx vitest run --project chart
 
-chart-values: ## Regenerate the config/secrets blocks of the chart's values.yaml and values.schema.json from src/config/schema.ts
+chart-values: helm ## After a change of src/config/schema.ts: regenerate the chart's config blocks and deploy/kubernetes
 	$(NODE) test/chart/gen-chart-config.ts
+	$(NODE) test/chart/render-deploy.ts --write
 
 deploy-manifests: helm ## Re-render deploy/kubernetes/ from the chart (the chart tests fail when it drifts)
 	$(NODE) test/chart/render-deploy.ts --write

@@ -1,4 +1,7 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify'
+import { assertionSignerFromConfig, createJwksHandler } from './assertion/setup.ts'
+import { createTokenChecker } from './bearer/token-checker.ts'
+import { createMemoryTokenStore, type TokenStore } from './bearer/token-store.ts'
 import type { Config } from './config/derive.ts'
 import type { GateContext } from './context.ts'
 import { deriveKeyring } from './crypto/keyring.ts'
@@ -14,12 +17,15 @@ import { loginRoutes } from './login/plugin.ts'
 import { buildAdminApp } from './observability/admin.ts'
 import type { Logger } from './observability/logger.ts'
 import { createMetrics, type Metrics } from './observability/metrics.ts'
+import { sidecarProxy } from './proxy/plugin.ts'
 import { compileReturnUrlPolicy } from './redirect/return-url.ts'
 import { createSessions } from './session/sessions.ts'
 import type { SessionStore } from './session/types.ts'
 
 export interface GateDeps {
   readonly store: SessionStore
+  /** Shared bearer-token results; in-memory when absent. */
+  readonly tokenStore?: TokenStore
   readonly logger: Logger
   readonly metrics?: Metrics
   readonly fetch?: Fetch
@@ -62,8 +68,17 @@ export function buildGate(config: Config, deps: GateDeps): Gate {
       cacheTtlMs: config.sessionCacheTtl,
     }),
     provider: createProvider({ config, logger: deps.logger, metrics, fetch: deps.fetch }),
+    tokens: createTokenChecker({
+      config,
+      store: deps.tokenStore ?? createMemoryTokenStore(clock),
+      fetch: deps.fetch ?? globalThis.fetch,
+      clock,
+      metrics,
+      logger: deps.logger,
+    }),
     policy: compilePolicy(config),
     identityHeaders: compileIdentityHeaders(config.identityHeaderPrefix),
+    assertions: assertionSignerFromConfig(config, { clock, metrics, logger: deps.logger }),
     trustedPeer: compileTrustedPeers(config.trustedProxies),
     returnUrls: compileReturnUrlPolicy({
       publicUrl: config.publicUrl,
@@ -74,7 +89,7 @@ export function buildGate(config: Config, deps: GateDeps): Gate {
 
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     // No child logger per request: it cost more than the auth decision. Denials and errors are
     // logged with their own context.
     childLoggerFactory: (logger) => logger,
@@ -89,8 +104,13 @@ export function buildGate(config: Config, deps: GateDeps): Gate {
   app.setNotFoundHandler((request, reply) => replyError(request, reply, new GateError('NOT_FOUND')))
   app.register(loginRoutes, ctx)
   app.register(forwardAuthRoutes, ctx)
+  const jwks = createJwksHandler(ctx.assertions)
+  app.get(`${config.prefix}/jwks.json`, jwks)
+  // Sidecar mode: everything outside the prefix is decided on, then proxied to the upstream.
+  if (config.upstream !== undefined) app.register(sidecarProxy, ctx)
 
   const admin = buildAdminApp(ctx)
+  admin.get('/jwks.json', jwks)
   let stopDiscovery: (() => void) | undefined
 
   return {
@@ -104,6 +124,7 @@ export function buildGate(config: Config, deps: GateDeps): Gate {
       stopDiscovery?.()
       await Promise.allSettled([app.close(), admin.close()])
       ctx.sessions.close()
+      ctx.tokens.close()
     },
   }
 }

@@ -1,3 +1,5 @@
+import type { AssertionSigner } from './assertion/signer.ts'
+import type { TokenChecker } from './bearer/token-checker.ts'
 import type { Config } from './config/derive.ts'
 import type { Keyring } from './crypto/keyring.ts'
 import type { DecisionPolicy } from './decision/decide.ts'
@@ -20,10 +22,14 @@ export interface GateContext {
   readonly clock: () => number
   readonly store: SessionStore
   readonly sessions: Sessions
+  /** Bearer tokens → identities (FxA introspection, cached). */
+  readonly tokens: TokenChecker
   readonly provider: Provider
   readonly returnUrls: ReturnUrlPolicy
   readonly policy: DecisionPolicy
   readonly identityHeaders: IdentityHeaders
+  /** Signs X-User-Assertion (cached per identity) and holds the JWKS that verifies it. */
+  readonly assertions: AssertionSigner
   /** Whether a socket peer address may set X-Forwarded-* headers. */
   readonly trustedPeer: (address: string | undefined) => boolean
   readonly keys: { readonly cookie: Keyring; readonly seal: Keyring; readonly login: Keyring }

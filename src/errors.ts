@@ -5,24 +5,51 @@
 export const ERRORS = {
   BAD_REQUEST: { status: 400, message: 'The request could not be understood.' },
   BAD_RETURN_URL: { status: 400, message: 'The return URL is not allowed.' },
-  LOGIN_STATE_MISSING: { status: 400, message: 'No login is in progress in this browser, or it expired. Start again.' },
-  LOGIN_STATE_MISMATCH: { status: 400, message: 'The login response does not belong to this browser. Start again.' },
+  LOGIN_STATE_MISSING: {
+    status: 400,
+    message: 'No login is in progress in this browser, or it expired. Start again.',
+  },
+  LOGIN_STATE_MISMATCH: {
+    status: 400,
+    message: 'The login response does not belong to this browser. Start again.',
+  },
   LOGIN_CALLBACK_INVALID: { status: 400, message: 'The login response is malformed.' },
   LOGIN_DENIED: { status: 403, message: 'The sign-in was cancelled or refused at the account provider.' },
-  LOGIN_CODE_REJECTED: { status: 400, message: 'The account provider refused the login code (expired or already used). Start again.' },
-  ID_TOKEN_INVALID: { status: 502, message: 'The account provider sent an identity token that does not verify.' },
+  LOGIN_CODE_REJECTED: {
+    status: 400,
+    message: 'The account provider refused the login code (expired or already used). Start again.',
+  },
+  ID_TOKEN_INVALID: {
+    status: 502,
+    message: 'The account provider sent an identity token that does not verify.',
+  },
   UNAUTHENTICATED: { status: 401, message: 'Sign-in required.' },
   UNTRUSTED_PEER: {
     status: 403,
-    message: 'This endpoint believes X-Forwarded-* headers only from peers listed in FXA_GATE_TRUSTED_PROXIES, and this peer is not listed.',
+    message:
+      'This endpoint believes X-Forwarded-* headers only from peers listed in FXA_GATE_TRUSTED_PROXIES, and this peer is not listed.',
   },
+  BEARER_MALFORMED: {
+    status: 401,
+    message:
+      'The Authorization header is malformed: send exactly "Bearer <token>", once, and never a token in the URL.',
+  },
+  BEARER_INVALID: { status: 401, message: 'The bearer token is invalid, expired or not accepted here.' },
   FORBIDDEN: { status: 403, message: 'You are signed in but not allowed here.' },
   NOT_FOUND: { status: 404, message: 'Not found.' },
   METHOD_NOT_ALLOWED: { status: 405, message: 'Method not allowed.' },
-  PROVIDER_UNAVAILABLE: { status: 503, message: 'The account provider cannot be reached. Try again shortly.' },
+  PROVIDER_UNAVAILABLE: {
+    status: 503,
+    message: 'The account provider cannot be reached. Try again shortly.',
+  },
   PROVIDER_ERROR: { status: 502, message: 'The account provider answered with an error.' },
   STORE_UNAVAILABLE: { status: 503, message: 'The session store cannot be reached. Try again shortly.' },
   NOT_READY: { status: 503, message: 'fxa-gate is starting or has lost a dependency.' },
+  UPSTREAM_UNAVAILABLE: {
+    status: 502,
+    message: 'The application behind fxa-gate cannot be reached or broke the connection.',
+  },
+  UPSTREAM_TIMEOUT: { status: 504, message: 'The application behind fxa-gate did not answer in time.' },
   INTERNAL: { status: 500, message: 'Internal error.' },
 } as const satisfies Record<string, { status: number; message: string }>
 
@@ -34,14 +61,20 @@ export class GateError extends Error {
   readonly status: number
   readonly detail: string | undefined
   readonly retryAfterSeconds: number | undefined
+  /** A WWW-Authenticate challenge to answer with (bearer token errors, RFC 6750). */
+  readonly wwwAuthenticate: string | undefined
 
-  constructor(code: ErrorCode, options: { detail?: string; cause?: unknown; retryAfterSeconds?: number } = {}) {
+  constructor(
+    code: ErrorCode,
+    options: { detail?: string; cause?: unknown; retryAfterSeconds?: number; wwwAuthenticate?: string } = {},
+  ) {
     super(ERRORS[code].message, { cause: options.cause })
     this.name = 'GateError'
     this.code = code
     this.status = ERRORS[code].status
     this.detail = options.detail
     this.retryAfterSeconds = options.retryAfterSeconds
+    this.wwwAuthenticate = options.wwwAuthenticate
   }
 }
 

@@ -5,7 +5,7 @@ import { buildGate } from './app.ts'
 import type { Config } from './config/derive.ts'
 import { formatProblems, loadConfig } from './config/load.ts'
 import { createLogger } from './observability/logger.ts'
-import { openSessionStore } from './session/open-store.ts'
+import { openStores } from './session/open-store.ts'
 
 const USAGE = `Usage: fxa-gate [serve] [--config file.yaml]
        fxa-gate check-config [--config file.yaml]
@@ -23,7 +23,8 @@ function readConfiguration(configPath: string | undefined): Config {
     }
   }
   const result = loadConfig({ env: process.env, yaml, readFile: (path) => readFileSync(path, 'utf8') })
-  if (!result.ok) fail(`invalid configuration (${result.problems.length} problems):\n${formatProblems(result.problems)}`)
+  if (!result.ok)
+    fail(`invalid configuration (${result.problems.length} problems):\n${formatProblems(result.problems)}`)
   return result.config
 }
 
@@ -34,8 +35,9 @@ function fail(message: string): never {
 
 async function serve(config: Config): Promise<void> {
   const logger = createLogger({ level: config.logLevel })
-  const store = openSessionStore(config, logger)
-  const gate = buildGate(config, { store, logger })
+  const stores = openStores(config, logger)
+  const store = stores.sessions
+  const gate = buildGate(config, { store, tokenStore: stores.tokens, logger })
   gate.start()
   await gate.app.listen({ host: config.listen.host, port: config.listen.port })
   await gate.admin.listen({ host: config.adminListen.host, port: config.adminListen.port })
@@ -48,7 +50,7 @@ async function serve(config: Config): Promise<void> {
     logger.info({ signal }, 'shutting down')
     const timer = setTimeout(() => process.exit(1), 10_000).unref()
     await gate.close()
-    await store.close()
+    await stores.close()
     clearTimeout(timer)
     process.exit(0)
   }
@@ -71,7 +73,9 @@ async function main(): Promise<void> {
     case 'serve':
       return serve(config)
     case 'check-config':
-      process.stdout.write(`configuration OK (issuer ${config.issuer}, public URL ${config.publicUrl}, store ${config.redisUrl ? 'redis' : 'memory'})\n`)
+      process.stdout.write(
+        `configuration OK (issuer ${config.issuer}, public URL ${config.publicUrl}, store ${config.redisUrl ? 'redis' : 'memory'})\n`,
+      )
       return
     default:
       fail(`unknown command ${command}\n${USAGE}`)

@@ -21,10 +21,15 @@ function displayCase(name: string): string {
   return name.replace(/(^|-)([a-z])/g, (_match, dash: string, letter: string) => dash + letter.toUpperCase())
 }
 
-/** The headers fxa-gate answers an allowed request with (default prefix), as every proxy must copy them. */
-export const IDENTITY_HEADERS: readonly string[] = compileIdentityHeaders(
-  CONFIG_KEYS.identityHeaderPrefix.schema.parse(undefined),
-).names.map(displayCase)
+const DEFAULT_HEADERS = compileIdentityHeaders(CONFIG_KEYS.identityHeaderPrefix.schema.parse(undefined))
+
+/**
+ * The headers fxa-gate answers an allowed request with (default prefix), the signed assertion
+ * included: every proxy must copy all of them, and so overwrite or drop a client's own.
+ */
+export const IDENTITY_HEADERS: readonly string[] = [...new Set([...DEFAULT_HEADERS.names, DEFAULT_HEADERS.assertion])].map(
+  displayCase,
+)
 
 /**
  * Client headers Envoy must pass to the check request besides Host, Method, Path, Content-Length and
@@ -78,8 +83,10 @@ export function appIngress(input: IngressInput): IngressExample {
       // $http_host, not $host: $host drops the port. fxa-gate validates rd like any return URL.
       [`${ANNOTATION}auth-signin`]: `${input.signinUrl}?rd=$scheme://$http_host$escaped_request_uri`,
       [`${ANNOTATION}auth-response-headers`]: IDENTITY_HEADERS.join(','),
-      // Every credential is part of the key; fxa-gate's Cache-Control says how long an answer may live.
-      [`${ANNOTATION}auth-cache-key`]: '$http_cookie$http_authorization',
+      // Everything the answer depends on: the request (rules differ by path) and every credential.
+      // fxa-gate's Cache-Control says how long an allow may live, and its Vary keeps the
+      // credentials apart whatever this key; 401 and 403 are never stored.
+      [`${ANNOTATION}auth-cache-key`]: '$request_method-$scheme-$http_host-$request_uri-$http_cookie-$http_authorization',
       [`${ANNOTATION}auth-cache-duration`]: '200 30s',
     },
   }
@@ -296,20 +303,34 @@ export interface CaddyInput {
   readonly upstream: string
 }
 
+/** Name prefixes of the identity headers (`X-User-`, `X-Auth-Request-`), for wildcard removal. */
+function identityPrefixes(): string[] {
+  return [...new Set(IDENTITY_HEADERS.map((name) => name.slice(0, name.lastIndexOf('-') + 1)))]
+}
+
 /** A Caddyfile site block with `forward_auth` to fxa-gate's Traefik-style endpoint. */
 export function caddySite(input: CaddyInput): string {
-  const headers = IDENTITY_HEADERS.join(' ')
+  // Go keeps `X_User_Id` apart from `X-User-Id` (canonical form `X_user_id`); some frameworks merge them.
+  const underscored = (prefix: string) => `${prefix[0]}${prefix.slice(1).toLowerCase().replace(/-/g, '_')}`
+  const matcher = (name: string) => `@fxa_gate_no_${name.toLowerCase().replace(/-/g, '_')}`
   return [
     `${input.site} {`,
-    // `route` keeps this order; Caddy would otherwise run request_header after forward_auth.
+    // `route` keeps the written order; Caddy would otherwise run request_header after forward_auth.
     '\troute {',
-    '\t\t# Caddy before 2.10 leaves a client-sent copy of a header that the auth answer does not set',
-    '\t\t# (an anonymous request to a public path): drop every identity header first.',
-    ...IDENTITY_HEADERS.map((name) => `\t\trequest_header -${name}`),
+    "\t\t# Identity headers come from fxa-gate only: drop every client-sent one first (Caddy before",
+    '\t\t# 2.11 keeps a client\'s copy of a header that the answer does not set).',
+    ...identityPrefixes().flatMap((prefix) => [`\t\trequest_header -${prefix}*`, `\t\trequest_header -${underscored(prefix)}*`]),
     `\t\tforward_auth ${input.gate} {`,
-    '\t\t\turi /_gate/auth/traefik',
-    `\t\t\tcopy_headers ${headers}`,
+    "\t\t\t# The '?' keeps the client's query string off the auth request (Caddy appends it otherwise,",
+    '\t\t\t# and fxa-gate reads auth URL parameters there).',
+    '\t\t\turi /_gate/auth/traefik?',
+    `\t\t\tcopy_headers ${IDENTITY_HEADERS.join(' ')}`,
     '\t\t}',
+    '\t\t# Caddy 2.6 (Debian 12) sets a header the answer lacks to the placeholder text itself.',
+    ...IDENTITY_HEADERS.flatMap((name) => [
+      `\t\t${matcher(name)} header_regexp ${name} ^\\{http\\.reverse_proxy\\.header\\.`,
+      `\t\trequest_header ${matcher(name)} -${name}`,
+    ]),
     `\t\treverse_proxy ${input.upstream}`,
     '\t}',
     '}',

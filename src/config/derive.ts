@@ -55,30 +55,45 @@ function trimSlash(value: string): string {
   return value.replace(/\/+$/, '')
 }
 
-export function deriveConfig(raw: RawConfig): { config: Config; problems: { key: string; message: string }[] } {
+export function deriveConfig(raw: RawConfig): {
+  config: Config
+  problems: { key: string; message: string }[]
+} {
   const problems: { key: string; message: string }[] = []
   const issuer = trimSlash(raw.issuer)
   const issuerUrl = new URL(issuer)
   const insecureIssuer = issuerUrl.protocol === 'http:'
   if (insecureIssuer && !LOOPBACK.has(issuerUrl.hostname)) {
-    problems.push({ key: 'issuer', message: 'must be https (plain http is only accepted on loopback, for local testing)' })
+    problems.push({
+      key: 'issuer',
+      message: 'must be https (plain http is only accepted on loopback, for local testing)',
+    })
   }
   const known = KNOWN_FXA[issuer]
   const publicUrl = new URL(raw.publicUrl)
-  if (publicUrl.search || publicUrl.hash) problems.push({ key: 'publicUrl', message: 'must not have a query or fragment' })
+  if (publicUrl.search || publicUrl.hash)
+    problems.push({ key: 'publicUrl', message: 'must not have a query or fragment' })
   const publicBase = trimSlash(publicUrl.origin + publicUrl.pathname)
   if (raw.cookieSecure && publicUrl.protocol !== 'https:') {
-    problems.push({ key: 'cookieSecure', message: 'secure cookies need an https publicUrl (set false only for local http)' })
+    problems.push({
+      key: 'cookieSecure',
+      message: 'secure cookies need an https publicUrl (set false only for local http)',
+    })
   }
-  for (const [name, value] of [['listen', raw.listen], ['adminListen', raw.adminListen]] as const) {
+  for (const [name, value] of [
+    ['listen', raw.listen],
+    ['adminListen', raw.adminListen],
+  ] as const) {
     const port = listenAddress(value).port
     if (port > 65535) problems.push({ key: name, message: 'port out of range' })
   }
-  if (raw.listen === raw.adminListen) problems.push({ key: 'adminListen', message: 'must differ from listen' })
+  if (raw.listen === raw.adminListen)
+    problems.push({ key: 'adminListen', message: 'must differ from listen' })
   if (raw.sessionIdleTtl > raw.sessionAbsoluteTtl) {
     problems.push({ key: 'sessionIdleTtl', message: 'must not exceed sessionAbsoluteTtl' })
   }
-  if (raw.sessionAbsoluteTtl < 1000) problems.push({ key: 'sessionAbsoluteTtl', message: 'must be at least 1s' })
+  if (raw.sessionAbsoluteTtl < 1000)
+    problems.push({ key: 'sessionAbsoluteTtl', message: 'must be at least 1s' })
   for (const message of returnUrlPolicyProblems({
     publicUrl: raw.publicUrl,
     allowedHosts: raw.allowedRedirectHosts,

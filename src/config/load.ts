@@ -1,7 +1,7 @@
 import { parse as parseYaml } from 'yaml'
 import type { z } from 'zod'
-import { CONFIG_KEYS, type ConfigKey, configSchema, envName, type KeyDefinition } from './schema.ts'
 import { type Config, deriveConfig } from './derive.ts'
+import { CONFIG_KEYS, type ConfigKey, configSchema, envName, type KeyDefinition } from './schema.ts'
 
 export interface ConfigProblem {
   /** The key's name in the schema (YAML), e.g. `clientId`. */
@@ -40,9 +40,11 @@ function fromEnvString(def: KeyDefinition, value: string): unknown {
         .map((item) => item.trim())
         .filter((item) => item.length > 0)
     case 'bool':
-      return ({ true: true, '1': true, yes: true, false: false, '0': false, no: false } as Record<string, boolean>)[
-        value.trim().toLowerCase()
-      ] ?? value
+      return (
+        (
+          { true: true, '1': true, yes: true, false: false, '0': false, no: false } as Record<string, boolean>
+        )[value.trim().toLowerCase()] ?? value
+      )
     case 'int':
       return /^-?\d+$/.test(value.trim()) ? Number(value) : value
     case 'structured':
@@ -86,7 +88,9 @@ export function loadConfig(sources: ConfigSources): ConfigResult {
       try {
         text = sources.readFile(filePath).replace(/\r?\n$/, '')
       } catch (error) {
-        problems.push(problem(name, `cannot read ${env}_FILE: ${(error as NodeJS.ErrnoException).code ?? 'error'}`))
+        problems.push(
+          problem(name, `cannot read ${env}_FILE: ${(error as NodeJS.ErrnoException).code ?? 'error'}`),
+        )
         continue
       }
     }

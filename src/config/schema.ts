@@ -1,5 +1,6 @@
 import ipaddr from 'ipaddr.js'
 import { z } from 'zod'
+import { keyProblem, parsePublicKeys, parseSigningKey } from '../assertion/keys.ts'
 import { parseDuration } from './duration.ts'
 
 /**
@@ -18,16 +19,14 @@ export interface KeyDefinition<S extends z.ZodType = z.ZodType> {
 }
 
 const url = z.url({ protocol: /^https?$/ })
-const duration = z
-  .union([z.string(), z.number()])
-  .transform((value, ctx) => {
-    const ms = parseDuration(value)
-    if (ms === undefined) {
-      ctx.addIssue({ code: 'custom', message: 'expected a duration such as 30s, 15m, 24h, 7d' })
-      return z.NEVER
-    }
-    return ms
-  })
+const duration = z.union([z.string(), z.number()]).transform((value, ctx) => {
+  const ms = parseDuration(value)
+  if (ms === undefined) {
+    ctx.addIssue({ code: 'custom', message: 'expected a duration such as 30s, 15m, 24h, 7d' })
+    return z.NEVER
+  }
+  return ms
+})
 const hostPort = z
   .string()
   .regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/, 'expected host:port, e.g. 0.0.0.0:4180')
@@ -44,9 +43,15 @@ const cidr = z.string().refine((value) => {
 const pathPattern = z.string().regex(/^(\*|\/[\x21-\x7e]*)$/, 'expected a path like /public/* or /healthz')
 const rule = z
   .object({
-    hosts: z.array(z.string().regex(/^(\*\.)?[A-Za-z0-9.-]+(:\d{1,5})?$/, 'expected a host or *.domain')).min(1).optional(),
+    hosts: z
+      .array(z.string().regex(/^(\*\.)?[A-Za-z0-9.-]+(:\d{1,5})?$/, 'expected a host or *.domain'))
+      .min(1)
+      .optional(),
     paths: z.array(pathPattern).min(1).optional(),
-    methods: z.array(z.string().regex(/^[A-Za-z]{1,20}$/)).min(1).optional(),
+    methods: z
+      .array(z.string().regex(/^[A-Za-z]{1,20}$/))
+      .min(1)
+      .optional(),
     access: z.enum(['public', 'authenticated']).optional(),
     allowedEmails: z.array(z.string().includes('@')).optional(),
     allowedDomains: z.array(z.string().regex(/^@?[A-Za-z0-9.-]+$/)).optional(),
@@ -55,7 +60,15 @@ const rule = z
     minAal: z.number().int().min(0).max(3).optional(),
   })
   .strict()
-const headerPrefix = z.string().regex(/^[A-Za-z][A-Za-z0-9-]{0,30}-$/, 'expected a header-name prefix ending with -, e.g. X-User-')
+/** A key setting that must parse (PEM or JWK); the message never holds key material. */
+const keyMaterial = (parse: (text: string) => unknown) =>
+  z.string().superRefine((text, ctx) => {
+    const problem = keyProblem(parse, text)
+    if (problem !== undefined) ctx.addIssue({ code: 'custom', message: `not a usable key: ${problem}` })
+  })
+const headerPrefix = z
+  .string()
+  .regex(/^[A-Za-z][A-Za-z0-9-]{0,30}-$/, 'expected a header-name prefix ending with -, e.g. X-User-')
 
 function key<S extends z.ZodType>(kind: KeyKind, schema: S, doc: string, secret = false): KeyDefinition<S> {
   return { kind, schema, doc, secret }
@@ -64,42 +77,242 @@ function key<S extends z.ZodType>(kind: KeyKind, schema: S, doc: string, secret 
 /** Every configuration key, its default and its documentation. The environment name is derived. */
 export const CONFIG_KEYS = {
   // identity provider
-  issuer: key('string', url.default('https://accounts.firefox.com'), 'OpenID issuer (FxA production by default); discovery is read from it'),
-  fxaOauthUrl: key('string', url.optional(), 'FxA OAuth API base (introspect, verify, destroy); derived for known FxA issuers'),
-  fxaProfileUrl: key('string', url.optional(), 'FxA profile API base; derived for known FxA issuers, else the userinfo endpoint is used'),
+  issuer: key(
+    'string',
+    url.default('https://accounts.firefox.com'),
+    'OpenID issuer (FxA production by default); discovery is read from it',
+  ),
+  fxaOauthUrl: key(
+    'string',
+    url.optional(),
+    'FxA OAuth API base (introspect, verify, destroy); derived for known FxA issuers',
+  ),
+  fxaProfileUrl: key(
+    'string',
+    url.optional(),
+    'FxA profile API base; derived for known FxA issuers, else the userinfo endpoint is used',
+  ),
   clientId: key('string', z.string().min(1), 'OAuth client id registered with the provider'),
-  clientSecret: key('string', z.string().min(1).optional(), 'OAuth client secret; absent means a public client (PKCE S256)', true),
-  scopes: key('list', list.default(['openid', 'profile']), 'Scopes asked for at login (space or comma separated)'),
-  providerTimeout: key('duration', duration.prefault('5s'), 'Timeout of each HTTP call to the provider during login and logout'),
-  loginTimeout: key('duration', duration.prefault('10m'), 'How long a started login may take before its state expires'),
+  clientSecret: key(
+    'string',
+    z.string().min(1).optional(),
+    'OAuth client secret; absent means a public client (PKCE S256)',
+    true,
+  ),
+  scopes: key(
+    'list',
+    list.default(['openid', 'profile']),
+    'Scopes asked for at login (space or comma separated)',
+  ),
+  providerTimeout: key(
+    'duration',
+    duration.prefault('5s'),
+    'Timeout of each HTTP call to the provider during login and logout',
+  ),
+  loginTimeout: key(
+    'duration',
+    duration.prefault('10m'),
+    'How long a started login may take before its state expires',
+  ),
 
   // listeners and routing
-  publicUrl: key('string', url, 'External base URL of fxa-gate; the callback is <publicUrl><prefix>/callback'),
-  listen: key('string', hostPort.default('0.0.0.0:4180'), 'Main listener (login endpoints, forward-auth, sidecar proxy)'),
+  publicUrl: key(
+    'string',
+    url,
+    'External base URL of fxa-gate; the callback is <publicUrl><prefix>/callback',
+  ),
+  listen: key(
+    'string',
+    hostPort.default('0.0.0.0:4180'),
+    'Main listener (login endpoints, forward-auth, sidecar proxy)',
+  ),
   adminListen: key('string', hostPort.default('0.0.0.0:9180'), 'Admin listener (healthz, readyz, metrics)'),
-  prefix: key('string', z.string().regex(/^\/[A-Za-z0-9._~-]+(\/[A-Za-z0-9._~-]+)*$/, 'expected a path like /_gate').default('/_gate'), "Path prefix of fxa-gate's own endpoints"),
+  prefix: key(
+    'string',
+    z
+      .string()
+      .regex(/^\/[A-Za-z0-9._~-]+(\/[A-Za-z0-9._~-]+)*$/, 'expected a path like /_gate')
+      .default('/_gate'),
+    "Path prefix of fxa-gate's own endpoints",
+  ),
   upstream: key('string', url.optional(), 'Sidecar mode: the application to proxy allowed requests to'),
-  trustedProxies: key('list', z.array(cidr).default([]), 'CIDRs of peers whose X-Forwarded-* headers are believed (empty: none)'),
-  publicPaths: key('list', z.array(pathPattern).default([]), 'Paths served without login, e.g. /public/*,/healthz (matched on the canonical path)'),
-  rules: key('structured', z.array(rule).default([]), 'Authorization rules (YAML list; first match wins; see README "Authorization rules")'),
-  identityHeaderPrefix: key('string', headerPrefix.default('X-User-'), 'Prefix of the identity headers (X-User-Id, X-User-Email, ...); clients can never send these'),
-  legacyIdentityHeaders: key('list', list.default(['X-Forwarded-User', 'X-Forwarded-Email', 'X-Forwarded-Preferred-Username', 'X-Auth-Request-*', 'Remote-User', 'X-Remote-User']), 'Other identity header names stripped from client requests (* = any suffix)'),
-  authCacheTtl: key('duration', duration.prefault('30s'), 'How long a proxy may cache an allow answer (Cache-Control max-age; delays revocation by as much); 0 = no-store'),
-  logLevel: key('string', z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'), 'Log level of the JSON logs on stdout'),
+  trustedProxies: key(
+    'list',
+    z.array(cidr).default([]),
+    'CIDRs of peers whose X-Forwarded-* headers are believed (empty: none)',
+  ),
+  publicPaths: key(
+    'list',
+    z.array(pathPattern).default([]),
+    'Paths served without login, e.g. /public/*,/healthz (matched on the canonical path)',
+  ),
+  rules: key(
+    'structured',
+    z.array(rule).default([]),
+    'Authorization rules (YAML list; first match wins; see README "Authorization rules")',
+  ),
+  identityHeaderPrefix: key(
+    'string',
+    headerPrefix.default('X-User-'),
+    'Prefix of the identity headers (X-User-Id, X-User-Email, ...); clients can never send these',
+  ),
+  legacyIdentityHeaders: key(
+    'list',
+    list.default([
+      'X-Forwarded-User',
+      'X-Forwarded-Email',
+      'X-Forwarded-Preferred-Username',
+      'X-Auth-Request-*',
+      'Remote-User',
+      'X-Remote-User',
+    ]),
+    'Other identity header names stripped from client requests (* = any suffix)',
+  ),
+  upstreamTimeout: key(
+    'duration',
+    duration.prefault('30s'),
+    "Sidecar: longest wait for the upstream's response headers, and between two chunks of its body; then 504",
+  ),
+  upstreamConnectTimeout: key(
+    'duration',
+    duration.prefault('5s'),
+    'Sidecar: longest wait for a TCP connection to the upstream; then 504 (a refused connection is a 502 at once)',
+  ),
+  upstreamAuthorization: key(
+    'string',
+    z.enum(['remove-when-consumed', 'remove', 'pass']).default('remove-when-consumed'),
+    "Sidecar: the client's Authorization header upstream: removed when fxa-gate authenticated with it, always removed, or passed",
+  ),
+  assertionKey: key(
+    'string',
+    keyMaterial(parseSigningKey).optional(),
+    'Private key signing X-User-Assertion (PEM, JWK, or JWK Set whose first key signs); absent = generated at start, per replica',
+    true,
+  ),
+  assertionPreviousKeys: key(
+    'string',
+    keyMaterial(parsePublicKeys).optional(),
+    'Other keys published in jwks.json (PEM blocks, JWK or JWK Set): the previous key until its last assertion expired, or the next one',
+    true,
+  ),
+  assertionAudience: key(
+    'string',
+    z.string().min(1).max(256).optional(),
+    'The aud claim of X-User-Assertion: the service it is meant for (default: publicUrl)',
+  ),
+  assertionTtl: key(
+    'duration',
+    duration.prefault('60s').refine((ms) => ms >= 5_000 && ms <= 3_600_000, 'must be between 5s and 1h'),
+    'Lifetime of an X-User-Assertion token',
+  ),
+  authCacheTtl: key(
+    'duration',
+    duration.prefault('30s'),
+    'How long a proxy may cache an allow answer (Cache-Control max-age; delays revocation by as much); 0 = no-store',
+  ),
+  bearerCheck: key(
+    'string',
+    z.enum(['introspect', 'verify']).default('introspect'),
+    'How bearer tokens are checked with FxA: /v1/introspect (default) or /v1/verify',
+  ),
+  bearerTimeout: key(
+    'duration',
+    duration.prefault('1s'),
+    'Timeout of one bearer token check at the provider',
+  ),
+  bearerCacheMaxTtl: key(
+    'duration',
+    duration.prefault('10m'),
+    'Longest a positive token result is cached (never past the token expiry)',
+  ),
+  bearerNegativeTtl: key(
+    'duration',
+    duration.prefault('60s'),
+    'How long an invalid token is remembered as invalid',
+  ),
+  bearerFailureTtl: key(
+    'duration',
+    duration.prefault('5s'),
+    'How long a failed provider check (outage) answers 503 before trying again, unless FxA sent Retry-After',
+  ),
+  bearerAllowedClients: key(
+    'list',
+    list.default([]),
+    'If set, only tokens issued to these OAuth client ids are accepted (others get 401 invalid_token)',
+  ),
+  bearerPassUpstream: key(
+    'bool',
+    z.boolean().default(false),
+    'Sidecar: pass the Authorization header of a consumed bearer token to the upstream',
+  ),
+  logLevel: key(
+    'string',
+    z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    'Log level of the JSON logs on stdout',
+  ),
 
   // sessions
-  redisUrl: key('string', z.string().regex(/^(rediss?|redis\+sentinel|rediss\+sentinel|redis\+cluster|rediss\+cluster):\/\//, 'expected redis://, rediss://, redis+sentinel:// or redis+cluster://').optional(), 'Redis for sessions: redis://, rediss://, redis+sentinel://h1,h2/master, redis+cluster://h1,h2; absent = in-memory (single replica)'),
+  redisUrl: key(
+    'string',
+    z
+      .string()
+      .regex(
+        /^(rediss?|redis\+sentinel|rediss\+sentinel|redis\+cluster|rediss\+cluster):\/\//,
+        'expected redis://, rediss://, redis+sentinel:// or redis+cluster://',
+      )
+      .optional(),
+    'Redis for sessions: redis://, rediss://, redis+sentinel://h1,h2/master, redis+cluster://h1,h2; absent = in-memory (single replica)',
+  ),
   redisPassword: key('string', z.string().min(1).optional(), 'Redis password when not in the URL', true),
-  redisKeyPrefix: key('string', z.string().min(1).max(64).default('fxa-gate:'), 'Prefix of every Redis key fxa-gate writes'),
-  cookieName: key('string', z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, 'letters, digits, _ and - only').default('fxa_gate'), 'Session cookie name (__Host-/__Secure- prefix added when secure)'),
-  cookieDomain: key('string', z.string().regex(/^\.?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/, 'expected a domain like example.com').optional(), 'Cookie domain for single sign-on across sub-domains; absent = host-only __Host- cookie'),
+  redisKeyPrefix: key(
+    'string',
+    z.string().min(1).max(64).default('fxa-gate:'),
+    'Prefix of every Redis key fxa-gate writes',
+  ),
+  cookieName: key(
+    'string',
+    z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,32}$/, 'letters, digits, _ and - only')
+      .default('fxa_gate'),
+    'Session cookie name (__Host-/__Secure- prefix added when secure)',
+  ),
+  cookieDomain: key(
+    'string',
+    z
+      .string()
+      .regex(/^\.?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/, 'expected a domain like example.com')
+      .optional(),
+    'Cookie domain for single sign-on across sub-domains; absent = host-only __Host- cookie',
+  ),
   cookieSecure: key('bool', z.boolean().default(true), 'Secure cookies; false only for local http'),
-  cookieSecrets: key('list', z.array(z.string().min(32, 'each secret needs at least 32 characters')).min(1), 'Secrets for cookie signing and token encryption; the first signs, all verify (rotation)', true),
-  sessionAbsoluteTtl: key('duration', duration.prefault('7d'), 'Session lifetime from login, whatever the activity'),
+  cookieSecrets: key(
+    'list',
+    z.array(z.string().min(32, 'each secret needs at least 32 characters')).min(1),
+    'Secrets for cookie signing and token encryption; the first signs, all verify (rotation)',
+    true,
+  ),
+  sessionAbsoluteTtl: key(
+    'duration',
+    duration.prefault('7d'),
+    'Session lifetime from login, whatever the activity',
+  ),
   sessionIdleTtl: key('duration', duration.prefault('24h'), 'Session ends after this long without a request'),
-  sessionCacheTtl: key('duration', duration.prefault('10s'), 'Local session cache lifetime (pub/sub invalidated); 0 disables it'),
-  allowedRedirectHosts: key('list', list.default([]), 'Hosts a return URL may point to: host, host:port, *.example.com; publicUrl is always allowed'),
-  defaultRedirect: key('string', z.string().startsWith('/').default('/'), 'Where to go after login or logout when the return URL is missing or refused'),
+  sessionCacheTtl: key(
+    'duration',
+    duration.prefault('10s'),
+    'Local session cache lifetime (pub/sub invalidated); 0 disables it',
+  ),
+  allowedRedirectHosts: key(
+    'list',
+    list.default([]),
+    'Hosts a return URL may point to: host, host:port, *.example.com; publicUrl is always allowed',
+  ),
+  defaultRedirect: key(
+    'string',
+    z.string().startsWith('/').default('/'),
+    'Where to go after login or logout when the return URL is missing or refused',
+  ),
 } as const satisfies Record<string, KeyDefinition>
 
 export type ConfigKey = keyof typeof CONFIG_KEYS

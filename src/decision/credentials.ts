@@ -1,16 +1,27 @@
 import type { IncomingHttpHeaders } from 'node:http'
+import { readBearer, refuseTokenInQuery } from '../bearer/authorization-header.ts'
 import type { GateContext } from '../context.ts'
 import { readCookie } from '../http/cookies.ts'
 import { type Identity, identityFromSession } from '../identity/identity.ts'
 
-/**
- * Who the request is from, by its credentials: the session cookie (and, once bearer tokens are
- * supported, the Authorization header). Null for an anonymous request. Awaits at most one store
- * round trip, usually none (local cache).
- */
 const identities = new WeakMap<object, Identity>()
 
-export async function authenticate(ctx: GateContext, headers: IncomingHttpHeaders): Promise<Identity | null> {
+/**
+ * Who the request is from, by its credentials: `Authorization: Bearer` first (an invalid token is
+ * a 401, never a fall-back to the cookie), then the session cookie. Null for an anonymous request.
+ * A valid session awaits at most one store round trip, usually none (local cache).
+ *
+ * `rawHeaders` lets duplicate Authorization lines be seen; `url` (the request being decided on)
+ * lets a token in its query string be refused.
+ */
+export async function authenticate(
+  ctx: GateContext,
+  headers: IncomingHttpHeaders,
+  request: { rawHeaders?: readonly string[]; url?: string } = {},
+): Promise<Identity | null> {
+  if (request.url !== undefined) refuseTokenInQuery(request.url)
+  const bearer = readBearer(headers.authorization, request.rawHeaders ?? [])
+  if (bearer.kind === 'bearer') return ctx.tokens.identify(bearer.token)
   const cookie = readCookie(headers.cookie, ctx.config.cookie.sessionName)
   if (cookie === undefined) return null
   const session = await ctx.sessions.resolve(cookie)

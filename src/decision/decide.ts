@@ -1,6 +1,6 @@
 import type { Identity } from '../identity/identity.ts'
 import type { RequestDescription } from './request.ts'
-import { combineRequirements, NO_REQUIREMENTS, type Requirements, type RuleSet } from './rules.ts'
+import { NO_REQUIREMENTS, type Requirements, type RuleSet } from './rules.ts'
 
 export type Decision =
   | { readonly kind: 'allow'; readonly identity: Identity | null }
@@ -28,8 +28,11 @@ export function decide(
   const rules = policy.rules.match(request)
   if (rules.every((rule) => rule.public)) return { kind: 'allow', identity }
   if (identity === null) return { kind: 'unauthenticated', loginUrl: policy.loginUrl(request) }
-  const requirements = rules.reduce((all, rule) => combineRequirements(all, rule.requirements), extra)
-  const reason = unmetRequirement(identity, requirements)
+  // Each set must hold on its own: merged allow-lists would widen (disjoint lists intersect to an
+  // empty list, which reads as "no list") or let one rule's domains admit another rule's emails.
+  let reason = unmetRequirement(identity, extra)
+  for (let i = 0; reason === undefined && i < rules.length; i++)
+    reason = unmetRequirement(identity, rules[i]!.requirements)
   return reason === undefined ? { kind: 'allow', identity } : { kind: 'forbidden', reason }
 }
 
@@ -38,7 +41,8 @@ export function unmetRequirement(identity: Identity, requirements: Requirements)
   if (requirements === NO_REQUIREMENTS) return undefined
   const email = identity.email?.toLowerCase()
   const emailListed = email !== undefined && requirements.allowedEmails.has(email)
-  const domainListed = email !== undefined && requirements.allowedDomains.has(email.slice(email.lastIndexOf('@') + 1))
+  const domainListed =
+    email !== undefined && requirements.allowedDomains.has(email.slice(email.lastIndexOf('@') + 1))
   const listsSet = requirements.allowedEmails.size > 0 || requirements.allowedDomains.size > 0
   if (listsSet && !emailListed && !domainListed) return 'email not allowed'
   for (const capability of requirements.requiredCapabilities) {

@@ -85,7 +85,12 @@ export function canonicalHost(rawHost: string, scheme: 'http' | 'https'): string
  * Describes a request from its parts. Throws GateError BAD_REQUEST for anything that does not
  * parse: the caller denies, never allows.
  */
-export function describeRequest(parts: { method: string; scheme: string; host: string; target: string }): RequestDescription {
+export function describeRequest(parts: {
+  method: string
+  scheme: string
+  host: string
+  target: string
+}): RequestDescription {
   if (!METHOD.test(parts.method)) bad('invalid method')
   const scheme = parts.scheme.toLowerCase()
   if (scheme !== 'http' && scheme !== 'https') bad('invalid scheme')
@@ -129,7 +134,12 @@ function readingsOf(rawPath: string, canonical: string): string[] {
 const described = new LRUCache<string, RequestDescription>({ max: 10_000 })
 
 /** describeRequest, remembered for recently seen requests (descriptions are immutable). */
-export function describeCached(parts: { method: string; scheme: string; host: string; target: string }): RequestDescription {
+export function describeCached(parts: {
+  method: string
+  scheme: string
+  host: string
+  target: string
+}): RequestDescription {
   const cacheKey = `${parts.method} ${parts.scheme}://${parts.host}${parts.target}`
   let description = described.get(cacheKey)
   if (description === undefined) {

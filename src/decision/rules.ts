@@ -37,27 +37,17 @@ export const NO_REQUIREMENTS: Requirements = Object.freeze({
   minAal: 0,
 })
 
-export function compileRequirements(spec: Omit<RuleSpec, 'hosts' | 'paths' | 'methods' | 'access'>): Requirements {
+export function compileRequirements(
+  spec: Omit<RuleSpec, 'hosts' | 'paths' | 'methods' | 'access'>,
+): Requirements {
   return Object.freeze({
     allowedEmails: new Set((spec.allowedEmails ?? []).map((email) => email.toLowerCase())),
-    allowedDomains: new Set((spec.allowedDomains ?? []).map((domain) => domain.toLowerCase().replace(/^@/, ''))),
+    allowedDomains: new Set(
+      (spec.allowedDomains ?? []).map((domain) => domain.toLowerCase().replace(/^@/, '')),
+    ),
     requiredCapabilities: [...(spec.requiredCapabilities ?? [])],
     requiredScopes: [...(spec.requiredScopes ?? [])],
     minAal: spec.minAal ?? 0,
-  })
-}
-
-/** Both requirement sets must hold: the stricter combination. */
-export function combineRequirements(a: Requirements, b: Requirements): Requirements {
-  if (a === NO_REQUIREMENTS) return b
-  if (b === NO_REQUIREMENTS) return a
-  const both = <T>(x: ReadonlySet<T>, y: ReadonlySet<T>) => (x.size === 0 ? y : y.size === 0 ? x : new Set([...x].filter((v) => y.has(v))))
-  return Object.freeze({
-    allowedEmails: both(a.allowedEmails, b.allowedEmails),
-    allowedDomains: both(a.allowedDomains, b.allowedDomains),
-    requiredCapabilities: [...new Set([...a.requiredCapabilities, ...b.requiredCapabilities])],
-    requiredScopes: [...new Set([...a.requiredScopes, ...b.requiredScopes])],
-    minAal: Math.max(a.minAal, b.minAal),
   })
 }
 

@@ -12,13 +12,22 @@ export function proxyHeader(request: FastifyRequest, name: string): string | und
   return value
 }
 
-/** 200 with the identity headers and how long the proxy may cache the answer. */
-export function allow(ctx: GateContext, reply: FastifyReply, identity: Identity | null): FastifyReply {
-  const ttl = Math.floor(ctx.config.authCacheTtl / 1000)
+/**
+ * 200 with the identity headers, the signed assertion, and how long the proxy may cache the answer:
+ * never longer than the assertion in it stays valid.
+ */
+export async function allow(ctx: GateContext, reply: FastifyReply, identity: Identity | null): Promise<FastifyReply> {
+  let ttl = Math.floor(ctx.config.authCacheTtl / 1000)
+  reply.code(200).headers(ctx.identityHeaders.headersFor(identity))
+  if (identity !== null) {
+    const assertion = await ctx.assertions.assertionFor(identity)
+    reply.header(ctx.identityHeaders.assertion, assertion.token)
+    ttl = Math.min(ttl, Math.floor((assertion.expiresAt - ctx.clock()) / 1000) - 1)
+  }
+  // Not `private`: nginx's proxy_cache (ingress-nginx auth-cache-key) stores nothing marked so, and
+  // that proxy is the cache meant here. Vary keeps one credential's answer from another's.
   reply
-    .code(200)
-    .headers(ctx.identityHeaders.headersFor(identity))
-    .header('cache-control', identity !== null && ttl > 0 ? `private, max-age=${ttl}` : 'no-store')
+    .header('cache-control', identity !== null && ttl > 0 ? `max-age=${ttl}` : 'no-store')
     .header('vary', 'Cookie, Authorization')
   return reply.send()
 }

@@ -5,6 +5,7 @@ import { decide } from '../decision/decide.ts'
 import { describeCached } from '../decision/request.ts'
 import { GateError } from '../errors.ts'
 import { isNavigation } from '../http/navigation.ts'
+import type { Identity } from '../identity/identity.ts'
 import { allow, createDecisionCounter, forbidden, proxyHeader, unauthenticated } from './answer.ts'
 
 /**
@@ -14,8 +15,14 @@ import { allow, createDecisionCounter, forbidden, proxyHeader, unauthenticated }
  */
 export function createEnvoyHandler(ctx: GateContext) {
   const base = `${ctx.config.prefix}/auth/envoy`
-  const toRemove = ctx.identityHeaders.names.join(',')
+  const { names, assertion } = ctx.identityHeaders
+  const toRemove = names.join(',')
   const count = createDecisionCounter(ctx, 'envoy')
+  const unsetNames = (identity: Identity) => {
+    const set = ctx.identityHeaders.headersFor(identity)
+    // The assertion is not among them: allow() adds it to every answer with an identity.
+    return names.filter((name) => name !== assertion && !(name in set)).join(',')
+  }
   return async function envoy(request: FastifyRequest, reply: FastifyReply) {
     const target = request.url.slice(base.length) || '/'
     const host = proxyHeader(request, 'host')
@@ -27,9 +34,15 @@ export function createEnvoyHandler(ctx: GateContext) {
       host,
       target: target.startsWith('/') ? target : `/${target}`,
     })
-    const decision = decide(description, await authenticate(ctx, request.headers), ctx.policy)
+    const decision = decide(description, await authenticate(ctx, request.headers, { rawHeaders: request.raw.rawHeaders, url: description.url }), ctx.policy)
     count(decision)
+    // Envoy overwrites the headers an answer sets (headersToBackend) and keeps a client's copy of
+    // any other: name those for removal (Envoy removes after it sets).
     if (decision.kind !== 'allow' || decision.identity === null) reply.header('x-envoy-auth-headers-to-remove', toRemove)
+    else {
+      const unset = unsetNames(decision.identity)
+      if (unset !== '') reply.header('x-envoy-auth-headers-to-remove', unset)
+    }
     switch (decision.kind) {
       case 'allow':
         return allow(ctx, reply, decision.identity)

@@ -19,7 +19,7 @@ export function createNginxHandler(ctx: GateContext, requirementsOf: ReturnType<
     if (originalUrl === undefined) throw new GateError('BAD_REQUEST', { detail: 'X-Original-URL missing' })
     const description = describeUrl(proxyHeader(request, 'x-original-method') ?? 'GET', originalUrl)
     const extra = requirementsOf(request.url)
-    const decision = decide(description, await authenticate(ctx, request.headers), ctx.policy, extra)
+    const decision = decide(description, await authenticate(ctx, request.headers, { rawHeaders: request.raw.rawHeaders, url: description.url }), ctx.policy, extra)
     count(decision)
     switch (decision.kind) {
       case 'allow':

@@ -31,7 +31,7 @@ export function createTraefikHandler(ctx: GateContext, requirementsOf: ReturnTyp
       host,
       target: uri,
     })
-    const decision = decide(description, await authenticate(ctx, request.headers), ctx.policy, requirementsOf(request.url))
+    const decision = decide(description, await authenticate(ctx, request.headers, { rawHeaders: request.raw.rawHeaders, url: description.url }), ctx.policy, requirementsOf(request.url))
     count(decision)
     switch (decision.kind) {
       case 'allow':

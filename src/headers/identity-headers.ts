@@ -12,6 +12,8 @@ export function encodeHeaderValue(value: string): string {
 export interface IdentityHeaders {
   /** Every header name fxa-gate writes, lower-case (e.g. for Envoy's headers-to-remove). */
   readonly names: readonly string[]
+  /** The signed identity assertion's header (`<prefix>Assertion`), lower-case. */
+  readonly assertion: string
   /** The headers describing an identity; none for an anonymous request on a public route. */
   headersFor(identity: Identity | null): Record<string, string>
 }
@@ -26,10 +28,12 @@ export function compileIdentityHeaders(prefix: string): IdentityHeaders {
   const subscriptions = name('Subscriptions')
   const scopes = name('Scopes')
   const auth = name('Auth')
-  const names = [id, email, displayName, locale, subscriptions, scopes, auth, 'x-auth-request-user', 'x-auth-request-email']
+  const assertion = name('Assertion')
+  const names = [id, email, displayName, locale, subscriptions, scopes, auth, assertion, 'x-auth-request-user', 'x-auth-request-email']
   const computed = new WeakMap<Identity, Record<string, string>>()
   return {
     names,
+    assertion,
     headersFor(identity) {
       if (identity === null) return {}
       const known = computed.get(identity)

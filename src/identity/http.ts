@@ -32,7 +32,10 @@ export async function requestJson(
       redirect: 'manual',
     })
   } catch (error) {
-    throw new GateError('PROVIDER_UNAVAILABLE', { cause: error, detail: `${init.method} ${new URL(url).pathname}` })
+    throw new GateError('PROVIDER_UNAVAILABLE', {
+      cause: error,
+      detail: `${init.method} ${new URL(url).pathname}`,
+    })
   }
   let body: unknown
   try {

@@ -17,7 +17,11 @@ function strings(value: unknown): string[] {
  * `/v1/profile` shape, or a generic OIDC userinfo). The user is keyed on the ID token's `sub`
  * (the FxA uid), never on the email.
  */
-export function sessionFieldsFrom(idClaims: Claims, profile: Claims, grantedScope: string | undefined): SessionFields {
+export function sessionFieldsFrom(
+  idClaims: Claims,
+  profile: Claims,
+  grantedScope: string | undefined,
+): SessionFields {
   const amr = strings(idClaims['amr'] ?? profile['amrValues'])
   const aalClaim = idClaims['fxa-aal']
   const aal =

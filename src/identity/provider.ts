@@ -30,7 +30,10 @@ export interface Provider {
   start(): () => void
   authorizationUrl(request: AuthorizationRequest): Promise<string>
   /** Code → tokens → ID token checks → profile. `callbackQuery` is the raw query of the callback. */
-  completeLogin(callbackQuery: string, checks: { state: string; codeVerifier?: string | undefined }): Promise<LoginResult>
+  completeLogin(
+    callbackQuery: string,
+    checks: { state: string; codeVerifier?: string | undefined },
+  ): Promise<LoginResult>
   /** Revokes tokens at the provider (FxA `/v1/destroy`); failures are logged, never thrown. */
   revoke(tokens: SessionTokens): Promise<void>
 }
@@ -101,14 +104,16 @@ export function createProvider(deps: ProviderDeps): Provider {
       headers: { authorization: `Bearer ${accessToken}` },
       timeoutMs,
     })
-    if (response.status >= 500 || response.status === 429) throw new GateError('PROVIDER_UNAVAILABLE', { detail: `profile ${response.status}` })
+    if (response.status >= 500 || response.status === 429)
+      throw new GateError('PROVIDER_UNAVAILABLE', { detail: `profile ${response.status}` })
     if (response.status !== 200 || typeof response.body !== 'object' || response.body === null) {
       throw new GateError('PROVIDER_ERROR', { detail: `profile ${response.status}` })
     }
     const profile = response.body as Record<string, unknown>
     // FxA keys users on uid; a profile for another user than the ID token names is refused.
     const uid = profile['uid'] ?? profile['sub']
-    if (uid !== undefined && uid !== sub) throw new GateError('PROVIDER_ERROR', { detail: 'profile uid differs from ID token sub' })
+    if (uid !== undefined && uid !== sub)
+      throw new GateError('PROVIDER_ERROR', { detail: 'profile uid differs from ID token sub' })
     return profile
   }
 
@@ -160,7 +165,9 @@ export function createProvider(deps: ProviderDeps): Provider {
       )
       const claims = tokens.claims()
       if (!claims) throw new GateError('ID_TOKEN_INVALID', { detail: 'no ID token in the token response' })
-      const profile = await timed('profile', () => fetchProfile(configuration, tokens.access_token, claims.sub))
+      const profile = await timed('profile', () =>
+        fetchProfile(configuration, tokens.access_token, claims.sub),
+      )
       const expiresIn = tokens.expiresIn()
       return {
         fields: sessionFieldsFrom(claims, profile, tokens.scope),

@@ -15,23 +15,35 @@ export function createCallbackHandler(ctx: GateContext) {
     const query = request.query as Query
     const state = single(query, 'state')
     const now = ctx.clock()
-    const pending = await readPending(ctx.keys.login, readCookie(request.headers.cookie, config.cookie.loginName), now, config.loginTimeout)
+    const pending = await readPending(
+      ctx.keys.login,
+      readCookie(request.headers.cookie, config.cookie.loginName),
+      now,
+      config.loginTimeout,
+    )
     try {
       if (pending.length === 0) throw new GateError('LOGIN_STATE_MISSING')
-      if (state === undefined || state.length === 0 || state.length > 512) throw new GateError('LOGIN_CALLBACK_INVALID', { detail: 'state' })
+      if (state === undefined || state.length === 0 || state.length > 512)
+        throw new GateError('LOGIN_CALLBACK_INVALID', { detail: 'state' })
       const { match, rest } = takePending(pending, state)
       if (match === undefined) throw new GateError('LOGIN_STATE_MISMATCH')
       // This attempt is used up whatever happens next: its state can never be replayed.
       reply.header('set-cookie', await pendingCookie(rest))
 
       const rawQuery = request.url.slice(request.url.indexOf('?') + 1)
-      const login = await ctx.provider.completeLogin(rawQuery, { state: match.state, codeVerifier: match.verifier })
+      const login = await ctx.provider.completeLogin(rawQuery, {
+        state: match.state,
+        codeVerifier: match.verifier,
+      })
       const { cookieValue } = await ctx.sessions.start(login.fields, login.tokens)
       await endPreviousSession(request)
       ctx.metrics.logins.inc({ outcome: 'succeeded' })
       request.log.info({ uid: login.fields.uid }, 'login succeeded')
       return reply
-        .header('set-cookie', setCookie(config.cookie, config.cookie.sessionName, cookieValue, config.sessionAbsoluteTtl))
+        .header(
+          'set-cookie',
+          setCookie(config.cookie, config.cookie.sessionName, cookieValue, config.sessionAbsoluteTtl),
+        )
         .header('cache-control', 'no-store')
         .redirect(match.returnTo, 302)
     } catch (error) {
@@ -49,7 +61,9 @@ export function createCallbackHandler(ctx: GateContext) {
 
   /** A session the browser held before this login ends now (no fixation, no orphan). */
   async function endPreviousSession(request: FastifyRequest) {
-    const previous = await ctx.sessions.resolve(readCookie(request.headers.cookie, config.cookie.sessionName)).catch(() => null)
+    const previous = await ctx.sessions
+      .resolve(readCookie(request.headers.cookie, config.cookie.sessionName))
+      .catch(() => null)
     if (previous) await ctx.sessions.end(previous.key).catch(() => undefined)
   }
 }

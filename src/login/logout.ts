@@ -13,7 +13,9 @@ export function createLogoutHandler(ctx: GateContext) {
   return async function logout(request: FastifyRequest, reply: FastifyReply) {
     const returnTo = resolveReturnUrl(ctx.returnUrls, single(request.query as Query, 'rd'))
     // The cookie goes whatever happens below, so a browser is never left holding it.
-    reply.header('set-cookie', clearCookie(config.cookie, config.cookie.sessionName)).header('cache-control', 'no-store')
+    reply
+      .header('set-cookie', clearCookie(config.cookie, config.cookie.sessionName))
+      .header('cache-control', 'no-store')
     const session = await ctx.sessions.resolve(readCookie(request.headers.cookie, config.cookie.sessionName))
     if (session) {
       const record = await ctx.sessions.end(session.key)

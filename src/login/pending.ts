@@ -34,7 +34,11 @@ export async function readPending(keyring: Keyring, cookie: string | undefined, 
 }
 
 /** The cookie value after adding a login: the newest entries are kept. */
-export function addPending(keyring: Keyring, entries: readonly PendingLogin[], entry: PendingLogin): Promise<string> {
+export function addPending(
+  keyring: Keyring,
+  entries: readonly PendingLogin[],
+  entry: PendingLogin,
+): Promise<string> {
   return seal(keyring, [...entries, entry].slice(-MAX_PENDING))
 }
 

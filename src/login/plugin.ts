@@ -9,8 +9,10 @@ import { createUserinfoHandler } from './userinfo.ts'
 export async function loginRoutes(app: FastifyInstance, ctx: GateContext): Promise<void> {
   const prefix = ctx.config.prefix
   // A logout form posts a body we do not need; accept it (bounded) instead of answering 415.
-  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 4096 }, (_request, _body, done) =>
-    done(null, {}),
+  app.addContentTypeParser(
+    'application/x-www-form-urlencoded',
+    { parseAs: 'string', bodyLimit: 4096 },
+    (_request, _body, done) => done(null, {}),
   )
   app.get(`${prefix}/start`, createStartHandler(ctx))
   app.get(`${prefix}/callback`, createCallbackHandler(ctx))

@@ -22,7 +22,12 @@ export function createStartHandler(ctx: GateContext) {
     const location = await ctx.provider.authorizationUrl({ state, codeChallenge, extra })
 
     const now = ctx.clock()
-    const pending = await readPending(ctx.keys.login, readCookie(request.headers.cookie, config.cookie.loginName), now, config.loginTimeout)
+    const pending = await readPending(
+      ctx.keys.login,
+      readCookie(request.headers.cookie, config.cookie.loginName),
+      now,
+      config.loginTimeout,
+    )
     const cookie = await addPending(ctx.keys.login, pending, { state, verifier, returnTo, startedAt: now })
     ctx.metrics.logins.inc({ outcome: 'started' })
     return reply

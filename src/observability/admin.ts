@@ -1,9 +1,11 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify'
 import type { GateContext } from '../context.ts'
 import { GateError } from '../errors.ts'
 
 /** What readiness depends on: the provider's discovery and the session store. */
-export async function checkReadiness(ctx: GateContext): Promise<{ ready: boolean; checks: Record<string, string> }> {
+export async function checkReadiness(
+  ctx: GateContext,
+): Promise<{ ready: boolean; checks: Record<string, string> }> {
   const checks: Record<string, string> = {}
   checks['discovery'] = ctx.provider.ready() ? 'ok' : 'not loaded'
   try {
@@ -19,8 +21,13 @@ export async function checkReadiness(ctx: GateContext): Promise<{ ready: boolean
 
 /** The admin listener: probes and metrics, never exposed through the ingress. */
 export function buildAdminApp(ctx: GateContext): FastifyInstance {
-  const admin = Fastify({ loggerInstance: ctx.logger.child({ listener: 'admin' }) as FastifyBaseLogger, disableRequestLogging: true })
-  admin.get('/healthz', async (_request, reply) => reply.header('cache-control', 'no-store').send({ status: 'ok' }))
+  const admin = Fastify({
+    loggerInstance: ctx.logger.child({ listener: 'admin' }) as FastifyBaseLogger,
+    logController: new LogController({ disableRequestLogging: true }),
+  })
+  admin.get('/healthz', async (_request, reply) =>
+    reply.header('cache-control', 'no-store').send({ status: 'ok' }),
+  )
   admin.get('/readyz', async (_request, reply) => {
     const { ready, checks } = await checkReadiness(ctx)
     return reply

@@ -7,7 +7,8 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom
  */
 export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
   const registry = new Registry()
-  if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'fxa_gate_process_' })
+  if (options.defaultMetrics !== false)
+    collectDefaultMetrics({ register: registry, prefix: 'fxa_gate_process_' })
   const registers = [registry]
   return {
     registry,
@@ -17,8 +18,16 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
       labelNames: ['outcome'] as const,
       registers,
     }),
-    logouts: new Counter({ name: 'fxa_gate_logouts_total', help: 'Logouts of an existing session', registers }),
-    sessionsCreated: new Counter({ name: 'fxa_gate_sessions_created_total', help: 'Sessions created', registers }),
+    logouts: new Counter({
+      name: 'fxa_gate_logouts_total',
+      help: 'Logouts of an existing session',
+      registers,
+    }),
+    sessionsCreated: new Counter({
+      name: 'fxa_gate_sessions_created_total',
+      help: 'Sessions created',
+      registers,
+    }),
     sessionsEnded: new Counter({
       name: 'fxa_gate_sessions_ended_total',
       help: 'Sessions ended by reason (logout, revoked)',
@@ -55,7 +64,33 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
       labelNames: ['transport', 'decision'] as const,
       registers,
     }),
-    ready: new Gauge({ name: 'fxa_gate_ready', help: '1 when the store and discovery are available', registers }),
+    upstreamErrors: new Counter({
+      name: 'fxa_gate_upstream_errors_total',
+      help: 'Sidecar requests the upstream failed, by reason (refused, timeout, reset, aborted_response, other)',
+      labelNames: ['reason'] as const,
+      registers,
+    }),
+    websocketsOpen: new Gauge({
+      name: 'fxa_gate_websockets_open',
+      help: 'Websocket connections proxied to the upstream now',
+      registers,
+    }),
+    assertionsSigned: new Counter({
+      name: 'fxa_gate_assertions_signed_total',
+      help: 'X-User-Assertion tokens signed (the rest are served from the cache)',
+      registers,
+    }),
+    bearerChecks: new Counter({
+      name: 'fxa_gate_bearer_checks_total',
+      help: 'Bearer token lookups by source (local_hit, shared_hit, provider, provider_failed)',
+      labelNames: ['source'] as const,
+      registers,
+    }),
+    ready: new Gauge({
+      name: 'fxa_gate_ready',
+      help: '1 when the store and discovery are available',
+      registers,
+    }),
     requestErrors: new Counter({
       name: 'fxa_gate_request_errors_total',
       help: 'Requests answered with an error, by error code',

@@ -18,11 +18,18 @@ export interface SessionCache {
  * awaits no round trip at all. Safety rests on invalidations: every replica's deletes and updates
  * arrive through the store's pub/sub, and while that channel is down the cache serves nothing.
  */
-export function createSessionCache(store: SessionStore, options: { ttlMs: number; max?: number }): SessionCache {
+export function createSessionCache(
+  store: SessionStore,
+  options: { ttlMs: number; max?: number },
+): SessionCache {
   if (options.ttlMs <= 0) {
     return { get: () => undefined, epoch: () => 0, set: () => {}, delete: () => {}, close: () => {} }
   }
-  const lru = new LRUCache<SessionKey, Entry>({ max: options.max ?? 50_000, ttl: options.ttlMs, ttlAutopurge: false })
+  const lru = new LRUCache<SessionKey, Entry>({
+    max: options.max ?? 50_000,
+    ttl: options.ttlMs,
+    ttlAutopurge: false,
+  })
   let invalidations = 0
   const unsubscribe = store.onInvalidate((event) => {
     invalidations++

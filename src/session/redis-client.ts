@@ -82,9 +82,14 @@ export function parseRedisUrl(url: string): RedisTarget {
   return { kind: 'standalone', node: nodes[0]!, db: parseDb(segments[0]), ...credentials }
 }
 
-/** The URL with its password replaced by `***`, for logs. */
+/** The URL with its password (or a lone user-info part) replaced by `***`, for logs. */
 export function redactRedisUrl(url: string): string {
-  return url.replace(/^([^:]+:\/\/)([^@/]*:)[^@]*@/, '$1$2***@')
+  const start = url.indexOf('://') + 3
+  const at = url.lastIndexOf('@')
+  if (start < 3 || at < start) return url
+  const userInfo = url.slice(start, at)
+  const colon = userInfo.indexOf(':')
+  return `${url.slice(0, start)}${colon === -1 ? '' : userInfo.slice(0, colon + 1)}***${url.slice(at)}`
 }
 
 function parseUserInfo(userInfo: string): { username: string | undefined; password: string | undefined } {

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto'
-import { signValue, verifySignedValue } from '../crypto/mac.ts'
 import type { Keyring } from '../crypto/keyring.ts'
+import { signValue, verifySignedValue } from '../crypto/mac.ts'
 import type { SessionKey } from './types.ts'
 
 const ID_BYTES = 24 // 192 bits of randomness

@@ -109,14 +109,22 @@ export function secretsBlock(keys: readonly ChartKey[] = chartKeys()): string {
   return lines.join('\n')
 }
 
+/**
+ * The key of existingSecret holding a secret key, by default: required secrets have one; optional ones
+ * are opted into, so that a secret key added to the application never breaks an existing install.
+ */
+export function defaultExistingSecretKey(key: ChartKey): string {
+  return key.required ? secretDataKey(key.name) : ''
+}
+
 /** The generated part of `existingSecretKeys:`: the key of existingSecret that holds each secret. */
 export function existingSecretKeysBlock(keys: readonly ChartKey[] = chartKeys()): string {
   const lines = [`  ${BEGIN}`]
   for (const key of keys.filter((k) => k.secret)) {
-    const absent = key.required ? '' : ' Set "" when the Secret does not hold it.'
-    lines.push(
-      ...keyBlock(key, secretDataKey(key.name), `Key of existingSecret holding ${key.name}.${absent}`),
-    )
+    const doc = key.required
+      ? `Key of existingSecret holding ${key.name} (required)`
+      : `Key of existingSecret holding ${key.name}, e.g. ${secretDataKey(key.name)}; "" = the Secret does not hold it`
+    lines.push(...keyBlock(key, defaultExistingSecretKey(key), doc))
   }
   lines.push(`  ${END}`)
   return lines.join('\n')

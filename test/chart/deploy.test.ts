@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { schemaErrors } from './k8s-schemas.ts'
+import { schemaErrors, strictDecodingErrors } from './k8s-schemas.ts'
 import { hardeningProblems, loadRenderedConfig, podSpecs } from './pods.ts'
 import { DEPLOY_MANIFEST, renderDeployManifest } from './render-deploy.ts'
 import { ensureChartTools, parseManifests } from './tools.ts'
@@ -16,6 +16,7 @@ describe('deploy/kubernetes (plain manifests rendered from the chart)', () => {
     const objects = parseManifests(readFileSync(DEPLOY_MANIFEST, 'utf8'))
     for (const { source, object } of objects) expect(await schemaErrors(object), `${source}`).toEqual([])
     for (const { owner, spec } of podSpecs(objects)) expect(hardeningProblems(spec), owner).toEqual([])
+    expect(strictDecodingErrors(readFileSync(DEPLOY_MANIFEST, 'utf8'))).toEqual([])
     expect(objects.map((o) => o.object.kind)).not.toContain('Secret')
     expect(objects.map((o) => o.object.kind)).toEqual(
       expect.arrayContaining(['Deployment', 'Service', 'PodDisruptionBudget']),

@@ -2,12 +2,14 @@
  * Validates rendered objects against the Kubernetes API schemas, offline: each kubernetes-models class
  * carries a validator compiled from the Kubernetes OpenAPI schema of its kind (types, enums, required
  * fields, formats); the ServiceMonitor one comes from the prometheus-operator CRD. They are installed
- * into .tools/k8s-models (see mk/chart.mk), outside the project's dependencies.
+ * into .tools/k8s-models (see mk/chart.mk), outside the project's dependencies. They let unknown fields
+ * through; strictDecodingErrors() catches those.
  */
+import { spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { K8S_MODELS, type K8sObject } from './tools.ts'
+import { K8S_MODELS, type K8sObject, TOOLS } from './tools.ts'
 
 interface ModelClass {
   new (data: unknown): { validate(): void }
@@ -45,4 +47,16 @@ export async function schemaErrors(object: K8sObject): Promise<string[]> {
     if (!failure.errors) return [failure.message]
     return failure.errors.map((e) => `${e.instancePath || '/'} ${e.message ?? 'is invalid'}`)
   }
+}
+
+/**
+ * Unknown or duplicated fields in a multi-document manifest, found by decoding each built-in object
+ * strictly into its Kubernetes Go type (test/chart/kubestrict), as the API server's strict field
+ * validation would. Empty when there are none.
+ */
+export function strictDecodingErrors(manifests: string): string[] {
+  const run = spawnSync(join(TOOLS, 'bin/kubestrict'), { input: manifests, encoding: 'utf8' })
+  if (run.error) throw run.error
+  if (run.status !== 0 && run.stdout.trim() === '') throw new Error(`kubestrict failed: ${run.stderr}`)
+  return run.stdout.split('\n').filter(Boolean)
 }

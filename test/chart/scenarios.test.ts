@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest'
-import { schemaErrors } from './k8s-schemas.ts'
+import { schemaErrors, strictDecodingErrors } from './k8s-schemas.ts'
 import { find, gateDeployment, hardeningProblems, loadRenderedConfig, podSpecs } from './pods.ts'
-import { ensureChartTools, type Rendered, render, scenarios } from './tools.ts'
+import { ensureChartTools, helm, parseManifests, type Rendered, scenarios, templateArgs } from './tools.ts'
 
 beforeAll(ensureChartTools)
 
@@ -12,9 +12,11 @@ const EXISTING_SECRET = {
 }
 
 describe.each(scenarios())('ci/%s', (scenario) => {
+  let manifests: string
   let objects: Rendered[]
   beforeAll(() => {
-    objects = render({ valuesFiles: [`charts/fxa-gate/ci/${scenario}`] })
+    manifests = helm(templateArgs({ valuesFiles: [`charts/fxa-gate/ci/${scenario}`] }))
+    objects = parseManifests(manifests)
   })
 
   it('renders objects that all pass the Kubernetes API schemas', async () => {
@@ -24,6 +26,10 @@ describe.each(scenarios())('ci/%s', (scenario) => {
       for (const error of await schemaErrors(object)) problems.push(`${source} ${object.kind}: ${error}`)
     }
     expect(problems).toEqual([])
+  })
+
+  it('has no unknown or duplicate fields (strict decoding into the Kubernetes Go types)', () => {
+    expect(strictDecodingErrors(manifests)).toEqual([])
   })
 
   it('runs no container as root or with privileges, capabilities or a writable root filesystem', () => {

@@ -3,17 +3,19 @@ import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { envName } from '../../src/config/schema.ts'
 import { chartKeys } from './chart-config.ts'
-import { schemaErrors } from './k8s-schemas.ts'
+import { schemaErrors, strictDecodingErrors } from './k8s-schemas.ts'
 import { find, hardeningProblems, loadRenderedConfig, podSpecs } from './pods.ts'
 import { ensureChartTools, parseManifests, ROOT } from './tools.ts'
 
 beforeAll(ensureChartTools)
 
-const objects = parseManifests(readFileSync(join(ROOT, 'deploy/kubernetes/sidecar-example.yaml'), 'utf8'))
+const manifests = readFileSync(join(ROOT, 'deploy/kubernetes/sidecar-example.yaml'), 'utf8')
+const objects = parseManifests(manifests)
 
 describe('the sidecar example (deploy/kubernetes/sidecar-example.yaml)', () => {
   it('holds valid, hardened objects', async () => {
     for (const { object } of objects) expect(await schemaErrors(object), object.kind).toEqual([])
+    expect(strictDecodingErrors(manifests)).toEqual([])
     for (const { owner, spec } of podSpecs(objects)) expect(hardeningProblems(spec), owner).toEqual([])
   })
 

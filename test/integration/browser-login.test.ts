@@ -16,7 +16,15 @@ describe('login in a real browser (headless Chromium)', () => {
     profile = await mkdtemp(join(tmpdir(), 'fxa-gate-chromium-'))
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
     })
   }, 60_000)
   afterAll(async () => {

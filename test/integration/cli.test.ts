@@ -8,9 +8,14 @@ const built = join(root, 'dist/main.js')
 /** The real binary when built (make test builds first), else the same entry point from source. */
 const entry = existsSync(built) ? built : join(root, 'src/main.ts')
 
-function run(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function run(
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [entry, ...args], { env: { PATH: process.env['PATH'] ?? '', ...env } })
+    const child = spawn(process.execPath, [entry, ...args], {
+      env: { PATH: process.env['PATH'] ?? '', ...env },
+    })
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (chunk) => (stdout += chunk))
@@ -39,7 +44,8 @@ describe('the fxa-gate binary', () => {
     for (const command of [['check-config'], ['serve'], []]) {
       const { code, stderr } = await run(command, bad)
       expect(code).not.toBe(0)
-      for (const key of [...Object.keys(bad), 'FXA_GATE_CLIENT_ID']) expect(stderr, `${command} ${key}`).toContain(key)
+      for (const key of [...Object.keys(bad), 'FXA_GATE_CLIENT_ID'])
+        expect(stderr, `${command} ${key}`).toContain(key)
       expect(stderr).not.toContain('too-short-secret-value')
     }
   })
@@ -54,9 +60,14 @@ describe('the fxa-gate binary', () => {
     const { mkdtemp, writeFile } = await import('node:fs/promises')
     const { tmpdir } = await import('node:os')
     const dir = await mkdtemp(join(tmpdir(), 'fxa-gate-cli-'))
-    await writeFile(join(dir, 'ok.yaml'), 'clientId: from-file\npublicUrl: https://auth.example.com\nrules:\n  - paths: ["/admin/*"]\n    allowedDomains: [example.com]\n')
+    await writeFile(
+      join(dir, 'ok.yaml'),
+      'clientId: from-file\npublicUrl: https://auth.example.com\nrules:\n  - paths: ["/admin/*"]\n    allowedDomains: [example.com]\n',
+    )
     await writeFile(join(dir, 'bad.yaml'), 'clientId: x\nrules:\n  - paths: ["admin"]\n    acess: public\n')
-    const ok = await run(['check-config', '--config', join(dir, 'ok.yaml')], { FXA_GATE_COOKIE_SECRETS: 'k'.repeat(40) })
+    const ok = await run(['check-config', '--config', join(dir, 'ok.yaml')], {
+      FXA_GATE_COOKIE_SECRETS: 'k'.repeat(40),
+    })
     expect(ok.code).toBe(0)
     const bad = await run(['check-config', '--config', join(dir, 'bad.yaml')], GOOD)
     expect(bad.code).not.toBe(0)

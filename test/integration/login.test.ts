@@ -31,7 +31,9 @@ describe.each([
     expect(landed.status).toBe(302)
     expect(landed.headers.get('location')).toBe('/after/login?x=1')
     const setCookies = landed.headers.getSetCookie().join('\n')
-    expect(setCookies).toMatch(new RegExp(`${gate.config.cookie.sessionName}=[^;]+; Max-Age=\\d+; Path=/; HttpOnly; SameSite=Lax`))
+    expect(setCookies).toMatch(
+      new RegExp(`${gate.config.cookie.sessionName}=[^;]+; Max-Age=\\d+; Path=/; HttpOnly; SameSite=Lax`),
+    )
     const info = await jar.fetch(`${gate.url}/_gate/userinfo`)
     expect(info.status).toBe(200)
     const body = (await info.json()) as Record<string, unknown>
@@ -89,7 +91,9 @@ describe('login refusals', () => {
 
   it('refuses a callback without the pending-login cookie', async () => {
     const { authorization, state } = await startedLogin()
-    const response = await fetch(`${gate.url}/_gate/callback?code=abc&state=${state}`, { headers: { accept: 'application/json' } })
+    const response = await fetch(`${gate.url}/_gate/callback?code=abc&state=${state}`, {
+      headers: { accept: 'application/json' },
+    })
     expect(response.status).toBe(400)
     expect(((await response.json()) as { error: string }).error).toBe('LOGIN_STATE_MISSING')
     expect(authorization.searchParams.get('access_type')).toBe('offline')
@@ -98,9 +102,12 @@ describe('login refusals', () => {
   it('refuses a forged or tampered state', async () => {
     const { jar, state } = await startedLogin()
     for (const forged of [`${state}x`, state.slice(1), 'x'.repeat(43), '', 'a'.repeat(600)]) {
-      const response = await jar.fetch(`${gate.url}/_gate/callback?code=abc&state=${encodeURIComponent(forged)}`, {
-        headers: { accept: 'application/json' },
-      })
+      const response = await jar.fetch(
+        `${gate.url}/_gate/callback?code=abc&state=${encodeURIComponent(forged)}`,
+        {
+          headers: { accept: 'application/json' },
+        },
+      )
       expect(response.status, forged).toBe(400)
     }
   })
@@ -108,7 +115,9 @@ describe('login refusals', () => {
   it('refuses a tampered pending-login cookie', async () => {
     const { jar, state } = await startedLogin()
     const cookie = jar.cookieHeader(gate.url).replace(/(_login=)([^;]{10})/, '$1AAAAAAAAAA')
-    const response = await fetch(`${gate.url}/_gate/callback?code=abc&state=${state}`, { headers: { cookie, accept: 'application/json' } })
+    const response = await fetch(`${gate.url}/_gate/callback?code=abc&state=${state}`, {
+      headers: { cookie, accept: 'application/json' },
+    })
     expect(response.status).toBe(400)
   })
 
@@ -120,7 +129,10 @@ describe('login refusals', () => {
     const pendingCookie = jar.cookieHeader(gate.url)
     expect((await jar.fetch(callback)).status).toBe(302)
     // Replay with the pending-login cookie as it was before the callback consumed it.
-    const replay = await fetch(callback, { headers: { cookie: pendingCookie, accept: 'application/json' }, redirect: 'manual' })
+    const replay = await fetch(callback, {
+      headers: { cookie: pendingCookie, accept: 'application/json' },
+      redirect: 'manual',
+    })
     expect(replay.status).toBe(400)
     expect(((await replay.json()) as { error: string }).error).toBe('LOGIN_CODE_REJECTED')
   })
@@ -162,7 +174,10 @@ describe('login refusals', () => {
     expect(bad.status).toBe(400)
     const twice = await fetch(`${gate.url}/_gate/start?rd=/a&rd=/b`, { redirect: 'manual' })
     expect(twice.status).toBe(400)
-    const good = await fetch(`${gate.url}/_gate/start?action=email&login_hint=a@b.example&prompt=login&entrypoint=test`, { redirect: 'manual' })
+    const good = await fetch(
+      `${gate.url}/_gate/start?action=email&login_hint=a@b.example&prompt=login&entrypoint=test`,
+      { redirect: 'manual' },
+    )
     const location = new URL(good.headers.get('location')!)
     expect(location.searchParams.get('action')).toBe('email')
     expect(location.searchParams.get('login_hint')).toBe('a@b.example')
@@ -188,12 +203,19 @@ describe('logout', () => {
     const response = await jar.fetch(`${gate.url}/_gate/logout?rd=/bye`)
     expect(response.status).toBe(302)
     expect(response.headers.get('location')).toBe('/bye')
-    expect(response.headers.getSetCookie().join()).toMatch(new RegExp(`${gate.config.cookie.sessionName}=; Max-Age=0`))
+    expect(response.headers.getSetCookie().join()).toMatch(
+      new RegExp(`${gate.config.cookie.sessionName}=; Max-Age=0`),
+    )
     expect(await gate.store.get(storeKeyOf(cookie), 60_000)).toBeNull()
     expect(sessionCookie(gate, jar)).toBeUndefined()
-    const replay = await fetch(`${gate.url}/_gate/userinfo`, { headers: { cookie: `${gate.config.cookie.sessionName}=${cookie}` } })
+    const replay = await fetch(`${gate.url}/_gate/userinfo`, {
+      headers: { cookie: `${gate.config.cookie.sessionName}=${cookie}` },
+    })
     expect(replay.status).toBe(401)
-    expect(await replay.json()).toMatchObject({ error: 'UNAUTHENTICATED', loginUrl: `${gate.url}/_gate/start` })
+    expect(await replay.json()).toMatchObject({
+      error: 'UNAUTHENTICATED',
+      loginUrl: `${gate.url}/_gate/start`,
+    })
     expect(gate.fxa.calls.destroy.length).toBeGreaterThan(destroyedBefore)
     const destroyed = gate.fxa.calls.destroy.slice(destroyedBefore)
     expect(destroyed.some((body) => 'token' in body)).toBe(true)
@@ -213,7 +235,10 @@ describe('logout', () => {
 
 describe('session lifetimes', () => {
   it('ends a session at its idle lifetime', async () => {
-    const gate = await startTestGate({ redisUrl, env: { FXA_GATE_SESSION_IDLE_TTL: '1s', FXA_GATE_SESSION_CACHE_TTL: '0' } })
+    const gate = await startTestGate({
+      redisUrl,
+      env: { FXA_GATE_SESSION_IDLE_TTL: '1s', FXA_GATE_SESSION_CACHE_TTL: '0' },
+    })
     try {
       const jar = createCookieJar()
       await loginThroughGate(jar, gate.url, 'ida@example.org')
@@ -231,7 +256,11 @@ describe('session lifetimes', () => {
   it('ends a session at its absolute lifetime despite activity, cached or not', async () => {
     const gate = await startTestGate({
       redisUrl,
-      env: { FXA_GATE_SESSION_ABSOLUTE_TTL: '2s', FXA_GATE_SESSION_IDLE_TTL: '2s', FXA_GATE_SESSION_CACHE_TTL: '10s' },
+      env: {
+        FXA_GATE_SESSION_ABSOLUTE_TTL: '2s',
+        FXA_GATE_SESSION_IDLE_TTL: '2s',
+        FXA_GATE_SESSION_CACHE_TTL: '10s',
+      },
     })
     try {
       const jar = createCookieJar()

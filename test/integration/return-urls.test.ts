@@ -11,13 +11,21 @@ function destinationHost(gate: TestGate, location: string): string {
 
 function allowed(gate: TestGate, host: string): boolean {
   const name = host.replace(/:\d+$/, '')
-  return host === `127.0.0.1:${gate.port}` || name === 'app.example.com' || host === 'api.example.com:8443' || name.endsWith('.apps.example.com')
+  return (
+    host === `127.0.0.1:${gate.port}` ||
+    name === 'app.example.com' ||
+    host === 'api.example.com:8443' ||
+    name.endsWith('.apps.example.com')
+  )
 }
 
 describe('return URLs through the real endpoints (THREATS §1)', () => {
   let gate: TestGate
   beforeAll(async () => {
-    gate = await startTestGate({ redisUrl: inject('redisUrl'), env: { FXA_GATE_ALLOWED_REDIRECT_HOSTS: ALLOWED.join(',') } })
+    gate = await startTestGate({
+      redisUrl: inject('redisUrl'),
+      env: { FXA_GATE_ALLOWED_REDIRECT_HOSTS: ALLOWED.join(',') },
+    })
   })
   afterAll(() => gate?.close())
 
@@ -40,7 +48,12 @@ describe('return URLs through the real endpoints (THREATS §1)', () => {
 
   it('a hostile rd survives a full login only as the default', async () => {
     const jar = createCookieJar()
-    for (const value of ['//evil.test', 'https://app.example.com@evil.test/', '/\\evil.test', 'javascript:alert(1)']) {
+    for (const value of [
+      '//evil.test',
+      'https://app.example.com@evil.test/',
+      '/\\evil.test',
+      'javascript:alert(1)',
+    ]) {
       const landed = await loginThroughGate(jar, gate.url, 'rd@example.org', { rd: value })
       expect(landed.headers.get('location'), value).toBe('/')
     }

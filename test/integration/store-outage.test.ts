@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startRedis, type RedisServer } from '../support/redis.ts'
 import { createCookieJar, loginThroughGate, startTestGate, type TestGate } from '../support/gate.ts'
+import { type RedisServer, startRedis } from '../support/redis.ts'
 
 describe('when Redis goes away and comes back', () => {
   let redis: RedisServer
@@ -26,10 +26,19 @@ describe('when Redis goes away and comes back', () => {
     expect((await fetch(`${gate.adminUrl}/healthz`)).status).toBe(200)
 
     const started = Date.now()
-    const login = await fetch(`${gate.url}/_gate/start`, { headers: { accept: 'application/json' }, redirect: 'manual' })
+    const login = await fetch(`${gate.url}/_gate/start`, {
+      headers: { accept: 'application/json' },
+      redirect: 'manual',
+    })
     expect(login.status).toBe(503)
-    expect(await login.json()).toMatchObject({ error: 'STORE_UNAVAILABLE', message: expect.stringContaining('session store') })
-    const page = await fetch(`${gate.url}/_gate/start`, { headers: { accept: 'text/html' }, redirect: 'manual' })
+    expect(await login.json()).toMatchObject({
+      error: 'STORE_UNAVAILABLE',
+      message: expect.stringContaining('session store'),
+    })
+    const page = await fetch(`${gate.url}/_gate/start`, {
+      headers: { accept: 'text/html' },
+      redirect: 'manual',
+    })
     expect(page.status).toBe(503)
     expect(await page.text()).toContain('session store cannot be reached')
     const lookup = await jar.fetch(`${gate.url}/_gate/userinfo`)

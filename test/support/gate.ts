@@ -1,10 +1,16 @@
 import { randomBytes } from 'node:crypto'
-import { createCookieJar, type CookieJar, type FakeFxa, loginWithForm, startFakeFxa } from '../../dev/fake-fxa/index.ts'
+import {
+  type CookieJar,
+  createCookieJar,
+  type FakeFxa,
+  loginWithForm,
+  startFakeFxa,
+} from '../../dev/fake-fxa/index.ts'
 import { buildGate, type Gate } from '../../src/app.ts'
 import type { Config } from '../../src/config/derive.ts'
 import { formatProblems, loadConfig } from '../../src/config/load.ts'
 import { createLogger } from '../../src/observability/logger.ts'
-import { openSessionStore } from '../../src/session/open-store.ts'
+import { openStores } from '../../src/session/open-store.ts'
 import type { SessionStore } from '../../src/session/types.ts'
 import { freePort } from './ports.ts'
 
@@ -35,7 +41,12 @@ export interface TestGateOptions {
 }
 
 /** Environment for a gate at `port` against `fxa`: what an operator would set. */
-export function gateEnv(fxa: FakeFxa, port: number, adminPort: number, options: TestGateOptions): Record<string, string> {
+export function gateEnv(
+  fxa: FakeFxa,
+  port: number,
+  adminPort: number,
+  options: TestGateOptions,
+): Record<string, string> {
   return {
     FXA_GATE_ISSUER: fxa.issuer,
     FXA_GATE_FXA_OAUTH_URL: fxa.oauthUrl,
@@ -48,7 +59,12 @@ export function gateEnv(fxa: FakeFxa, port: number, adminPort: number, options: 
     FXA_GATE_COOKIE_SECURE: 'false',
     FXA_GATE_COOKIE_SECRETS: options.cookieSecrets ?? randomBytes(32).toString('hex'),
     FXA_GATE_LOG_LEVEL: process.env['TEST_LOG_LEVEL'] ?? 'silent',
-    ...(options.redisUrl ? { FXA_GATE_REDIS_URL: options.redisUrl, FXA_GATE_REDIS_KEY_PREFIX: `t${randomBytes(4).toString('hex')}:` } : {}),
+    ...(options.redisUrl
+      ? {
+          FXA_GATE_REDIS_URL: options.redisUrl,
+          FXA_GATE_REDIS_KEY_PREFIX: `t${randomBytes(4).toString('hex')}:`,
+        }
+      : {}),
     ...options.env,
   }
 }
@@ -78,8 +94,9 @@ export async function startTestGate(options: TestGateOptions = {}): Promise<Test
   if (!result.ok) throw new Error(`test configuration invalid:\n${formatProblems(result.problems)}`)
   const config = result.config
   const logger = createLogger({ level: config.logLevel })
-  const store = openSessionStore(config, logger)
-  const gate = buildGate(config, { store, logger })
+  const stores = openStores(config, logger)
+  const store = stores.sessions
+  const gate = buildGate(config, { store, tokenStore: stores.tokens, logger })
   gate.start()
   await gate.ctx.provider.discover()
   await gate.app.listen({ host: '127.0.0.1', port })
@@ -94,7 +111,7 @@ export async function startTestGate(options: TestGateOptions = {}): Promise<Test
     fxa,
     async close() {
       await gate.close()
-      await store.close()
+      await stores.close()
       if (ownFxa) await fxa.close()
     },
   }
@@ -110,7 +127,8 @@ export async function loginThroughGate(
   email: string,
   options: { rd?: string; cancel?: boolean; startUrl?: string } = {},
 ): Promise<Response> {
-  const start = options.startUrl ?? `${gateUrl}/_gate/start${options.rd ? `?rd=${encodeURIComponent(options.rd)}` : ''}`
+  const start =
+    options.startUrl ?? `${gateUrl}/_gate/start${options.rd ? `?rd=${encodeURIComponent(options.rd)}` : ''}`
   const started = await jar.fetch(start)
   const authorization = started.headers.get('location')
   if (started.status !== 302 || authorization === null) {
@@ -120,4 +138,4 @@ export async function loginThroughGate(
   return jar.fetch(callback)
 }
 
-export { createCookieJar, type CookieJar }
+export { type CookieJar, createCookieJar }

@@ -72,9 +72,17 @@ describe('configuration', () => {
   })
 
   it('reads secrets from files named by _FILE variables', () => {
-    const files: Record<string, string> = { '/run/secret': 'from-a-file-secret\n', '/run/cookies': `${SECRET},${'y'.repeat(40)}\n` }
+    const files: Record<string, string> = {
+      '/run/secret': 'from-a-file-secret\n',
+      '/run/cookies': `${SECRET},${'y'.repeat(40)}\n`,
+    }
     const result = load(
-      { ...minimal, FXA_GATE_COOKIE_SECRETS: '', FXA_GATE_COOKIE_SECRETS_FILE: '/run/cookies', FXA_GATE_CLIENT_SECRET_FILE: '/run/secret' },
+      {
+        ...minimal,
+        FXA_GATE_COOKIE_SECRETS: '',
+        FXA_GATE_COOKIE_SECRETS_FILE: '/run/cookies',
+        FXA_GATE_CLIENT_SECRET_FILE: '/run/secret',
+      },
       undefined,
       (path) => files[path] ?? noFiles(path),
     )
@@ -98,7 +106,8 @@ describe('configuration', () => {
   })
 
   it('reads a YAML file, with the environment taking precedence', () => {
-    const yaml = 'clientId: from-yaml\nscopes: [openid, profile, "https://identity.mozilla.com/apps/relay"]\nsessionIdleTtl: 2h\n'
+    const yaml =
+      'clientId: from-yaml\nscopes: [openid, profile, "https://identity.mozilla.com/apps/relay"]\nsessionIdleTtl: 2h\n'
     const result = load({ ...minimal, FXA_GATE_CLIENT_ID: 'from-env' }, yaml)
     expect(result.ok).toBe(true)
     if (!result.ok) return
@@ -118,7 +127,11 @@ describe('configuration', () => {
   })
 
   it('refuses secure cookies on an http public URL and plain http issuers off loopback', () => {
-    const result = load({ ...minimal, FXA_GATE_PUBLIC_URL: 'http://auth.example.com', FXA_GATE_ISSUER: 'http://fxa.example.com' })
+    const result = load({
+      ...minimal,
+      FXA_GATE_PUBLIC_URL: 'http://auth.example.com',
+      FXA_GATE_ISSUER: 'http://fxa.example.com',
+    })
     expect(result.ok).toBe(false)
     if (result.ok) return
     const keys = result.problems.map((p) => p.key)
@@ -141,7 +154,10 @@ describe('configuration', () => {
 
   it('uses __Secure- and a Domain for single sign-on across sub-domains', () => {
     const result = load({ ...minimal, FXA_GATE_COOKIE_DOMAIN: '.example.com' })
-    expect(result.ok && result.config.cookie).toMatchObject({ sessionName: '__Secure-fxa_gate', domain: 'example.com' })
+    expect(result.ok && result.config.cookie).toMatchObject({
+      sessionName: '__Secure-fxa_gate',
+      domain: 'example.com',
+    })
   })
 
   it('checks cross-key rules: idle within absolute lifetime, distinct listeners, CIDRs, hosts', () => {

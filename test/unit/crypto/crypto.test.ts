@@ -29,7 +29,8 @@ describe('signed values', () => {
     const signed = signValue(ring, 'abc')
     expect(verifySignedValue(ring, signed.replace('abc', 'abd'))).toBeUndefined()
     expect(verifySignedValue(ring, `${signed.slice(0, -1)}A`)).not.toBe('abc')
-    for (const junk of ['', '.', 'abc', 'abc.', '.abc', 'a.b.c', 'abc.%%%']) expect(verifySignedValue(ring, junk)).toBeUndefined()
+    for (const junk of ['', '.', 'abc', 'abc.', '.abc', 'a.b.c', 'abc.%%%'])
+      expect(verifySignedValue(ring, junk)).toBeUndefined()
   })
 })
 
@@ -38,7 +39,9 @@ describe('sealed values', () => {
     const before = deriveKeyring([OLD], 'token-seal')
     const sealed = await seal(before, { accessToken: 'secret-token' })
     expect(sealed).not.toContain('secret-token')
-    expect(await unseal(deriveKeyring([NEW, OLD], 'token-seal'), sealed)).toEqual({ accessToken: 'secret-token' })
+    expect(await unseal(deriveKeyring([NEW, OLD], 'token-seal'), sealed)).toEqual({
+      accessToken: 'secret-token',
+    })
   })
 
   it('open to undefined when tampered, truncated or sealed with an unknown key', async () => {

@@ -1,10 +1,15 @@
 import { describe, expect, it } from 'vitest'
-import { decide, type DecisionPolicy } from '../../../src/decision/decide.ts'
+import { type DecisionPolicy, decide } from '../../../src/decision/decide.ts'
 import { describeRequest, describeUrl } from '../../../src/decision/request.ts'
 import { compileRequirements, compileRules } from '../../../src/decision/rules.ts'
 import { GateError } from '../../../src/errors.ts'
 import type { Identity } from '../../../src/identity/identity.ts'
-import { ADMIN_TRICKS, PATH_TRICK_PUBLIC_PATHS, PATH_TRICKS, PUBLIC_TARGETS } from '../../fixtures/path-tricks.ts'
+import {
+  ADMIN_TRICKS,
+  PATH_TRICK_PUBLIC_PATHS,
+  PATH_TRICKS,
+  PUBLIC_TARGETS,
+} from '../../fixtures/path-tricks.ts'
 
 const policy: DecisionPolicy = {
   rules: compileRules(PATH_TRICK_PUBLIC_PATHS, [{ paths: ['/admin/*'], allowedDomains: ['corp.example'] }]),
@@ -26,7 +31,11 @@ const user = (overrides: Partial<Identity> = {}): Identity => ({
 
 function decideTarget(target: string, identity: Identity | null, method = 'GET') {
   try {
-    return decide(describeRequest({ method, scheme: 'https', host: 'app.example.com', target }), identity, policy)
+    return decide(
+      describeRequest({ method, scheme: 'https', host: 'app.example.com', target }),
+      identity,
+      policy,
+    )
   } catch (error) {
     expect(error).toBeInstanceOf(GateError)
     expect((error as GateError).status).toBe(400)
@@ -57,7 +66,8 @@ describe('path tricks (THREATS §4)', () => {
   it('ignores method case tricks and never reads X-HTTP-Method-Override', () => {
     const rules = compileRules([], [{ paths: ['/api/*'], methods: ['GET'], access: 'public' }])
     const p = { ...policy, rules }
-    const d = (method: string) => decide(describeRequest({ method, scheme: 'https', host: 'a.example', target: '/api/x' }), null, p)
+    const d = (method: string) =>
+      decide(describeRequest({ method, scheme: 'https', host: 'a.example', target: '/api/x' }), null, p)
     expect(d('GET').kind).toBe('allow')
     expect(d('POST').kind).toBe('unauthenticated')
     expect(d('get').kind).toBe('unauthenticated')
@@ -67,19 +77,37 @@ describe('path tricks (THREATS §4)', () => {
 describe('request descriptions', () => {
   it('canonicalize hosts: case, trailing dot and default port', () => {
     for (const host of ['App.Example.COM', 'app.example.com.', 'app.example.com:443']) {
-      expect(describeRequest({ method: 'GET', scheme: 'https', host, target: '/' }).host).toBe('app.example.com')
+      expect(describeRequest({ method: 'GET', scheme: 'https', host, target: '/' }).host).toBe(
+        'app.example.com',
+      )
     }
-    expect(describeRequest({ method: 'GET', scheme: 'http', host: 'app.example.com:8080', target: '/' }).host).toBe('app.example.com:8080')
+    expect(
+      describeRequest({ method: 'GET', scheme: 'http', host: 'app.example.com:8080', target: '/' }).host,
+    ).toBe('app.example.com:8080')
   })
 
-  it.each(['evil.test/x', 'user@evil.test', 'a b', '', 'évil.test\u0000', 'app.example.com:99999', 'app.example.com#x'])('refuses the host %j', (host) => {
+  it.each([
+    'evil.test/x',
+    'user@evil.test',
+    'a b',
+    '',
+    'évil.test\u0000',
+    'app.example.com:99999',
+    'app.example.com#x',
+  ])('refuses the host %j', (host) => {
     expect(() => describeRequest({ method: 'GET', scheme: 'https', host, target: '/' })).toThrow(GateError)
   })
 
   it('refuses odd schemes, methods and over-long targets', () => {
-    expect(() => describeRequest({ method: 'GET', scheme: 'javascript', host: 'a.example', target: '/' })).toThrow(GateError)
-    expect(() => describeRequest({ method: 'G ET', scheme: 'https', host: 'a.example', target: '/' })).toThrow(GateError)
-    expect(() => describeRequest({ method: 'GET', scheme: 'https', host: 'a.example', target: `/${'a'.repeat(9000)}` })).toThrow(GateError)
+    expect(() =>
+      describeRequest({ method: 'GET', scheme: 'javascript', host: 'a.example', target: '/' }),
+    ).toThrow(GateError)
+    expect(() =>
+      describeRequest({ method: 'G ET', scheme: 'https', host: 'a.example', target: '/' }),
+    ).toThrow(GateError)
+    expect(() =>
+      describeRequest({ method: 'GET', scheme: 'https', host: 'a.example', target: `/${'a'.repeat(9000)}` }),
+    ).toThrow(GateError)
   })
 
   it('keeps the query for the return URL but not for matching', () => {
@@ -88,9 +116,12 @@ describe('request descriptions', () => {
     expect(request.url).toBe('https://app.example.com/private?x=/public/a')
   })
 
-  it.each(['app.example.com/x', 'ftp://app.example.com/', '//app.example.com/', 'https://', 'https:///x'])('refuses X-Original-URL %j', (url) => {
-    expect(() => describeUrl('GET', url)).toThrow(GateError)
-  })
+  it.each(['app.example.com/x', 'ftp://app.example.com/', '//app.example.com/', 'https://', 'https:///x'])(
+    'refuses X-Original-URL %j',
+    (url) => {
+      expect(() => describeUrl('GET', url)).toThrow(GateError)
+    },
+  )
 })
 
 describe('decide()', () => {
@@ -98,7 +129,10 @@ describe('decide()', () => {
 
   it('sends an anonymous request to the login with the original URL as rd', () => {
     const decision = decide(request, null, policy)
-    expect(decision).toEqual({ kind: 'unauthenticated', loginUrl: `https://auth.example.com/_gate/start?rd=${encodeURIComponent('https://app.example.com/page')}` })
+    expect(decision).toEqual({
+      kind: 'unauthenticated',
+      loginUrl: `https://auth.example.com/_gate/start?rd=${encodeURIComponent('https://app.example.com/page')}`,
+    })
   })
 
   it('allows a signed-in user with the identity', () => {
@@ -106,14 +140,19 @@ describe('decide()', () => {
   })
 
   it('applies email, domain, capability, scope and AAL requirements, all of them', () => {
-    const check = (spec: Parameters<typeof compileRequirements>[0], identity: Identity) => decide(request, identity, policy, compileRequirements(spec)).kind
+    const check = (spec: Parameters<typeof compileRequirements>[0], identity: Identity) =>
+      decide(request, identity, policy, compileRequirements(spec)).kind
     expect(check({ allowedEmails: ['Ann@Example.org'] }, user())).toBe('allow')
     expect(check({ allowedEmails: ['bob@example.org'] }, user())).toBe('forbidden')
     expect(check({ allowedDomains: ['example.org'] }, user())).toBe('allow')
-    expect(check({ allowedDomains: ['example.org'] }, user({ email: 'x@evil-example.org' }))).toBe('forbidden')
+    expect(check({ allowedDomains: ['example.org'] }, user({ email: 'x@evil-example.org' }))).toBe(
+      'forbidden',
+    )
     expect(check({ allowedDomains: ['example.org'] }, user({ email: null }))).toBe('forbidden')
     expect(check({ requiredCapabilities: ['relay'] }, user())).toBe('forbidden')
-    expect(check({ requiredCapabilities: ['relay'] }, user({ subscriptions: ['relay', 'vpn'] }))).toBe('allow')
+    expect(check({ requiredCapabilities: ['relay'] }, user({ subscriptions: ['relay', 'vpn'] }))).toBe(
+      'allow',
+    )
     expect(check({ requiredScopes: ['https://identity.mozilla.com/apps/relay'] }, user())).toBe('forbidden')
     expect(check({ minAal: 2 }, user())).toBe('forbidden')
     expect(check({ minAal: 2 }, user({ aal: 2 }))).toBe('allow')
@@ -123,13 +162,22 @@ describe('decide()', () => {
     const admin = describeUrl('GET', 'https://app.example.com/admin/x')
     const extra = compileRequirements({ requiredCapabilities: ['staff'] })
     expect(decide(admin, user({ email: 'a@corp.example' }), policy, extra).kind).toBe('forbidden')
-    expect(decide(admin, user({ email: 'a@corp.example', subscriptions: ['staff'] }), policy, extra).kind).toBe('allow')
+    expect(
+      decide(admin, user({ email: 'a@corp.example', subscriptions: ['staff'] }), policy, extra).kind,
+    ).toBe('allow')
   })
 
   it('matches host rules case-insensitively with sub-domain wildcards at a dot boundary', () => {
-    const rules = compileRules([], [{ hosts: ['*.open.example'], access: 'public' }, { hosts: ['Docs.Example'], access: 'public' }])
+    const rules = compileRules(
+      [],
+      [
+        { hosts: ['*.open.example'], access: 'public' },
+        { hosts: ['Docs.Example'], access: 'public' },
+      ],
+    )
     const p = { ...policy, rules }
-    const at = (host: string) => decide(describeRequest({ method: 'GET', scheme: 'https', host, target: '/x' }), null, p).kind
+    const at = (host: string) =>
+      decide(describeRequest({ method: 'GET', scheme: 'https', host, target: '/x' }), null, p).kind
     expect(at('a.open.example')).toBe('allow')
     expect(at('A.B.OPEN.EXAMPLE.')).toBe('allow')
     expect(at('open.example')).toBe('unauthenticated')

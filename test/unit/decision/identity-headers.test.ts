@@ -7,7 +7,16 @@ describe('identity header values', () => {
     expect(encodeHeaderValue('openid profile')).toBe('openid profile')
   })
 
-  it.each(['José Müller', 'a\r\nX-User-Id: admin', 'tab\there', '50% off', '名前', 'nul\u0000', '\u2028', '😀'])('encode %j reversibly as printable ASCII', (value) => {
+  it.each([
+    'José Müller',
+    'a\r\nX-User-Id: admin',
+    'tab\there',
+    '50% off',
+    '名前',
+    'nul\u0000',
+    '\u2028',
+    '😀',
+  ])('encode %j reversibly as printable ASCII', (value) => {
     const encoded = encodeHeaderValue(value)
     expect(encoded).toMatch(/^[\x20-\x7e]*$/)
     expect(encoded).not.toMatch(/[\r\n]/)
@@ -17,8 +26,28 @@ describe('identity header values', () => {
   it('derive names from the configured prefix', () => {
     const headers = compileIdentityHeaders('X-Auth-')
     expect(headers.names).toContain('x-auth-id')
-    const values = headers.headersFor({ uid: 'u1', email: 'a@b.c', displayName: 'Ann', locale: 'fr', avatar: null, subscriptions: ['a', 'b'], scopes: ['openid', 'profile'], aal: 1, auth: 'session' })
-    expect(values).toMatchObject({ 'x-auth-id': 'u1', 'x-auth-email': 'a@b.c', 'x-auth-name': 'Ann', 'x-auth-locale': 'fr', 'x-auth-subscriptions': 'a,b', 'x-auth-scopes': 'openid profile', 'x-auth-auth': 'session', 'x-auth-request-user': 'u1', 'x-auth-request-email': 'a@b.c' })
+    const values = headers.headersFor({
+      uid: 'u1',
+      email: 'a@b.c',
+      displayName: 'Ann',
+      locale: 'fr',
+      avatar: null,
+      subscriptions: ['a', 'b'],
+      scopes: ['openid', 'profile'],
+      aal: 1,
+      auth: 'session',
+    })
+    expect(values).toMatchObject({
+      'x-auth-id': 'u1',
+      'x-auth-email': 'a@b.c',
+      'x-auth-name': 'Ann',
+      'x-auth-locale': 'fr',
+      'x-auth-subscriptions': 'a,b',
+      'x-auth-scopes': 'openid profile',
+      'x-auth-auth': 'session',
+      'x-auth-request-user': 'u1',
+      'x-auth-request-email': 'a@b.c',
+    })
     expect(headers.headersFor(null)).toEqual({})
   })
 })

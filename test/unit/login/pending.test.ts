@@ -32,7 +32,9 @@ describe('pending-login cookie', () => {
 
   it('ignores a tampered or foreign cookie', async () => {
     const cookie = await addPending(ring, [], entry('a'))
-    expect(await readPending(deriveKeyring(['q'.repeat(32)], 'login-state'), cookie, 1000, 600_000)).toEqual([])
+    expect(await readPending(deriveKeyring(['q'.repeat(32)], 'login-state'), cookie, 1000, 600_000)).toEqual(
+      [],
+    )
     expect(await readPending(ring, `${cookie}x`, 1000, 600_000)).toEqual([])
     expect(await readPending(ring, 'x'.repeat(5000), 1000, 600_000)).toEqual([])
   })

@@ -113,5 +113,8 @@ describe('redactRedisUrl', () => {
     expect(redactRedisUrl('redis://user:hunter2@h:6379/1')).toBe('redis://user:***@h:6379/1')
     expect(redactRedisUrl('redis+sentinel://:pw@s1,s2/m')).toBe('redis+sentinel://:***@s1,s2/m')
     expect(redactRedisUrl('redis://h:6379')).toBe('redis://h:6379')
+    expect(redactRedisUrl('redis://user:pa@ss@h')).toBe('redis://user:***@h')
+    expect(redactRedisUrl('redis://onlysecret@h')).toBe('redis://***@h')
+    expect(redactRedisUrl('not a url')).toBe('not a url')
   })
 })

@@ -1,0 +1,70 @@
+/**
+ * Renders docs/configuration.md and docs/errors.md from their single sources of truth
+ * (src/config/schema.ts, src/errors.ts). `node scripts/reference-docs.ts --write` updates them;
+ * test/unit/docs.test.ts fails when they drift.
+ */
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { z } from 'zod'
+import { CONFIG_KEYS, envName } from '../src/config/schema.ts'
+import { ERRORS } from '../src/errors.ts'
+
+function defaultOf(schema: z.ZodType): string {
+  const json = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as { default?: unknown }
+  if (json.default === undefined) return ''
+  const value = Array.isArray(json.default) ? json.default.join(',') : String(json.default)
+  return value === '' ? '(empty)' : `\`${value}\``
+}
+
+function required(schema: z.ZodType): boolean {
+  return !schema.safeParse(undefined).success
+}
+
+export function renderConfiguration(): string {
+  const rows = Object.entries(CONFIG_KEYS).map(([name, def]) => {
+    const flags = [required(def.schema) ? '**required**' : '', def.secret ? 'secret (`_FILE` accepted)' : '']
+      .filter(Boolean)
+      .join(', ')
+    return `| \`${envName(name)}\` | \`${name}\` | ${defaultOf(def.schema)} | ${def.doc}${flags ? ` — ${flags}` : ''} |`
+  })
+  return [
+    '# Configuration reference',
+    '',
+    '<!-- Generated from src/config/schema.ts by scripts/reference-docs.ts. Do not edit by hand. -->',
+    '',
+    'Every key can be set as an environment variable or in the YAML file given with `--config` (the',
+    'environment wins). Lists are comma- or space-separated in the environment and YAML lists in the',
+    'file. Durations take `ms`, `s`, `m`, `h`, `d` (a bare number is seconds). A secret can be read from',
+    'a file by setting `<NAME>_FILE` to its path instead. Every problem is reported at start-up, by name.',
+    '',
+    '| environment | YAML key | default | meaning |',
+    '|---|---|---|---|',
+    ...rows,
+    '',
+  ].join('\n')
+}
+
+export function renderErrors(): string {
+  const rows = Object.entries(ERRORS).map(
+    ([code, { status, message }]) => `| \`${code}\` | ${status} | ${message} |`,
+  )
+  return [
+    '# Error codes',
+    '',
+    '<!-- Generated from src/errors.ts by scripts/reference-docs.ts. Do not edit by hand. -->',
+    '',
+    'fxa-gate answers every error with one of these codes: JSON `{"error": "<CODE>", "message": "…"}`',
+    'for API clients, a short HTML page for browser navigations. Logs carry the same code.',
+    '',
+    '| code | HTTP status | message |',
+    '|---|---|---|',
+    ...rows,
+    '',
+  ].join('\n')
+}
+
+if (process.argv.includes('--write')) {
+  const docs = join(import.meta.dirname, '..', 'docs')
+  writeFileSync(join(docs, 'configuration.md'), renderConfiguration())
+  writeFileSync(join(docs, 'errors.md'), renderErrors())
+}

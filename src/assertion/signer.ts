@@ -1,0 +1,103 @@
+import { randomUUID } from 'node:crypto'
+import { SignJWT } from 'jose'
+import { LRUCache } from 'lru-cache'
+import type { Identity } from '../identity/identity.ts'
+import type { PublicJwk, SigningKey } from './keys.ts'
+
+export interface SignedAssertion {
+  /** The compact JWS, for the X-User-Assertion header. */
+  readonly token: string
+  /** When it stops verifying (ms since the epoch). */
+  readonly expiresAt: number
+}
+
+export interface AssertionSigner {
+  /** The assertion for an identity; the same token is reused while more than half its lifetime is left. */
+  assertionFor(identity: Identity): Promise<SignedAssertion>
+  /** The JWK Set to publish: the signing key first, then the other published keys. */
+  readonly jwks: { readonly keys: readonly PublicJwk[] }
+  /** True when the key was generated at start (no key configured). */
+  readonly ephemeral: boolean
+}
+
+export interface AssertionSignerOptions {
+  readonly key: SigningKey
+  /** Public keys published besides the signing key (rotation). */
+  readonly published: readonly PublicJwk[]
+  readonly issuer: string
+  readonly audience: string
+  readonly ttlMs: number
+  readonly clock: () => number
+  readonly ephemeral: boolean
+  /** Called once per token actually signed (a metric). */
+  readonly onSign?: () => void
+  /** Distinct identities whose token is kept; the rest are signed again when they come back. */
+  readonly cacheSize?: number
+}
+
+interface CachedAssertion {
+  readonly assertion: Promise<SignedAssertion>
+  readonly refreshAt: number
+}
+
+/**
+ * The claims that make a token differ: two requests with the same key get the same token. Built from
+ * the identity itself, so a changed email or capability never reuses a stale token.
+ */
+function cacheKey(identity: Identity): string {
+  return `${identity.auth}\n${identity.uid}\n${identity.email}\n${identity.displayName}\n${identity.locale}\n${identity.aal}\n${identity.subscriptions.join(',')}\n${identity.scopes.join(' ')}`
+}
+
+/**
+ * Signs `X-User-Assertion` tokens (a JWT: iss, aud, sub = FxA uid, email, name, capabilities, iat,
+ * exp, jti). Signing costs tens of microseconds, so tokens are cached per identity and audience and
+ * handed out again until half their lifetime has passed: the hot path signs about once per user per
+ * half-lifetime, and a receiver always gets at least half the lifetime to verify it.
+ */
+export function createAssertionSigner(options: AssertionSignerOptions): AssertionSigner {
+  const { key, clock } = options
+  const ttlSeconds = Math.max(1, Math.ceil(options.ttlMs / 1000))
+  const cache = new LRUCache<string, CachedAssertion>({ max: options.cacheSize ?? 10_000 })
+  const keys = [key.publicJwk, ...options.published.filter((jwk) => jwk.kid !== key.kid)]
+
+  async function sign(identity: Identity, issuedAt: number): Promise<SignedAssertion> {
+    const claims: Record<string, unknown> = {
+      capabilities: identity.subscriptions,
+      scope: identity.scopes.join(' '),
+      aal: identity.aal,
+      auth: identity.auth,
+    }
+    if (identity.email !== null) claims['email'] = identity.email
+    if (identity.displayName !== null) claims['name'] = identity.displayName
+    if (identity.locale !== null) claims['locale'] = identity.locale
+    const expiresAt = issuedAt + ttlSeconds
+    const token = await new SignJWT(claims)
+      .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'JWT' })
+      .setIssuer(options.issuer)
+      .setAudience(options.audience)
+      .setSubject(identity.uid)
+      .setIssuedAt(issuedAt)
+      .setExpirationTime(expiresAt)
+      .setJti(randomUUID())
+      .sign(key.privateKey)
+    options.onSign?.()
+    return { token, expiresAt: expiresAt * 1000 }
+  }
+
+  return {
+    jwks: Object.freeze({ keys: Object.freeze(keys) }),
+    ephemeral: options.ephemeral,
+    assertionFor(identity) {
+      const now = clock()
+      const id = cacheKey(identity)
+      const cached = cache.get(id)
+      if (cached !== undefined && now < cached.refreshAt) return cached.assertion
+      const issuedAt = Math.floor(now / 1000)
+      // Concurrent requests of one user share the one signature in flight.
+      const assertion = sign(identity, issuedAt)
+      cache.set(id, { assertion, refreshAt: (issuedAt + ttlSeconds / 2) * 1000 })
+      assertion.catch(() => cache.delete(id))
+      return assertion
+    },
+  }
+}

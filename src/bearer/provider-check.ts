@@ -1,0 +1,124 @@
+import type { Config } from '../config/derive.ts'
+import { GateError } from '../errors.ts'
+import { type Fetch, type JsonResponse, requestJson } from '../identity/http.ts'
+import type { TokenProfile, TokenResult } from './token-result.ts'
+
+type Json = Record<string, unknown>
+
+const isObject = (value: unknown): value is Json =>
+  typeof value === 'object' && value !== null && !Array.isArray(value)
+
+/** FxA's 429/503 carry Retry-After (seconds): respect it, within reason. */
+function retryAfterOf(response: JsonResponse | undefined, fallbackMs: number): number {
+  const value = Number(response?.headers.get('retry-after'))
+  return Number.isFinite(value) && value > 0
+    ? Math.min(Math.ceil(value), 3600)
+    : Math.max(1, Math.ceil(fallbackMs / 1000))
+}
+
+function scopesOf(value: unknown): string[] {
+  if (Array.isArray(value)) return value.filter((scope): scope is string => typeof scope === 'string')
+  return typeof value === 'string' ? value.split(/\s+/).filter(Boolean) : []
+}
+
+/**
+ * Asks the provider about a token: FxA's `/v1/introspect` (RFC 7662 shape, but `exp`/`iat` in
+ * MILLISECONDS) or `/v1/verify` (bad tokens are HTTP 400 errno 108/115). Unreachable, 5xx, 429,
+ * non-JSON: GateError PROVIDER_UNAVAILABLE with a Retry-After — the caller fails closed.
+ */
+export async function checkWithProvider(
+  config: Config,
+  fetch: Fetch,
+  token: string,
+  now: number,
+): Promise<TokenResult> {
+  const unavailable = (response: JsonResponse | undefined, detail: string) =>
+    new GateError('PROVIDER_UNAVAILABLE', {
+      detail,
+      retryAfterSeconds: retryAfterOf(response, config.bearerFailureTtl),
+    })
+  const base = config.fxaOauthUrl
+  if (base === undefined)
+    throw new GateError('PROVIDER_ERROR', { detail: 'no FxA OAuth URL configured for bearer tokens' })
+  const mode = config.bearerCheck
+  let response: JsonResponse
+  try {
+    response = await requestJson(fetch, `${base}/${mode}`, {
+      method: 'POST',
+      json: { token },
+      timeoutMs: config.bearerTimeout,
+    })
+  } catch (error) {
+    throw unavailable(undefined, `${mode}: ${(error as GateError).code ?? 'network error'}`)
+  }
+  if (response.status === 429 || response.status >= 500)
+    throw unavailable(response, `${mode} ${response.status}`)
+  if (!isObject(response.body)) throw unavailable(response, `${mode} answered non-JSON (${response.status})`)
+  const body = response.body
+
+  if (mode === 'verify') {
+    if (response.status === 400 || response.status === 401)
+      return { active: false, reason: `verify errno ${String(body['errno'])}` }
+    if (response.status !== 200 || typeof body['user'] !== 'string')
+      throw unavailable(response, `verify ${response.status}`)
+    // /v1/verify gives no expiry: the result is cached for the configured maximum only.
+    return {
+      active: true,
+      sub: body['user'],
+      clientId: typeof body['client_id'] === 'string' ? body['client_id'] : null,
+      scopes: scopesOf(body['scope']),
+      expiresAt: now + config.bearerCacheMaxTtl,
+      profile: null,
+    }
+  }
+
+  if (response.status !== 200) throw unavailable(response, `introspect ${response.status}`)
+  if (body['active'] !== true) return { active: false, reason: 'inactive' }
+  const sub = body['sub']
+  const exp = body['exp']
+  if (typeof sub !== 'string' || sub.length === 0) return { active: false, reason: 'no sub' }
+  if (typeof exp !== 'number' || !Number.isFinite(exp)) return { active: false, reason: 'no exp' }
+  const scopes = scopesOf(body['scope'])
+  if (scopes.length === 0) return { active: false, reason: 'no scope' }
+  return {
+    active: true,
+    sub,
+    clientId: typeof body['client_id'] === 'string' ? body['client_id'] : null,
+    scopes,
+    expiresAt: exp, // FxA quirk: already milliseconds
+    profile: null,
+  }
+}
+
+const PROFILE_SCOPES = /^profile(:|$)/
+
+/** The profile, fetched once per token with the token itself, when its scopes allow it. */
+export async function fetchTokenProfile(
+  config: Config,
+  fetch: Fetch,
+  token: string,
+  scopes: readonly string[],
+): Promise<TokenProfile | null> {
+  if (config.fxaProfileUrl === undefined || !scopes.some((scope) => PROFILE_SCOPES.test(scope))) return null
+  let response: JsonResponse
+  try {
+    response = await requestJson(fetch, `${config.fxaProfileUrl}/profile`, {
+      method: 'GET',
+      headers: { authorization: `Bearer ${token}` },
+      timeoutMs: config.bearerTimeout,
+    })
+  } catch {
+    return null
+  }
+  if (response.status !== 200 || !isObject(response.body)) return null
+  const body = response.body
+  const text = (value: unknown) => (typeof value === 'string' && value.length > 0 ? value : null)
+  return {
+    email: text(body['email']),
+    displayName: text(body['displayName']),
+    locale: text(body['locale']),
+    avatar: text(body['avatar']),
+    subscriptions: scopesOf(body['subscriptions']),
+    twoFactor: body['twoFactorAuthentication'] === true,
+  }
+}

@@ -1,0 +1,247 @@
+import { GateError } from '../errors.ts'
+
+/**
+ * Folds a header name the way the most lenient server behind us might read it: lower-case, every run
+ * of characters other than letters and digits made one `-`, none at either end. `X_User_Id`,
+ * `x.user.id`, `X-User_Id` and `-X--USER-ID` all fold to `x-user-id`.
+ */
+export function foldHeaderName(name: string): string {
+  return name
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+}
+
+/** What happens to one client header on its way upstream. */
+export type HeaderRole = 'keep' | 'drop' | 'host' | 'cookie' | 'authorization' | 'connection'
+
+export interface HeaderVerdict {
+  readonly role: HeaderRole
+  /** The name as sent upstream (lower-case). */
+  readonly name: string
+}
+
+/**
+ * Hop-by-hop and framing headers (RFC 9110 §7.6.1), the websocket handshake (the proxy makes its own),
+ * and `Expect` (answered by Node already): never forwarded as the client sent them.
+ */
+const HOP_BY_HOP = [
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'http2-settings',
+  'proxy-authorization',
+  'proxy-authenticate',
+  'expect',
+  'sec-websocket-key',
+  'sec-websocket-version',
+  'sec-websocket-extensions',
+  'sec-websocket-protocol',
+  'sec-websocket-accept',
+]
+
+/**
+ * Headers that describe the request or the client to an application behind a proxy. fxa-gate
+ * decides on its own reading (socket, Host, request line) and writes X-Forwarded-For/-Proto/-Host
+ * itself, so a client's versions must not reach the upstream: an app routing on X-Original-URL or
+ * trusting X-Real-IP would act on a request other than the one decided on (THREATS §3, §4).
+ */
+const REQUEST_DESCRIPTION = [
+  'forwarded',
+  'x-forwarded-for',
+  'x-forwarded-host',
+  'x-forwarded-proto',
+  'x-forwarded-protocol',
+  'x-forwarded-scheme',
+  'x-forwarded-ssl',
+  'x-forwarded-port',
+  'x-forwarded-prefix',
+  'x-forwarded-uri',
+  'x-forwarded-path',
+  'x-forwarded-method',
+  'x-forwarded-server',
+  'x-original-url',
+  'x-original-uri',
+  'x-original-method',
+  'x-original-host',
+  'x-rewrite-url',
+  'x-real-ip',
+  'x-client-ip',
+  'true-client-ip',
+  'x-cluster-client-ip',
+  'front-end-https',
+  'x-url-scheme',
+]
+
+/** Headers handled one by one; any other spelling that folds to one of these is dropped. */
+const SPECIAL: Record<string, HeaderRole> = {
+  host: 'host',
+  cookie: 'cookie',
+  authorization: 'authorization',
+  connection: 'connection',
+  'content-length': 'keep',
+  // Read by the decision (every method reading must be allowed); servers that fold names would read
+  // `X_HTTP_Method_Override` as the same header, which the decision does not see.
+  'x-http-method-override': 'keep',
+  'x-http-method': 'keep',
+  'x-method-override': 'keep',
+}
+
+export interface HeaderHygieneOptions {
+  /** The identity header prefix, e.g. `X-User-`: every name under it is fxa-gate's alone. */
+  readonly identityPrefix: string
+  /** Other identity names applications may trust; `*` at the end matches any suffix. */
+  readonly legacyNames: readonly string[]
+  /** Every name fxa-gate itself writes (stripped in any spelling, whatever the lists say). */
+  readonly writtenNames: readonly string[]
+}
+
+export interface HeaderHygiene {
+  /** The verdict on one raw header name; memoized, the set of names a client uses is small. */
+  classify(rawName: string): HeaderVerdict
+  /** Whether a name falls under the identity prefix or the legacy list (for tests and checks). */
+  isIdentityName(rawName: string): boolean
+}
+
+const MEMO_LIMIT = 2048
+
+function compileNameList(patterns: readonly string[]): (folded: string) => boolean {
+  const exact = new Set<string>()
+  const prefixes: string[] = []
+  for (const pattern of patterns) {
+    if (pattern.endsWith('*')) {
+      const base = pattern.slice(0, -1)
+      const folded = foldHeaderName(base)
+      // `X-Auth-Request-*` covers `x-auth-request` and `x-auth-request-…`; `X-Auth*` any `x-auth…`.
+      if (/[^A-Za-z0-9]$/.test(base)) {
+        exact.add(folded)
+        prefixes.push(`${folded}-`)
+      } else {
+        prefixes.push(folded)
+      }
+    } else {
+      exact.add(foldHeaderName(pattern))
+    }
+  }
+  return (folded) => exact.has(folded) || prefixes.some((prefix) => folded.startsWith(prefix))
+}
+
+/** Compiles the header policy once, at start-up, from configuration. */
+export function compileHeaderHygiene(options: HeaderHygieneOptions): HeaderHygiene {
+  const identity = compileNameList([`${options.identityPrefix}*`, ...options.legacyNames, ...options.writtenNames])
+  const dropped = new Set([...HOP_BY_HOP, ...REQUEST_DESCRIPTION])
+  const memo = new Map<string, HeaderVerdict>()
+
+  function judge(rawName: string): HeaderVerdict {
+    const name = rawName.toLowerCase()
+    const folded = foldHeaderName(name)
+    if (identity(folded)) return { role: 'drop', name }
+    const special = SPECIAL[folded]
+    if (special !== undefined) return { role: name === folded ? special : 'drop', name }
+    if (dropped.has(folded)) return { role: 'drop', name }
+    return { role: 'keep', name }
+  }
+
+  return {
+    classify(rawName) {
+      let verdict = memo.get(rawName)
+      if (verdict === undefined) {
+        verdict = judge(rawName)
+        if (memo.size < MEMO_LIMIT) memo.set(rawName, verdict)
+      }
+      return verdict
+    },
+    isIdentityName: (rawName) => identity(foldHeaderName(rawName)),
+  }
+}
+
+/**
+ * Removes fxa-gate's own cookies (session and pending login, in any `__Host-`/`__Secure-` form) from
+ * a Cookie header and keeps the others as they are. Undefined when nothing is left.
+ */
+export function compileCookieFilter(names: readonly string[]): (header: string) => string | undefined {
+  const bases = new Set(names.map((name) => name.replace(/^__(host|secure)-/i, '').toLowerCase()))
+  const escaped = [...bases].map((base) => base.replace(/[.*+?^${}()|[\]\\-]/g, '\\$&'))
+  const mentions = new RegExp(escaped.join('|'), 'i')
+  const ours = (pair: string) => {
+    const at = pair.indexOf('=')
+    const name = (at === -1 ? pair : pair.slice(0, at)).trim().replace(/^__(host|secure)-/i, '').toLowerCase()
+    return bases.has(name)
+  }
+  return (header) => {
+    if (!mentions.test(header)) return header
+    const kept = header.split(';').filter((pair) => pair.trim() !== '' && !ours(pair))
+    return kept.length === 0 ? undefined : kept.map((pair) => pair.trim()).join('; ')
+  }
+}
+
+/** The client's headers after hygiene, before fxa-gate adds its own. */
+export interface CleanedHeaders {
+  /** What the upstream may see of the client's headers: lower-case names, repeated lines as arrays. */
+  readonly headers: Record<string, string | string[]>
+  readonly host: string | undefined
+  readonly authorization: string | undefined
+}
+
+function refuse(detail: string): never {
+  throw new GateError('BAD_REQUEST', { detail })
+}
+
+/**
+ * Walks the raw header lines once (Node's `headers` object has already merged duplicates and kept
+ * only the first Host and Authorization). Refuses duplicate Host or Authorization; drops identity,
+ * hop-by-hop and request-description headers in every spelling, and the names the client listed in
+ * Connection; filters fxa-gate's cookies out of Cookie.
+ */
+export function cleanRequestHeaders(
+  rawHeaders: readonly string[],
+  hygiene: HeaderHygiene,
+  filterCookie: (header: string) => string | undefined,
+): CleanedHeaders {
+  const headers: Record<string, string | string[]> = Object.create(null)
+  let host: string | undefined
+  let authorization: string | undefined
+  let connection: string[] | undefined
+  let cookies: string | undefined
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const verdict = hygiene.classify(rawHeaders[i]!)
+    const value = rawHeaders[i + 1]!
+    switch (verdict.role) {
+      case 'keep': {
+        const existing = headers[verdict.name]
+        if (existing === undefined) headers[verdict.name] = value
+        else if (typeof existing === 'string') headers[verdict.name] = [existing, value]
+        else existing.push(value)
+        break
+      }
+      case 'host':
+        if (host !== undefined) refuse('duplicate Host')
+        host = value
+        break
+      case 'authorization':
+        if (authorization !== undefined) refuse('duplicate Authorization')
+        authorization = value
+        break
+      case 'cookie': {
+        const kept = filterCookie(value)
+        if (kept !== undefined) cookies = cookies === undefined ? kept : `${cookies}; ${kept}`
+        break
+      }
+      case 'connection':
+        connection ??= []
+        for (const token of value.split(',')) connection.push(token.trim().toLowerCase())
+        break
+      case 'drop':
+        break
+    }
+  }
+  if (connection !== undefined) {
+    for (const name of connection) if (name !== 'content-length') delete headers[name]
+  }
+  if (cookies !== undefined && !connection?.includes('cookie')) headers['cookie'] = cookies
+  return { headers, host, authorization: connection?.includes('authorization') ? undefined : authorization }
+}

@@ -1,0 +1,89 @@
+import type { Socket } from 'node:net'
+import type { Readable } from 'node:stream'
+import httpProxy from '@fastify/http-proxy'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { GateContext } from '../context.ts'
+import { GateError } from '../errors.ts'
+import { replyError } from '../http/error-reply.ts'
+import { createGatekeeper } from './gatekeeper.ts'
+import { stripResponseHopByHop } from './response-headers.ts'
+import { translateUpstreamError } from './upstream-errors.ts'
+
+const METHODS = ['DELETE', 'GET', 'HEAD', 'PATCH', 'POST', 'PUT', 'OPTIONS']
+/** ws buffers whole messages: this bounds the memory one websocket message can take in fxa-gate. */
+const WEBSOCKET_MAX_MESSAGE = 16 * 1024 * 1024
+/** How long an upgrade request may take to be decided and handed to ws (which then clears it). */
+const UPGRADE_IDLE_TIMEOUT = 15_000
+
+/**
+ * Sidecar mode: every request outside fxa-gate's prefix goes through the gatekeeper (`decide()`),
+ * then, when allowed, to the upstream with cleaned headers plus fxa-gate's identity headers.
+ * @fastify/http-proxy (undici, keep-alive pool) streams bodies both ways; websocket upgrades take the
+ * same route and hooks before ws accepts them.
+ */
+export async function sidecarProxy(app: FastifyInstance, ctx: GateContext): Promise<void> {
+  const { config, metrics } = ctx
+  if (config.upstream === undefined) return
+
+  // fxa-gate's prefix is its own, including paths it does not serve: never proxied.
+  const notFound = (request: FastifyRequest, reply: FastifyReply) => replyError(request, reply, new GateError('NOT_FOUND'))
+  app.route({ method: METHODS, url: config.prefix, handler: notFound })
+  app.route({ method: METHODS, url: `${config.prefix}/*`, handler: notFound })
+
+  // An upgrade socket is detached from Node's HTTP timeouts; bound it until ws takes it over.
+  app.server.on('upgrade', (_request, socket: Socket) => {
+    socket.setTimeout(UPGRADE_IDLE_TIMEOUT, () => socket.destroy())
+  })
+
+  const countAbortedResponse = () => metrics.upstreamErrors.inc({ reason: 'aborted_response' })
+
+  await app.register(async function proxied(scope) {
+    // Bodies are streamed to the upstream as they arrive; no parser buffers them (http-proxy adds
+    // its pass-through parser for every content type).
+    scope.removeAllContentTypeParsers()
+    const gatekeeper = createGatekeeper(ctx)
+    scope.addHook('onRequest', gatekeeper.onRequest)
+    await scope.register(httpProxy, {
+      upstream: config.upstream!,
+      httpMethods: METHODS,
+      disableRequestLogging: true,
+      undici: {
+        connections: 256,
+        pipelining: 1,
+        headersTimeout: config.upstreamTimeout,
+        bodyTimeout: config.upstreamTimeout,
+        connect: { timeout: config.upstreamConnectTimeout },
+      },
+      replyOptions: {
+        rewriteRequestHeaders: (request) => gatekeeper.upstreamHeadersOf(request),
+        rewriteHeaders: (headers) => stripResponseHopByHop(headers),
+        // An upstream answer is the client's answer: never retried behind its back (reply-from
+        // retries GETs answered 503 by default).
+        retryDelay: () => null,
+        onError(reply, { error }) {
+          const failure = translateUpstreamError(error)
+          metrics.upstreamErrors.inc({ reason: failure.reason })
+          reply.send(failure.error)
+        },
+        onResponse(_request, reply, response) {
+          const body = (response as unknown as { stream: Readable }).stream
+          body.on('error', countAbortedResponse)
+          reply.send(body)
+        },
+      },
+      websocket: true,
+      wsServerOptions: { maxPayload: WEBSOCKET_MAX_MESSAGE, perMessageDeflate: false },
+      wsClientOptions: {
+        rewriteRequestHeaders: (_headers: unknown, request: object) => gatekeeper.upstreamHeadersOf(request),
+        handshakeTimeout: config.upstreamConnectTimeout,
+        followRedirects: false,
+        perMessageDeflate: false,
+        maxPayload: WEBSOCKET_MAX_MESSAGE,
+      } as Record<string, unknown>,
+      wsHooks: {
+        onConnect: () => metrics.websocketsOpen.inc(),
+        onDisconnect: () => metrics.websocketsOpen.dec(),
+      },
+    })
+  })
+}

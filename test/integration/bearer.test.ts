@@ -1,0 +1,228 @@
+import { request as httpRequest } from 'node:http'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import type { FakeFxa } from '../../dev/fake-fxa/index.ts'
+import { startTestFxa, startTestGate, type TestGate } from '../support/gate.ts'
+import { freePort } from '../support/ports.ts'
+
+const RELAY = 'https://identity.mozilla.com/apps/relay'
+const RULES = JSON.stringify([{ paths: ['/relay/*'], requiredScopes: [RELAY] }])
+
+function ask(gate: TestGate, headers: Record<string, string>, url = 'https://app.example.com/api/thing') {
+  return fetch(`${gate.url}/_gate/auth/nginx`, { headers: { 'x-original-url': url, ...headers } })
+}
+
+describe('bearer tokens checked with FxA introspection', () => {
+  let fxa: FakeFxa
+  let one: TestGate
+  let two: TestGate
+  let uid: string
+  beforeAll(async () => {
+    const ports = [await freePort(), await freePort()]
+    fxa = await startTestFxa(ports)
+    const env = {
+      FXA_GATE_REDIS_KEY_PREFIX: `bearer${Date.now()}:`,
+      FXA_GATE_RULES: RULES,
+      FXA_GATE_BEARER_FAILURE_TTL: '1s',
+    }
+    one = await startTestGate({ fxa, port: ports[0], redisUrl: inject('redisUrl'), env })
+    two = await startTestGate({ fxa, port: ports[1], redisUrl: inject('redisUrl'), env })
+    uid = [...fxa.users.values()][0]?.uid ?? 'u'.repeat(32)
+    if (!fxa.users.has(uid)) fxa.users.set(uid, { uid, email: 'api@example.org', displayName: 'Api User' })
+  })
+  afterAll(async () => {
+    await one?.close()
+    await two?.close()
+    await fxa?.close()
+  })
+
+  it('1,000 requests with one token, 50 at a time, through two gates: at most 2 introspections', async () => {
+    const token = await fxa.issueAccessToken({ uid, clientId: 'fxa-gate-test', scope: 'profile' })
+    const before = fxa.calls.introspect
+    const statuses: number[] = []
+    for (let batch = 0; batch < 20; batch++) {
+      const answers = await Promise.all(
+        Array.from({ length: 50 }, (_, i) => ask(i % 2 ? one : two, { authorization: `Bearer ${token}` })),
+      )
+      statuses.push(...answers.map((answer) => answer.status))
+    }
+    expect(statuses.every((status) => status === 200)).toBe(true)
+    expect(fxa.calls.introspect - before).toBeLessThanOrEqual(2)
+    expect(fxa.calls.introspect - before).toBeGreaterThanOrEqual(1)
+  })
+
+  it('answers with identity headers from the token and the profile', async () => {
+    const token = await fxa.issueAccessToken({ uid, clientId: 'fxa-gate-test', scope: 'profile' })
+    const answer = await ask(one, { authorization: `Bearer ${token}` })
+    expect(answer.status).toBe(200)
+    expect(answer.headers.get('x-user-id')).toBe(uid)
+    expect(answer.headers.get('x-user-auth')).toBe('bearer')
+    expect(answer.headers.get('x-user-scopes')).toBe('profile')
+    expect(answer.headers.get('x-user-email')).toBe(fxa.users.get(uid)?.email)
+  })
+
+  it('honours the expiry FxA gives in milliseconds, without a restart', async () => {
+    const token = await fxa.issueAccessToken({
+      uid,
+      clientId: 'fxa-gate-test',
+      scope: 'profile',
+      ttlSeconds: 2,
+    })
+    expect((await ask(one, { authorization: `Bearer ${token}` })).status).toBe(200)
+    await sleep(2300)
+    const after = await ask(one, { authorization: `Bearer ${token}` })
+    expect(after.status).toBe(401)
+    expect(after.headers.get('www-authenticate')).toContain('error="invalid_token"')
+  })
+
+  it('refuses a token without the route scope with 403, on every request, cached or not', async () => {
+    const token = await fxa.issueAccessToken({ uid, clientId: 'fxa-gate-test', scope: 'profile' })
+    for (let i = 0; i < 5; i++) {
+      expect(
+        (
+          await ask(
+            i % 2 ? one : two,
+            { authorization: `Bearer ${token}` },
+            'https://app.example.com/relay/x',
+          )
+        ).status,
+      ).toBe(403)
+    }
+    const scoped = await fxa.issueAccessToken({ uid, clientId: 'fxa-gate-test', scope: `profile ${RELAY}` })
+    expect(
+      (await ask(one, { authorization: `Bearer ${scoped}` }, 'https://app.example.com/relay/x')).status,
+    ).toBe(200)
+  })
+
+  it('refuses an unknown token with 401 invalid_token and no redirect, even for a navigation', async () => {
+    const answer = await fetch(`${one.url}/_gate/auth/traefik`, {
+      headers: {
+        authorization: `Bearer ${'f'.repeat(64)}`,
+        accept: 'text/html',
+        'sec-fetch-mode': 'navigate',
+        'x-forwarded-host': 'a.example',
+        'x-forwarded-uri': '/',
+      },
+      redirect: 'manual',
+    })
+    // traefik endpoint: peers are not trusted in this gate, so it refuses before reading tokens.
+    expect(answer.status).toBe(403)
+    const viaNginx = await ask(one, {
+      authorization: `Bearer ${'f'.repeat(64)}`,
+      accept: 'text/html',
+      'sec-fetch-mode': 'navigate',
+    })
+    expect(viaNginx.status).toBe(401)
+    expect(viaNginx.headers.get('www-authenticate')).toBe('Bearer realm="fxa-gate", error="invalid_token"')
+  })
+
+  it('refuses a token in the query string', async () => {
+    const token = await fxa.issueAccessToken({ uid, clientId: 'fxa-gate-test', scope: 'profile' })
+    const answer = await ask(one, {}, `https://app.example.com/x?access_token=${token}`)
+    expect(answer.status).toBe(401)
+    expect(answer.headers.get('www-authenticate')).toContain('invalid_request')
+  })
+
+  it('gives each malformed Authorization header a defined 4xx, and never crashes', async () => {
+    const token = await fxa.issueAccessToken({ uid, clientId: 'fxa-gate-test', scope: 'profile' })
+    const cases: Array<[string, string, number]> = [
+      ['empty token', 'Bearer ', 401],
+      ['two spaces', `Bearer  ${token}`, 401],
+      ['Bearer twice', `Bearer ${token} Bearer ${token}`, 401],
+      ['10 KB token', `Bearer ${'a'.repeat(10_240)}`, 401],
+      ['lower-case scheme (accepted: schemes are case-insensitive)', `bearer ${token}`, 200],
+    ]
+    for (const [name, value, status] of cases) {
+      expect((await ask(one, { authorization: value })).status, name).toBe(status)
+    }
+    // Two Authorization lines: Node keeps one; fxa-gate sees both in rawHeaders.
+    const twice = await new Promise<number>((resolve, reject) => {
+      const req = httpRequest(`${one.url}/_gate/auth/nginx`, {
+        headers: [
+          ['x-original-url', 'https://app.example.com/x'],
+          ['authorization', `Bearer ${token}`],
+          ['authorization', 'Bearer other'],
+        ].flat(),
+      } as never)
+      req.on('response', (res) => {
+        res.resume()
+        resolve(res.statusCode ?? 0)
+      })
+      req.on('error', reject)
+      req.end()
+    })
+    expect(twice).toBe(401)
+    expect((await fetch(`${one.adminUrl}/healthz`)).status).toBe(200)
+  })
+
+  it('refuses tokens of clients not on the allow-list (401 invalid_token)', async () => {
+    const gate = await startTestGate({
+      fxa,
+      redisUrl: inject('redisUrl'),
+      env: { FXA_GATE_BEARER_ALLOWED_CLIENTS: 'someone-else' },
+    }).catch(() => null)
+    // The FxA client's redirect URIs don't cover this gate's port; only bearer checks are used here.
+    if (gate === null) throw new Error('gate did not start')
+    try {
+      const token = await fxa.issueAccessToken({ uid, clientId: 'fxa-gate-test', scope: 'profile' })
+      const answer = await ask(gate, { authorization: `Bearer ${token}` })
+      expect(answer.status).toBe(401)
+      expect(answer.headers.get('www-authenticate')).toContain('invalid_token')
+    } finally {
+      await gate.close()
+    }
+  })
+
+  it('fails closed with 503 and Retry-After while FxA is down, and recovers when it is back', async () => {
+    const token = await fxa.issueAccessToken({ uid, clientId: 'fxa-gate-test', scope: 'profile' })
+    await fxa.stop()
+    try {
+      const down = await ask(one, { authorization: `Bearer ${token}` })
+      expect(down.status).toBe(503)
+      expect(Number(down.headers.get('retry-after'))).toBeGreaterThan(0)
+      const again = await ask(one, { authorization: `Bearer ${token}` })
+      expect(again.status).toBe(503)
+    } finally {
+      await fxa.start()
+    }
+    await sleep(1100)
+    expect((await ask(one, { authorization: `Bearer ${token}` })).status).toBe(200)
+  })
+
+  it('passes on FxA 429 Retry-After, and treats 5xx and non-JSON as outages', async () => {
+    for (const [mode, retry] of [
+      [{ status: 429, retryAfter: 7 }, '7'],
+      [{ status: 502 }, '1'],
+      [{ nonJson: true as const }, '1'],
+    ] as const) {
+      const token = await fxa.issueAccessToken({ uid, clientId: 'fxa-gate-test', scope: 'profile' })
+      fxa.setFailure('introspect', mode)
+      try {
+        const answer = await ask(two, { authorization: `Bearer ${token}` })
+        expect(answer.status, JSON.stringify(mode)).toBe(503)
+        expect(answer.headers.get('retry-after')).toBe(retry)
+      } finally {
+        fxa.setFailure('introspect', null)
+      }
+    }
+  })
+})
+
+describe('bearer tokens checked with /v1/verify', () => {
+  it("treats FxA's 400 errno 108 as an invalid token and accepts a good one", async () => {
+    const gate = await startTestGate({
+      redisUrl: inject('redisUrl'),
+      env: { FXA_GATE_BEARER_CHECK: 'verify' },
+    })
+    try {
+      const uid = 'a'.repeat(32)
+      gate.fxa.users.set(uid, { uid, email: 'v@example.org' })
+      const token = await gate.fxa.issueAccessToken({ uid, clientId: 'fxa-gate-test', scope: 'profile' })
+      expect((await ask(gate, { authorization: `Bearer ${token}` })).status).toBe(200)
+      expect((await ask(gate, { authorization: 'Bearer nope' })).status).toBe(401)
+      expect(gate.fxa.calls.verify).toBeGreaterThanOrEqual(2)
+    } finally {
+      await gate.close()
+    }
+  })
+})
