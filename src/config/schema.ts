@@ -1,6 +1,7 @@
 import ipaddr from 'ipaddr.js'
 import { z } from 'zod'
 import { keyProblem, parsePublicKeys, parseSigningKey } from '../assertion/keys.ts'
+import { parseRedisUrl } from '../session/redis-url.ts'
 import { parseDuration } from './duration.ts'
 
 /**
@@ -251,15 +252,26 @@ export const CONFIG_KEYS = {
     'Log level of the JSON logs on stdout',
   ),
 
+  // account events (FxA Security Event Tokens) and operator revocation
+  eventsEnabled: key('bool', z.boolean().default(true), 'Accept FxA account events (Security Event Tokens) at POST <prefix>/events/fxa'),
+  eventsIssuer: key('string', url.optional(), 'The iss of FxA account events (default: the issuer; a trailing slash is tolerated)'),
+  eventsJtiTtl: key('duration', duration.prefault('24h'), 'How long processed event ids (jti) are remembered, so a redelivered event changes nothing'),
+  eventsWebhookUrls: key('list', z.array(url).default([]), 'Services told of delete-user by a signed POST (HMAC-SHA256, X-Fxa-Gate-Signature), so they erase their own data'),
+  eventsWebhookSecret: key('string', z.string().min(32, 'needs at least 32 characters').optional(), 'HMAC-SHA256 key signing the delete-user webhook calls; required with eventsWebhookUrls', true),
+  adminToken: key('string', z.string().min(32, 'needs at least 32 characters').optional(), 'Bearer token for POST /sessions/revoke on the admin listener; absent = only loopback callers may revoke', true),
+
   // sessions
   redisUrl: key(
     'string',
     z
       .string()
-      .regex(
-        /^(rediss?|redis\+sentinel|rediss\+sentinel|redis\+cluster|rediss\+cluster):\/\//,
-        'expected redis://, rediss://, redis+sentinel:// or redis+cluster://',
-      )
+      .superRefine((value, ctx) => {
+        try {
+          parseRedisUrl(value)
+        } catch (error) {
+          ctx.addIssue({ code: 'custom', message: (error as Error).message })
+        }
+      })
       .optional(),
     'Redis for sessions: redis://, rediss://, redis+sentinel://h1,h2/master, redis+cluster://h1,h2; absent = in-memory (single replica)',
   ),

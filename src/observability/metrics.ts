@@ -86,6 +86,30 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
       labelNames: ['source'] as const,
       registers,
     }),
+    eventTokens: new Counter({
+      name: 'fxa_gate_event_tokens_total',
+      help: 'FxA Security Event Tokens received, by outcome (processed, replayed, in_progress, failed, or rejected_<reason>)',
+      labelNames: ['outcome'] as const,
+      registers,
+    }),
+    accountEvents: new Counter({
+      name: 'fxa_gate_account_events_total',
+      help: 'FxA account events by name (password-change, delete-user, profile-change, subscription-state-change, metrics-opt-in, metrics-opt-out, unknown) and outcome',
+      labelNames: ['event', 'outcome'] as const,
+      registers,
+    }),
+    userRevocations: new Counter({
+      name: 'fxa_gate_user_revocations_total',
+      help: 'Users whose sessions and cached token results were revoked, by reason (password_change, delete_user, operator)',
+      labelNames: ['reason'] as const,
+      registers,
+    }),
+    webhookDeliveries: new Counter({
+      name: 'fxa_gate_event_webhook_deliveries_total',
+      help: 'delete-user webhook calls by outcome (delivered, retried, failed)',
+      labelNames: ['outcome'] as const,
+      registers,
+    }),
     ready: new Gauge({
       name: 'fxa_gate_ready',
       help: '1 when the store and discovery are available',

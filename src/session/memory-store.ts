@@ -89,6 +89,11 @@ export function createMemorySessionStore(options: MemorySessionStoreOptions = {}
       return structuredClone(entry.record)
     },
 
+    async peek(key) {
+      const entry = live(key)
+      return entry ? structuredClone(entry.record) : null
+    },
+
     async update(key, record) {
       const entry = live(key)
       if (entry) {

@@ -121,6 +121,12 @@ export function createRedisSessionStore(options: RedisSessionStoreOptions): Sess
         return record
       }),
 
+    peek: (key) =>
+      guard(async () => {
+        const json = await redis.hget(keys.session(key), 'r')
+        return json === null ? null : decodeRecord(json)
+      }),
+
     update: (key, record) =>
       guard(async () => {
         const args = [JSON.stringify(record), String(record.expiresAt), now()]

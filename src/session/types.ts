@@ -43,6 +43,8 @@ export interface SessionStore {
   create(key: SessionKey, record: SessionRecord, idleMs: number): Promise<void>
   /** Reads a session and extends its idle lifetime (never past `expiresAt`), in one round trip. */
   get(key: SessionKey, idleMs: number): Promise<SessionRecord | null>
+  /** Reads a session without extending it (background work such as account events is not activity). */
+  peek(key: SessionKey): Promise<SessionRecord | null>
   /** Replaces the record of a live session without extending it. False when it is gone. */
   update(key: SessionKey, record: SessionRecord): Promise<boolean>
   /** Ends a session. False when it did not exist. Invalidates caches everywhere. */

@@ -115,6 +115,18 @@ export function sessionStoreContract(
       expect(await store.get('k1', 100 * T)).toBeNull()
     })
 
+    it('peek reads a session without extending its idle lifetime', async (context) => {
+      const { store, elapse, record } = await open(context)
+      const stored = record()
+      await store.create('k1', stored, 2 * T)
+      expect(await store.peek('nobody')).toBeNull()
+      await elapse(1.5 * T)
+      expect(await store.peek('k1')).toEqual(stored)
+      await elapse(T) // 2.5 T after creation: a get at 1.5 T would have kept it alive
+      expect(await store.peek('k1')).toBeNull()
+      expect(await store.get('k1', 2 * T)).toBeNull()
+    })
+
     it('update replaces the record', async (context) => {
       const { store, record } = await open(context)
       await store.create('k1', record(), 10 * T)

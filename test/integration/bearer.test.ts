@@ -1,4 +1,4 @@
-import { request as httpRequest } from 'node:http'
+import { connect } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import type { FakeFxa } from '../../dev/fake-fxa/index.ts'
@@ -137,19 +137,15 @@ describe('bearer tokens checked with FxA introspection', () => {
     }
     // Two Authorization lines: Node keeps one; fxa-gate sees both in rawHeaders.
     const twice = await new Promise<number>((resolve, reject) => {
-      const req = httpRequest(`${one.url}/_gate/auth/nginx`, {
-        headers: [
-          ['x-original-url', 'https://app.example.com/x'],
-          ['authorization', `Bearer ${token}`],
-          ['authorization', 'Bearer other'],
-        ].flat(),
-      } as never)
-      req.on('response', (res) => {
-        res.resume()
-        resolve(res.statusCode ?? 0)
+      const socket = connect(one.port, '127.0.0.1', () => {
+        socket.end(
+          `GET /_gate/auth/nginx HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Original-URL: https://app.example.com/x\r\nAuthorization: Bearer ${token}\r\nAuthorization: Bearer other\r\nConnection: close\r\n\r\n`,
+        )
       })
-      req.on('error', reject)
-      req.end()
+      let answer = ''
+      socket.on('data', (chunk) => (answer += chunk))
+      socket.on('end', () => resolve(Number(answer.slice(9, 12))))
+      socket.on('error', reject)
     })
     expect(twice).toBe(401)
     expect((await fetch(`${one.adminUrl}/healthz`)).status).toBe(200)

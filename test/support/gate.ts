@@ -59,6 +59,8 @@ export function gateEnv(
     FXA_GATE_COOKIE_SECURE: 'false',
     FXA_GATE_COOKIE_SECRETS: options.cookieSecrets ?? randomBytes(32).toString('hex'),
     FXA_GATE_LOG_LEVEL: process.env['TEST_LOG_LEVEL'] ?? 'silent',
+    // Generous for a loaded 2-core CI machine; the outage tests stop the fake FxA instead.
+    FXA_GATE_BEARER_TIMEOUT: '5s',
     ...(options.redisUrl
       ? {
           FXA_GATE_REDIS_URL: options.redisUrl,
