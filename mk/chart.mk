@@ -31,19 +31,26 @@ K8S_MODELS_LOCK := test/chart/k8s-models/package.json test/chart/k8s-models/pack
 KUBESTRICT_STAMP := $(TOOLS)/bin/.kubestrict
 KUBESTRICT_SRC := $(wildcard test/chart/kubestrict/*.go) test/chart/kubestrict/go.mod test/chart/kubestrict/go.sum
 
+# Included by the top-level Makefile, which provides `deps` (npm ci) and the $(NODE) binary; alone,
+# this file assumes node_modules is installed and node is on PATH.
+CHART_NPM_DEPS := $(if $(filter Makefile,$(notdir $(MAKEFILE_LIST))),deps)
+CHART_NODE_DEP := $(if $(filter Makefile,$(notdir $(MAKEFILE_LIST))),$(NODE))
+
 CHART := charts/fxa-gate
 IMAGE ?= fxa-gate:dev
 
-.PHONY: helm kube-schemas kubestrict chart-tools chart chart-values deploy-manifests image
+.PHONY: helm kube-schemas kubestrict chart-tools chart chart-values deploy-manifests image chart-force
+chart-force:
 
 helm: $(HELM_STAMP) ## Install helm (pinned) into .tools/bin with `go install`; skipped when present
 
-$(HELM_STAMP):
+# Reinstalled when the version changes (new stamp) or the binary is gone.
+$(HELM_STAMP): $(if $(wildcard $(HELM)),,chart-force)
 	@mkdir -p $(TOOLS)/bin
 	GOBIN=$(TOOLS)/bin $(GO) install -trimpath -ldflags '$(HELM_LDFLAGS)' helm.sh/helm/v3/cmd/helm@$(HELM_VERSION)
 	@rm -f $(TOOLS)/bin/.helm-* && touch $@
 
-kube-schemas: $(K8S_MODELS)/.installed ## Install the offline Kubernetes schema validators (kubernetes-models) into .tools
+kube-schemas: $(K8S_MODELS)/.installed | $(CHART_NODE_DEP) ## Install the offline Kubernetes schema validators (kubernetes-models) into .tools
 
 $(K8S_MODELS)/.installed: $(K8S_MODELS_LOCK)
 	@rm -rf $(K8S_MODELS) && mkdir -p $(K8S_MODELS)
@@ -53,24 +60,21 @@ $(K8S_MODELS)/.installed: $(K8S_MODELS_LOCK)
 
 kubestrict: $(KUBESTRICT_STAMP) ## Build the strict manifest decoder (test/chart/kubestrict) into .tools/bin
 
-$(KUBESTRICT_STAMP): $(KUBESTRICT_SRC)
+$(KUBESTRICT_STAMP): $(KUBESTRICT_SRC) $(if $(wildcard $(TOOLS)/bin/kubestrict),,chart-force)
 	@mkdir -p $(TOOLS)/bin
 	cd test/chart/kubestrict && GOBIN=$(TOOLS)/bin $(GO) install -trimpath -buildvcs=false -ldflags '-s -w' .
 	@touch $@
 
 chart-tools: helm kube-schemas kubestrict ## Install everything the chart's tests need
 
-# The top-level Makefile provides `deps` (npm ci); alone, this file assumes node_modules is installed.
-CHART_NPM_DEPS := $(if $(filter Makefile,$(notdir $(MAKEFILE_LIST))),deps)
-
 chart: chart-tools $(CHART_NPM_DEPS) ## Lint the chart, render every ci/ scenario, validate each object against the Kubernetes schemas
 	npx vitest run --project chart
 
-chart-values: helm ## After a change of src/config/schema.ts: regenerate the chart's config blocks and deploy/kubernetes
+chart-values: helm | $(CHART_NODE_DEP) ## After a change of src/config/schema.ts: regenerate the chart's config blocks and deploy/kubernetes
 	$(NODE) test/chart/gen-chart-config.ts
 	$(NODE) test/chart/render-deploy.ts --write
 
-deploy-manifests: helm ## Re-render deploy/kubernetes/ from the chart (the chart tests fail when it drifts)
+deploy-manifests: helm | $(CHART_NODE_DEP) ## Re-render deploy/kubernetes/ from the chart (the chart tests fail when it drifts)
 	$(NODE) test/chart/render-deploy.ts --write
 
 # Needs a Docker engine (none on the development machines): the chart tests check the Dockerfile's

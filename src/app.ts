@@ -1,4 +1,5 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify'
+import { adminRevokeRoutes } from './admin/revoke.ts'
 import { assertionSignerFromConfig, createJwksHandler } from './assertion/setup.ts'
 import { createTokenChecker } from './bearer/token-checker.ts'
 import { createMemoryTokenStore, type TokenStore } from './bearer/token-store.ts'
@@ -7,10 +8,13 @@ import type { GateContext } from './context.ts'
 import { deriveKeyring } from './crypto/keyring.ts'
 import { compilePolicy } from './decision/policy.ts'
 import { GateError } from './errors.ts'
+import { createMemoryEventState, type EventStateStore } from './events/event-state.ts'
+import { accountEventRoutes } from './events/plugin.ts'
+import { setUpAccountEvents } from './events/setup.ts'
 import { forwardAuthRoutes } from './forward-auth/plugin.ts'
 import { compileIdentityHeaders } from './headers/identity-headers.ts'
-import { compileTrustedPeers } from './http/trusted-peers.ts'
 import { createErrorHandler, replyError } from './http/error-reply.ts'
+import { compileTrustedPeers } from './http/trusted-peers.ts'
 import type { Fetch } from './identity/http.ts'
 import { createProvider } from './identity/provider.ts'
 import { loginRoutes } from './login/plugin.ts'
@@ -26,6 +30,8 @@ export interface GateDeps {
   readonly store: SessionStore
   /** Shared bearer-token results; in-memory when absent. */
   readonly tokenStore?: TokenStore
+  /** What account events remember (processed ids, change times); in-memory when absent. */
+  readonly eventState?: EventStateStore
   readonly logger: Logger
   readonly metrics?: Metrics
   readonly fetch?: Fetch
@@ -50,6 +56,30 @@ export function buildGate(config: Config, deps: GateDeps): Gate {
     seal: deriveKeyring(config.cookieSecrets, 'token-seal'),
     login: deriveKeyring(config.cookieSecrets, 'login-state'),
   }
+  const sessions = createSessions({
+    store: deps.store,
+    cookieKeys: keys.cookie,
+    sealKeys: keys.seal,
+    metrics,
+    clock,
+    absoluteTtlMs: config.sessionAbsoluteTtl,
+    idleTtlMs: config.sessionIdleTtl,
+    cacheTtlMs: config.sessionCacheTtl,
+  })
+  const provider = createProvider({ config, logger: deps.logger, metrics, fetch: deps.fetch })
+  const tokenStore = deps.tokenStore ?? createMemoryTokenStore(clock)
+  const events = setUpAccountEvents(config, {
+    store: deps.store,
+    sessions,
+    provider,
+    eventState: deps.eventState ?? createMemoryEventState({ clock }),
+    logger: deps.logger,
+    metrics,
+    clock,
+    fetch: deps.fetch,
+  })
+  // A revoked user's cached bearer-token results go too, in every replica (the token store tells them).
+  events.accounts.onUserRevoked((uid) => tokenStore.dropUser(uid))
   const ctx: GateContext = {
     config,
     logger: deps.logger,
@@ -57,20 +87,13 @@ export function buildGate(config: Config, deps: GateDeps): Gate {
     clock,
     store: deps.store,
     keys,
-    sessions: createSessions({
-      store: deps.store,
-      cookieKeys: keys.cookie,
-      sealKeys: keys.seal,
-      metrics,
-      clock,
-      absoluteTtlMs: config.sessionAbsoluteTtl,
-      idleTtlMs: config.sessionIdleTtl,
-      cacheTtlMs: config.sessionCacheTtl,
-    }),
-    provider: createProvider({ config, logger: deps.logger, metrics, fetch: deps.fetch }),
+    sessions,
+    provider,
+    accounts: events.accounts,
+    accountEvents: events.receive,
     tokens: createTokenChecker({
       config,
-      store: deps.tokenStore ?? createMemoryTokenStore(clock),
+      store: tokenStore,
       fetch: deps.fetch ?? globalThis.fetch,
       clock,
       metrics,
@@ -104,6 +127,7 @@ export function buildGate(config: Config, deps: GateDeps): Gate {
   app.setNotFoundHandler((request, reply) => replyError(request, reply, new GateError('NOT_FOUND')))
   app.register(loginRoutes, ctx)
   app.register(forwardAuthRoutes, ctx)
+  if (config.eventsEnabled) app.register(accountEventRoutes, ctx)
   const jwks = createJwksHandler(ctx.assertions)
   app.get(`${config.prefix}/jwks.json`, jwks)
   // Sidecar mode: everything outside the prefix is decided on, then proxied to the upstream.
@@ -111,6 +135,7 @@ export function buildGate(config: Config, deps: GateDeps): Gate {
 
   const admin = buildAdminApp(ctx)
   admin.get('/jwks.json', jwks)
+  admin.register(adminRevokeRoutes, ctx)
   let stopDiscovery: (() => void) | undefined
 
   return {
@@ -125,6 +150,7 @@ export function buildGate(config: Config, deps: GateDeps): Gate {
       await Promise.allSettled([app.close(), admin.close()])
       ctx.sessions.close()
       ctx.tokens.close()
+      await events.close()
     },
   }
 }

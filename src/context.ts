@@ -3,6 +3,8 @@ import type { TokenChecker } from './bearer/token-checker.ts'
 import type { Config } from './config/derive.ts'
 import type { Keyring } from './crypto/keyring.ts'
 import type { DecisionPolicy } from './decision/decide.ts'
+import type { AccountActions } from './events/accounts.ts'
+import type { EventReceiver } from './events/receiver.ts'
 import type { IdentityHeaders } from './headers/identity-headers.ts'
 import type { Provider } from './identity/provider.ts'
 import type { Logger } from './observability/logger.ts'
@@ -25,6 +27,10 @@ export interface GateContext {
   /** Bearer tokens → identities (FxA introspection, cached). */
   readonly tokens: TokenChecker
   readonly provider: Provider
+  /** Revocation and erasure of a user (account events, admin endpoint, CLI); `onUserRevoked` hooks caches in. */
+  readonly accounts: AccountActions
+  /** FxA account event deliveries (Security Event Tokens). */
+  readonly accountEvents: EventReceiver
   readonly returnUrls: ReturnUrlPolicy
   readonly policy: DecisionPolicy
   readonly identityHeaders: IdentityHeaders

@@ -51,7 +51,10 @@ export const ERRORS = {
   },
   UPSTREAM_TIMEOUT: { status: 504, message: 'The application behind fxa-gate did not answer in time.' },
   EVENT_REJECTED: { status: 401, message: 'The security event token is invalid; it was not processed.' },
-  EVENT_IN_PROGRESS: { status: 503, message: 'This security event is being processed; deliver it again shortly.' },
+  EVENT_IN_PROGRESS: {
+    status: 503,
+    message: 'This security event is being processed; deliver it again shortly.',
+  },
   ADMIN_FORBIDDEN: {
     status: 403,
     message: 'Revoking sessions on the admin listener needs FXA_GATE_ADMIN_TOKEN, or a call from loopback.',

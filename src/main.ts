@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
+import { revokeUserCommand } from './admin/revoke-command.ts'
 import { buildGate } from './app.ts'
 import type { Config } from './config/derive.ts'
 import { formatProblems, loadConfig } from './config/load.ts'
@@ -9,6 +10,7 @@ import { openStores } from './session/open-store.ts'
 
 const USAGE = `Usage: fxa-gate [serve] [--config file.yaml]
        fxa-gate check-config [--config file.yaml]
+       fxa-gate sessions revoke --user <uid> [--config file.yaml]
 
 Configuration comes from FXA_GATE_* environment variables and, optionally, a YAML file
 (environment wins). Secrets may be given as FXA_GATE_<NAME>_FILE. See README.md.`
@@ -37,7 +39,7 @@ async function serve(config: Config): Promise<void> {
   const logger = createLogger({ level: config.logLevel })
   const stores = openStores(config, logger)
   const store = stores.sessions
-  const gate = buildGate(config, { store, tokenStore: stores.tokens, logger })
+  const gate = buildGate(config, { store, tokenStore: stores.tokens, eventState: stores.events, logger })
   gate.start()
   await gate.app.listen({ host: config.listen.host, port: config.listen.port })
   await gate.admin.listen({ host: config.adminListen.host, port: config.adminListen.port })
@@ -61,7 +63,11 @@ async function serve(config: Config): Promise<void> {
 async function main(): Promise<void> {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
-    options: { config: { type: 'string', short: 'c' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      config: { type: 'string', short: 'c' },
+      help: { type: 'boolean', short: 'h' },
+      user: { type: 'string' },
+    },
   })
   if (values.help) {
     process.stdout.write(`${USAGE}\n`)
@@ -76,6 +82,10 @@ async function main(): Promise<void> {
       process.stdout.write(
         `configuration OK (issuer ${config.issuer}, public URL ${config.publicUrl}, store ${config.redisUrl ? 'redis' : 'memory'})\n`,
       )
+      return
+    case 'sessions':
+      if (positionals[1] !== 'revoke') fail(`unknown command sessions ${positionals[1] ?? ''}\n${USAGE}`)
+      process.exitCode = await revokeUserCommand(config, values.user, process.stdout, process.stderr)
       return
     default:
       fail(`unknown command ${command}\n${USAGE}`)

@@ -102,6 +102,12 @@ export function deriveConfig(raw: RawConfig): {
     problems.push({ key: /default/i.test(message) ? 'defaultRedirect' : 'allowedRedirectHosts', message })
   }
   if (!raw.scopes.includes('openid')) problems.push({ key: 'scopes', message: 'must include openid' })
+  if (raw.eventsWebhookUrls.length > 0 && raw.eventsWebhookSecret === undefined) {
+    problems.push({
+      key: 'eventsWebhookSecret',
+      message: 'is required when eventsWebhookUrls is set (webhook calls are signed)',
+    })
+  }
 
   const secure = raw.cookieSecure
   const hostOnlyPrefix = secure ? (raw.cookieDomain ? '__Secure-' : '__Host-') : ''

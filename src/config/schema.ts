@@ -253,12 +253,38 @@ export const CONFIG_KEYS = {
   ),
 
   // account events (FxA Security Event Tokens) and operator revocation
-  eventsEnabled: key('bool', z.boolean().default(true), 'Accept FxA account events (Security Event Tokens) at POST <prefix>/events/fxa'),
-  eventsIssuer: key('string', url.optional(), 'The iss of FxA account events (default: the issuer; a trailing slash is tolerated)'),
-  eventsJtiTtl: key('duration', duration.prefault('24h'), 'How long processed event ids (jti) are remembered, so a redelivered event changes nothing'),
-  eventsWebhookUrls: key('list', z.array(url).default([]), 'Services told of delete-user by a signed POST (HMAC-SHA256, X-Fxa-Gate-Signature), so they erase their own data'),
-  eventsWebhookSecret: key('string', z.string().min(32, 'needs at least 32 characters').optional(), 'HMAC-SHA256 key signing the delete-user webhook calls; required with eventsWebhookUrls', true),
-  adminToken: key('string', z.string().min(32, 'needs at least 32 characters').optional(), 'Bearer token for POST /sessions/revoke on the admin listener; absent = only loopback callers may revoke', true),
+  eventsEnabled: key(
+    'bool',
+    z.boolean().default(true),
+    'Accept FxA account events (Security Event Tokens) at POST <prefix>/events/fxa',
+  ),
+  eventsIssuer: key(
+    'string',
+    url.optional(),
+    'The iss of FxA account events (default: the issuer; a trailing slash is tolerated)',
+  ),
+  eventsJtiTtl: key(
+    'duration',
+    duration.prefault('24h'),
+    'How long processed event ids (jti) are remembered, so a redelivered event changes nothing',
+  ),
+  eventsWebhookUrls: key(
+    'list',
+    z.array(url).default([]),
+    'Services told of delete-user by a signed POST (HMAC-SHA256, X-Fxa-Gate-Signature), so they erase their own data',
+  ),
+  eventsWebhookSecret: key(
+    'string',
+    z.string().min(32, 'needs at least 32 characters').optional(),
+    'HMAC-SHA256 key signing the delete-user webhook calls; required with eventsWebhookUrls',
+    true,
+  ),
+  adminToken: key(
+    'string',
+    z.string().min(32, 'needs at least 32 characters').optional(),
+    'Bearer token for POST /sessions/revoke on the admin listener; absent = only loopback callers may revoke',
+    true,
+  ),
 
   // sessions
   redisUrl: key(

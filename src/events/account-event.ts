@@ -64,12 +64,21 @@ function readEvent(name: string, payload: Record<string, unknown>): AccountEvent
     case 'subscription-state-change': {
       const capabilities = payload['capabilities']
       const changeTime = changeTimeMs(payload['changeTime'])
-      if (!Array.isArray(capabilities) || !capabilities.every((c) => typeof c === 'string' && c.length > 0 && c.length <= 256)) {
+      if (
+        !Array.isArray(capabilities) ||
+        !capabilities.every((c) => typeof c === 'string' && c.length > 0 && c.length <= 256)
+      ) {
         return { kind: 'malformed', name, problem: 'capabilities is not a list of names' }
       }
-      if (typeof payload['isActive'] !== 'boolean') return { kind: 'malformed', name, problem: 'isActive is not a boolean' }
+      if (typeof payload['isActive'] !== 'boolean')
+        return { kind: 'malformed', name, problem: 'isActive is not a boolean' }
       if (changeTime === undefined) return { kind: 'malformed', name, problem: 'changeTime is not a time' }
-      return { kind: name, capabilities: [...new Set(capabilities as string[])], isActive: payload['isActive'], changeTime }
+      return {
+        kind: name,
+        capabilities: [...new Set(capabilities as string[])],
+        isActive: payload['isActive'],
+        changeTime,
+      }
     }
     case 'metrics-opt-in':
     case 'metrics-opt-out':

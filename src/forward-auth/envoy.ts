@@ -38,10 +38,11 @@ export function createEnvoyHandler(ctx: GateContext) {
     count(decision)
     // Envoy overwrites the headers an answer sets (headersToBackend) and keeps a client's copy of
     // any other: name those for removal (Envoy removes after it sets).
-    if (decision.kind !== 'allow' || decision.identity === null) reply.header('x-envoy-auth-headers-to-remove', toRemove)
-    else {
+    if (decision.kind === 'allow' && decision.identity !== null) {
       const unset = unsetNames(decision.identity)
       if (unset !== '') reply.header('x-envoy-auth-headers-to-remove', unset)
+    } else {
+      reply.header('x-envoy-auth-headers-to-remove', toRemove)
     }
     switch (decision.kind) {
       case 'allow':

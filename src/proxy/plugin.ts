@@ -12,6 +12,8 @@ import { translateUpstreamError } from './upstream-errors.ts'
 const METHODS = ['DELETE', 'GET', 'HEAD', 'PATCH', 'POST', 'PUT', 'OPTIONS']
 /** ws buffers whole messages: this bounds the memory one websocket message can take in fxa-gate. */
 const WEBSOCKET_MAX_MESSAGE = 16 * 1024 * 1024
+/** How long a closing websocket waits for the peer's close frame before its socket is destroyed. */
+const WEBSOCKET_CLOSE_TIMEOUT = 2_000
 /** How long an upgrade request may take to be decided and handed to ws (which then clears it). */
 const UPGRADE_IDLE_TIMEOUT = 15_000
 
@@ -72,7 +74,10 @@ export async function sidecarProxy(app: FastifyInstance, ctx: GateContext): Prom
         },
       },
       websocket: true,
-      wsServerOptions: { maxPayload: WEBSOCKET_MAX_MESSAGE, perMessageDeflate: false },
+      // When either side ends (the upstream refused the upgrade, a peer broke the protocol), the
+      // client's socket is destroyed soon after the close frame, not after ws's 30 s default.
+      // (closeTimeout is newer than @types/ws.)
+      wsServerOptions: { maxPayload: WEBSOCKET_MAX_MESSAGE, perMessageDeflate: false, closeTimeout: WEBSOCKET_CLOSE_TIMEOUT } as Record<string, unknown>,
       wsClientOptions: {
         rewriteRequestHeaders: (_headers: unknown, request: object) => gatekeeper.upstreamHeadersOf(request),
         handshakeTimeout: config.upstreamConnectTimeout,

@@ -1,5 +1,7 @@
 import { createMemoryTokenStore, createRedisTokenStore, type TokenStore } from '../bearer/token-store.ts'
 import type { Config } from '../config/derive.ts'
+import { createMemoryEventState, type EventStateStore } from '../events/event-state.ts'
+import { createRedisEventState } from '../events/redis-event-state.ts'
 import type { Logger } from '../observability/logger.ts'
 import { createMemorySessionStore } from './memory-store.ts'
 import { createRedis, createSubscriber } from './redis-client.ts'
@@ -9,6 +11,8 @@ import type { SessionStore } from './types.ts'
 export interface Stores {
   readonly sessions: SessionStore
   readonly tokens: TokenStore
+  /** What account events remember (processed event ids, change times). */
+  readonly events: EventStateStore
   close(): Promise<void>
 }
 
@@ -22,7 +26,12 @@ export function openStores(config: Config, logger: Logger): Stores {
       'sessions are kept in memory: they are not shared between replicas and are lost on restart; set FXA_GATE_REDIS_URL for production',
     )
     const sessions = createMemorySessionStore({})
-    return { sessions, tokens: createMemoryTokenStore(), close: () => sessions.close() }
+    return {
+      sessions,
+      tokens: createMemoryTokenStore(),
+      events: createMemoryEventState(),
+      close: () => sessions.close(),
+    }
   }
   const redis = createRedis({ url: config.redisUrl, password: config.redisPassword, logger })
   const subscriber = createSubscriber(redis)
@@ -31,6 +40,7 @@ export function openStores(config: Config, logger: Logger): Stores {
   return {
     sessions,
     tokens: createRedisTokenStore({ redis, subscriber: tokenSubscriber, keyPrefix: config.redisKeyPrefix }),
+    events: createRedisEventState({ redis, keyPrefix: config.redisKeyPrefix }),
     async close() {
       await sessions.close()
       tokenSubscriber.disconnect()

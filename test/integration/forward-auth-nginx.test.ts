@@ -1,12 +1,15 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
-import { uidForEmail } from '../../dev/fake-fxa/index.ts'
 import { type EchoApp, type EchoedRequest, startEchoApp } from '../../dev/echo-app.ts'
+import { uidForEmail } from '../../dev/fake-fxa/index.ts'
 import { createCookieJar, loginThroughGate, startTestGate, type TestGate } from '../support/gate.ts'
-import { exactRequest, startNginx } from '../support/nginx.ts'
-import { freePort } from '../support/ports.ts'
+import { exactRequest, startNginx, untilReady } from '../support/nginx.ts'
 
 const redisUrl = inject('redisUrl')
-const FORGED = { 'x-user-id': 'forged-id', 'x-user-email': 'forged@evil.test', 'x-forwarded-uri': '/public/x' }
+const FORGED = {
+  'x-user-id': 'forged-id',
+  'x-user-email': 'forged@evil.test',
+  'x-forwarded-uri': '/public/x',
+}
 
 /** The one value the upstream received for a header, failing on duplicates (a forged copy kept beside ours). */
 function single(request: EchoedRequest | undefined, name: string): string | undefined {
@@ -24,14 +27,18 @@ describe('ingress-nginx auth-url (real nginx, configured as ingress-nginx render
 
   beforeAll(async () => {
     echo = await startEchoApp()
-    const port = await freePort()
+    // Any port of 127.0.0.1: nginx's port is only known once it runs.
     gate = await startTestGate({
       redisUrl,
-      env: { FXA_GATE_PUBLIC_PATHS: '/public/*,/healthz', FXA_GATE_ALLOWED_REDIRECT_HOSTS: `127.0.0.1:${port}` },
+      env: { FXA_GATE_PUBLIC_PATHS: '/public/*,/healthz', FXA_GATE_ALLOWED_REDIRECT_HOSTS: '127.0.0.1' },
     })
+    await untilReady(gate.adminUrl)
     nginx = await startNginx({
-      port,
-      ingress: { host: '127.0.0.1', authUrl: `${gate.url}/_gate/auth/nginx`, signinUrl: `${gate.url}/_gate/start` },
+      ingress: {
+        host: '127.0.0.1',
+        authUrl: `${gate.url}/_gate/auth/nginx`,
+        signinUrl: `${gate.url}/_gate/start`,
+      },
       upstream: `127.0.0.1:${echo.port}`,
     })
   })
@@ -86,7 +93,12 @@ describe('ingress-nginx auth-url (real nginx, configured as ingress-nginx render
     const jar = createCookieJar()
     await loginThroughGate(jar, gate.url, 'bea@example.org')
     const cookie = jar.cookieHeader(nginx.url)
-    const forged = { ...FORGED, 'x-user-name': 'Forged Name', 'x-user-assertion': 'forged.assertion.value', cookie }
+    const forged = {
+      ...FORGED,
+      'x-user-name': 'Forged Name',
+      'x-user-assertion': 'forged.assertion.value',
+      cookie,
+    }
     const response = await exactRequest(nginx.port, '/private', forged)
     expect(response.status).toBe(200)
     const seen = echo.requests.at(-1)
@@ -113,10 +125,12 @@ describe('ingress-nginx auth-url (real nginx, configured as ingress-nginx render
 
   it('never turns the rd built from a hostile Host into an off-allow-list redirect after login', async () => {
     const before = echo.requests.length
-    const hosts = ['evil.test', 'EVIL.test.', 'evil.test:443', `evil.test#@127.0.0.1:${nginx.port}`, `evil.test?@127.0.0.1:${nginx.port}`]
-    for (const host of hosts) {
+    for (const host of ['evil.test', 'EVIL.test.', 'evil.test:443', '127.0.0.1.evil.test']) {
       // Absolute-form target: nginx routes on the request line's host, ingress-nginx builds rd from Host.
-      const response = await exactRequest(nginx.port, `http://127.0.0.1:${nginx.port}/private`, { host, accept: 'text/html' })
+      const response = await exactRequest(nginx.port, `http://127.0.0.1:${nginx.port}/private`, {
+        host,
+        accept: 'text/html',
+      })
       expect(response.status, host).toBe(302)
       const signin = response.headers.location!
       expect(signin.startsWith(`${gate.url}/_gate/start?rd=`), signin).toBe(true)
@@ -127,11 +141,20 @@ describe('ingress-nginx auth-url (real nginx, configured as ingress-nginx render
       expect(location, host).not.toContain('evil.test')
       expect(location === '/' || location.startsWith(`${nginx.url}/`), location).toBe(true)
     }
-    // A Host fxa-gate cannot read as a host at all is refused before any redirect (nginx shows a
-    // non-2xx answer from the auth service as 500).
-    for (const host of [`127.0.0.1:${nginx.port}@evil.test`, 'evil.test&rd=https://evil.test']) {
-      const response = await exactRequest(nginx.port, `http://127.0.0.1:${nginx.port}/private`, { host, accept: 'text/html' })
-      expect(response.status, host).toBe(500)
+    // A Host that nginx or fxa-gate cannot read as a host is refused before any redirect (nginx
+    // shows fxa-gate's 400 as 500).
+    const unreadable = [
+      `127.0.0.1:${nginx.port}@evil.test`,
+      `evil.test#@127.0.0.1:${nginx.port}`,
+      `evil.test?@127.0.0.1:${nginx.port}`,
+      'evil.test&rd=https://evil.test',
+    ]
+    for (const host of unreadable) {
+      const response = await exactRequest(nginx.port, `http://127.0.0.1:${nginx.port}/private`, {
+        host,
+        accept: 'text/html',
+      })
+      expect([400, 500], host).toContain(response.status)
       expect(response.headers.location, host).toBeUndefined()
     }
     expect(echo.requests.length).toBe(before)
@@ -152,15 +175,21 @@ describe('ingress-nginx auth-cache-key (real nginx proxy_cache)', () => {
 
   async function gateAsked(): Promise<number> {
     const metric = await gate.gate.ctx.metrics.decisions.get()
-    return metric.values.filter((value) => value.labels['transport'] === 'nginx').reduce((sum, value) => sum + value.value, 0)
+    return metric.values
+      .filter((value) => value.labels['transport'] === 'nginx')
+      .reduce((sum, value) => sum + value.value, 0)
   }
 
   beforeAll(async () => {
     echo = await startEchoApp()
     gate = await startTestGate({ redisUrl, env: { FXA_GATE_AUTH_CACHE_TTL: '30s' } })
+    await untilReady(gate.adminUrl)
     nginx = await startNginx({
-      port: await freePort(),
-      ingress: { host: '127.0.0.1', authUrl: `${gate.url}/_gate/auth/nginx`, signinUrl: `${gate.url}/_gate/start` },
+      ingress: {
+        host: '127.0.0.1',
+        authUrl: `${gate.url}/_gate/auth/nginx`,
+        signinUrl: `${gate.url}/_gate/start`,
+      },
       upstream: `127.0.0.1:${echo.port}`,
     })
   })
@@ -212,8 +241,8 @@ describe('per-ingress requirements in the auth URL (real nginx)', () => {
       redisUrl,
       env: { FXA_GATE_RULES: JSON.stringify([{ paths: ['/staff/*'], allowedDomains: ['other.test'] }]) },
     })
+    await untilReady(gate.adminUrl)
     nginx = await startNginx({
-      port: await freePort(),
       ingress: {
         host: '127.0.0.1',
         authUrl: `${gate.url}/_gate/auth/nginx?allowed_domains=example.org`,
@@ -233,16 +262,24 @@ describe('per-ingress requirements in the auth URL (real nginx)', () => {
   })
 
   it('lets the allowed domain in and answers 403 to another domain', async () => {
-    expect((await exactRequest(nginx.port, '/docs', { cookie: ann.cookieHeader(nginx.url) })).status).toBe(200)
+    expect((await exactRequest(nginx.port, '/docs', { cookie: ann.cookieHeader(nginx.url) })).status).toBe(
+      200,
+    )
     const before = echo.requests.length
-    expect((await exactRequest(nginx.port, '/docs', { cookie: bob.cookieHeader(nginx.url) })).status).toBe(403)
+    expect((await exactRequest(nginx.port, '/docs', { cookie: bob.cookieHeader(nginx.url) })).status).toBe(
+      403,
+    )
     expect(echo.requests.length).toBe(before)
   })
 
   it("never widens a rule's own requirement: where both apply, both must hold", async () => {
     const before = echo.requests.length
-    expect((await exactRequest(nginx.port, '/staff/rota', { cookie: ann.cookieHeader(nginx.url) })).status).toBe(403)
-    expect((await exactRequest(nginx.port, '/staff/rota', { cookie: bob.cookieHeader(nginx.url) })).status).toBe(403)
+    expect(
+      (await exactRequest(nginx.port, '/staff/rota', { cookie: ann.cookieHeader(nginx.url) })).status,
+    ).toBe(403)
+    expect(
+      (await exactRequest(nginx.port, '/staff/rota', { cookie: bob.cookieHeader(nginx.url) })).status,
+    ).toBe(403)
     expect(echo.requests.length).toBe(before)
   })
 })

@@ -98,7 +98,7 @@ export async function startTestGate(options: TestGateOptions = {}): Promise<Test
   const logger = createLogger({ level: config.logLevel })
   const stores = openStores(config, logger)
   const store = stores.sessions
-  const gate = buildGate(config, { store, tokenStore: stores.tokens, logger })
+  const gate = buildGate(config, { store, tokenStore: stores.tokens, eventState: stores.events, logger })
   gate.start()
   await gate.ctx.provider.discover()
   await gate.app.listen({ host: '127.0.0.1', port })

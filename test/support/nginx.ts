@@ -1,20 +1,36 @@
 import { type ChildProcess, spawn } from 'node:child_process'
+import { rmSync } from 'node:fs'
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { request as httpRequest, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http'
 import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { appIngress, type IngressInput, nginxConf } from '../../deploy/examples/render.ts'
+import { appIngress, type IngressInput, nginxConf } from '../../deploy/examples/ingress-nginx.ts'
+import { freePort } from './ports.ts'
 
 export const NGINX_MODULES_DIR = '/usr/lib/nginx/modules'
 const STARTUP_TIMEOUT_MS = 10_000
 
-/** Every server process this module started and has not seen exit; killed if the test process exits first. */
-const running = new Set<ChildProcess>()
+/**
+ * Every server this module started and has not seen exit, with its directory. Each leads its own
+ * process group (nginx's master and workers), signalled as a group so no worker outlives its master.
+ */
+const running = new Map<ChildProcess, string>()
 process.once('exit', () => {
-  for (const child of running) child.kill('SIGKILL')
+  for (const [child, dir] of running) {
+    signalGroup(child, 'SIGKILL')
+    rmSync(dir, { recursive: true, force: true })
+  }
 })
+
+function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-child.pid!, signal)
+  } catch {
+    // Already gone.
+  }
+}
 
 export interface RunningServer {
   readonly url: string
@@ -25,13 +41,43 @@ export interface RunningServer {
   stop(): Promise<void>
 }
 
+/** How to start a server on a given port, and how to recognize it there (its `Server` header). */
+export interface ServerLaunch {
+  readonly command: string
+  args(port: number): Promise<string[]>
+  readonly dir: string
+  readonly env?: NodeJS.ProcessEnv
+  readonly serverHeader: RegExp
+}
+
 /**
- * Starts `command` in the foreground, waits until `port` accepts connections, and returns a handle
- * that kills exactly this process and removes `dir`.
+ * Starts a server in the foreground on a free port, waits until that port answers with the
+ * server's own `Server` header (another process may have taken the port meanwhile: then it
+ * retries on another one), and returns a handle that kills exactly this process and removes `dir`.
  */
-export async function startServer(command: string, args: string[], port: number, dir: string, env?: NodeJS.ProcessEnv): Promise<RunningServer> {
-  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env: env ?? process.env })
-  running.add(child)
+export async function startServer(launch: ServerLaunch): Promise<RunningServer> {
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort()
+    try {
+      return await startOn(launch, port, await launch.args(port))
+    } catch (error) {
+      if (!(error instanceof PortTaken) || attempt === 3) {
+        await rm(launch.dir, { recursive: true, force: true })
+        throw error
+      }
+    }
+  }
+}
+
+class PortTaken extends Error {}
+
+async function startOn(launch: ServerLaunch, port: number, args: string[]): Promise<RunningServer> {
+  const child = spawn(launch.command, args, {
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: launch.env ?? process.env,
+  })
+  running.set(child, launch.dir)
   let output = ''
   child.stdout?.on('data', (chunk: Buffer) => {
     output += chunk.toString()
@@ -41,69 +87,108 @@ export async function startServer(command: string, args: string[], port: number,
   })
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
   child.once('exit', () => running.delete(child))
-  const stop = async () => {
+  const kill = async () => {
     if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM')
+      signalGroup(child, 'SIGTERM')
       const killed = await Promise.race([exited.then(() => true), sleep(3000).then(() => false)])
       if (!killed) {
-        child.kill('SIGKILL')
+        signalGroup(child, 'SIGKILL')
         await exited
       }
     }
-    await rm(dir, { recursive: true, force: true })
   }
   const deadline = Date.now() + STARTUP_TIMEOUT_MS
-  while (!(await accepts(port))) {
+  for (;;) {
     if (child.exitCode !== null || Date.now() > deadline) {
-      await stop()
-      throw new Error(`${command} did not start on port ${port}:\n${output}`)
+      await kill()
+      if (/address already in use/i.test(output)) throw new PortTaken(`port ${port} is taken`)
+      throw new Error(`${launch.command} did not start on port ${port}:\n${output}`)
+    }
+    const server = await serverHeader(port)
+    if (server !== undefined) {
+      if (launch.serverHeader.test(server)) break
+      await kill()
+      throw new PortTaken(`port ${port} is answered by ${server || 'another server'}`)
     }
     await sleep(25)
   }
-  return { url: `http://127.0.0.1:${port}`, port, pid: child.pid!, log: () => output, stop }
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    pid: child.pid!,
+    log: () => output,
+    async stop() {
+      await kill()
+      await rm(launch.dir, { recursive: true, force: true })
+    },
+  }
 }
 
-function accepts(port: number): Promise<boolean> {
+/** The `Server` header of whatever answers on the port ('' when none), or undefined when nothing listens. */
+function serverHeader(port: number): Promise<string | undefined> {
   return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1')
-    socket.once('connect', () => {
-      socket.destroy()
-      resolve(true)
+    const req = httpRequest({
+      host: '127.0.0.1',
+      port,
+      path: '/',
+      headers: { host: 'probe.invalid' },
+      agent: false,
     })
-    socket.once('error', () => resolve(false))
+    req.once('error', () => resolve(undefined))
+    req.once('response', (res) => {
+      res.resume()
+      resolve(String(res.headers.server ?? ''))
+    })
+    req.setTimeout(1000, () => req.destroy())
+    req.end()
   })
 }
 
 export interface NginxOptions {
-  readonly port: number
-  /** The Ingress as deploy/examples/render.ts builds it, with this run's addresses. */
+  /** The Ingress as deploy/examples/ingress-nginx.ts builds it, with this run's addresses. */
   readonly ingress: Omit<IngressInput, 'namespace' | 'service'>
   /** The application (echo app) `host:port`. */
   readonly upstream: string
 }
 
 /**
- * Runs Debian's nginx in the foreground on 127.0.0.1:`port` with the configuration ingress-nginx
- * would generate for the example Ingress (rendered by deploy/examples/render.ts), its temporary
- * files and auth cache in a fresh directory.
+ * Runs Debian's nginx in the foreground on a free 127.0.0.1 port with the configuration
+ * ingress-nginx would generate for the example Ingress (rendered by deploy/examples/ingress-nginx.ts),
+ * its temporary files and auth cache in a fresh directory.
  */
-export async function startNginx(options: NginxOptions): Promise<RunningServer & { readonly conf: string }> {
+export async function startNginx(options: NginxOptions): Promise<RunningServer & { conf(): string }> {
   const dir = await mkdtemp(join(tmpdir(), 'fxa-gate-nginx-'))
   const ingress = appIngress({ namespace: 'test', service: { name: 'echo', port: 0 }, ...options.ingress })
-  const conf = nginxConf(ingress, {
-    listen: `127.0.0.1:${options.port}`,
-    dataDir: dir,
-    modulesDir: NGINX_MODULES_DIR,
-    endpoints: () => options.upstream,
-    // A root master would hand requests to `nobody` workers, which cannot write into this directory.
-    mainLines: process.getuid?.() === 0 ? ['user root;'] : [],
-  })
   const confPath = join(dir, 'nginx.conf')
   await mkdir(join(dir, 'logs'))
-  await writeFile(confPath, conf)
-  const args = ['-p', dir, '-c', confPath, '-e', 'stderr', '-g', `daemon off; pid ${dir}/nginx.pid; error_log stderr;`]
-  const server = await startServer('nginx', args, options.port, dir)
-  return { ...server, conf }
+  let conf = ''
+  const server = await startServer({
+    command: 'nginx',
+    dir,
+    serverHeader: /^nginx/,
+    async args(port) {
+      conf = nginxConf(ingress, {
+        listen: `127.0.0.1:${port}`,
+        dataDir: dir,
+        modulesDir: NGINX_MODULES_DIR,
+        endpoints: () => options.upstream,
+        // A root master would hand requests to `nobody` workers, which cannot write into this directory.
+        mainLines: process.getuid?.() === 0 ? ['user root;'] : [],
+      })
+      await writeFile(confPath, conf)
+      return [
+        '-p',
+        dir,
+        '-c',
+        confPath,
+        '-e',
+        'stderr',
+        '-g',
+        `daemon off; pid ${dir}/nginx.pid; error_log stderr;`,
+      ]
+    },
+  })
+  return { ...server, conf: () => conf }
 }
 
 export interface ExactResponse {
@@ -151,7 +236,11 @@ export function exactRequest(
  * send: spaces, NUL, backslashes) and returns the status code, or 0 when the server closed the
  * connection without answering.
  */
-export function rawRequestStatus(port: number, requestLine: string, headerLines: string[] = []): Promise<number> {
+export function rawRequestStatus(
+  port: number,
+  requestLine: string,
+  headerLines: string[] = [],
+): Promise<number> {
   return new Promise((resolve, reject) => {
     const socket = connect(port, '127.0.0.1')
     let received = ''
@@ -165,9 +254,23 @@ export function rawRequestStatus(port: number, requestLine: string, headerLines:
       resolve(match ? Number(match[1]) : 0)
     })
     socket.once('connect', () => {
-      const head = [requestLine, `Host: 127.0.0.1:${port}`, 'Connection: close', ...headerLines, '', ''].join('\r\n')
+      const head = [requestLine, `Host: 127.0.0.1:${port}`, 'Connection: close', ...headerLines, '', ''].join(
+        '\r\n',
+      )
       // write, not end: nginx treats a half-closed client as gone (499) while it asks the auth service.
       socket.write(Buffer.from(head, 'latin1'))
     })
   })
+}
+
+/**
+ * Waits until a gate's admin `/readyz` says ready (its session store connected): a login started
+ * before that is refused with 503, as it would be in production before the readiness probe passes.
+ */
+export async function untilReady(adminUrl: string): Promise<void> {
+  const deadline = Date.now() + STARTUP_TIMEOUT_MS
+  while ((await fetch(`${adminUrl}/readyz`).catch(() => undefined))?.status !== 200) {
+    if (Date.now() > deadline) throw new Error(`${adminUrl}/readyz never answered 200`)
+    await sleep(20)
+  }
 }

@@ -121,7 +121,7 @@ export interface RawResponse {
 export function rawExchange(
   port: number,
   bytes: string | Buffer | readonly (string | Buffer)[],
-  options: { idleMs?: number; timeoutMs?: number; pauseMs?: number } = {},
+  options: { idleMs?: number; timeoutMs?: number; pauseMs?: number; untilFirstResponse?: boolean } = {},
 ): Promise<RawResponse> {
   const parts = typeof bytes === 'string' || Buffer.isBuffer(bytes) ? [bytes] : bytes
   return new Promise((resolve) => {
@@ -140,6 +140,7 @@ export function rawExchange(
     socket.on('data', (chunk) => {
       received.push(chunk)
       clearTimeout(idle)
+      if (options.untilFirstResponse && firstResponseComplete(Buffer.concat(received).toString('latin1'))) return finish()
       idle = setTimeout(finish, options.idleMs ?? 300)
     })
     socket.on('error', () => {})
@@ -154,6 +155,18 @@ export function rawExchange(
       }
     })
   })
+}
+
+/** Whether `text` holds one complete HTTP/1.1 response (by Content-Length or the last chunk). */
+function firstResponseComplete(text: string): boolean {
+  const end = text.indexOf('\r\n\r\n')
+  if (end === -1) return false
+  const head = text.slice(0, end).toLowerCase()
+  const body = text.slice(end + 4)
+  const length = /\r\ncontent-length: *(\d+)/.exec(head)?.[1]
+  if (length !== undefined) return body.length >= Number(length)
+  if (/\r\ntransfer-encoding: *chunked/.test(head)) return /(^|\r\n)0\r\n(.*\r\n)*\r\n$/.test(body)
+  return /^http\/1\.[01] (1\d\d|204|304)/.test(head)
 }
 
 /** Resident set size of a process, from /proc (Linux), in bytes. */

@@ -1,0 +1,63 @@
+import { createHash, timingSafeEqual } from 'node:crypto'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import ipaddr from 'ipaddr.js'
+import type { GateContext } from '../context.ts'
+import { GateError } from '../errors.ts'
+import { createErrorHandler } from '../http/error-reply.ts'
+
+const UID = /^[\x21-\x7e]{1,255}$/
+
+function digest(value: string): Buffer {
+  return createHash('sha256').update(value).digest()
+}
+
+function isLoopback(address: string | undefined): boolean {
+  if (address === undefined || !ipaddr.isValid(address)) return false
+  const parsed = ipaddr.process(address)
+  return parsed.range() === 'loopback'
+}
+
+/**
+ * Who may revoke: the holder of the admin token when one is configured, else only a caller on the
+ * pod itself (kubectl exec / port-forward). The admin port also serves metrics to the whole cluster
+ * network, which must not be able to log users out.
+ */
+function createAdminCheck(adminToken: string | undefined) {
+  const expected = adminToken === undefined ? undefined : digest(`Bearer ${adminToken}`)
+  return (request: FastifyRequest): void => {
+    if (expected === undefined) {
+      if (!isLoopback(request.socket.remoteAddress)) throw new GateError('ADMIN_FORBIDDEN')
+      return
+    }
+    const given = request.headers.authorization
+    if (given === undefined || !timingSafeEqual(digest(given), expected)) {
+      throw new GateError('UNAUTHENTICATED', {
+        detail: 'admin token',
+        wwwAuthenticate: 'Bearer realm="fxa-gate-admin"',
+      })
+    }
+  }
+}
+
+/**
+ * `POST /sessions/revoke` `{"user": "<uid>"}` on the admin listener: ends every session of the user
+ * in every replica and drops their cached token results — what `fxa-gate sessions revoke --user`
+ * does, through the same `accounts.revoke`. Answers `{"user": …, "ended": <sessions>}`.
+ */
+export async function adminRevokeRoutes(admin: FastifyInstance, ctx: GateContext): Promise<void> {
+  admin.setErrorHandler(createErrorHandler(ctx.metrics))
+  const authorize = createAdminCheck(ctx.config.adminToken)
+  admin.post(
+    '/sessions/revoke',
+    { bodyLimit: 4096 },
+    async (request: FastifyRequest, reply: FastifyReply) => {
+      authorize(request)
+      const user = (request.body as { user?: unknown } | null | undefined)?.user
+      if (typeof user !== 'string' || !UID.test(user))
+        throw new GateError('BAD_REQUEST', { detail: 'expected {"user": "<uid>"}' })
+      const ended = await ctx.accounts.revoke(user, { reason: 'operator' })
+      request.log.info({ uid: user, ended, via: 'admin' }, 'operator revoked a user')
+      return reply.header('cache-control', 'no-store').send({ user, ended })
+    },
+  )
+}

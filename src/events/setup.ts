@@ -1,0 +1,82 @@
+import type { Config } from '../config/derive.ts'
+import type { Fetch } from '../identity/http.ts'
+import type { Provider } from '../identity/provider.ts'
+import type { Logger } from '../observability/logger.ts'
+import type { Metrics } from '../observability/metrics.ts'
+import type { Sessions } from '../session/sessions.ts'
+import type { SessionStore } from '../session/types.ts'
+import { type AccountActions, createAccountActions } from './accounts.ts'
+import type { EventStateStore } from './event-state.ts'
+import { createProfileFetcher } from './fetch-profile.ts'
+import { createProviderKeys, jwksUriOf } from './provider-keys.ts'
+import { createEventReceiver, type EventReceiver } from './receiver.ts'
+import { createSetVerifier } from './verify-set.ts'
+import { createWebhookNotifier } from './webhooks.ts'
+
+export interface AccountEventsDeps {
+  readonly store: SessionStore
+  readonly sessions: Sessions
+  readonly provider: Provider
+  readonly eventState: EventStateStore
+  readonly logger: Logger
+  readonly metrics: Metrics
+  readonly clock: () => number
+  readonly fetch?: Fetch | undefined
+}
+
+export interface AccountEvents {
+  readonly accounts: AccountActions
+  readonly receive: EventReceiver
+  /** Stops webhook retries. */
+  close(): Promise<void>
+}
+
+/** Account events and user revocation, wired from configuration. */
+export function setUpAccountEvents(config: Config, deps: AccountEventsDeps): AccountEvents {
+  const { logger, metrics, clock } = deps
+  const webhooks =
+    config.eventsWebhookUrls.length > 0 && config.eventsWebhookSecret !== undefined
+      ? createWebhookNotifier({
+          urls: config.eventsWebhookUrls,
+          secret: config.eventsWebhookSecret,
+          logger,
+          metrics,
+          fetch: deps.fetch,
+          clock,
+        })
+      : undefined
+  const accounts = createAccountActions({
+    sessions: deps.sessions,
+    eventState: deps.eventState,
+    webhooks,
+    logger,
+    metrics,
+  })
+  const keys = createProviderKeys({
+    jwksUri: async () => jwksUriOf((await deps.provider.discover()).serverMetadata()),
+    fetch: deps.fetch,
+    timeoutMs: config.providerTimeout,
+  })
+  const receive = createEventReceiver({
+    verify: createSetVerifier({
+      issuer: config.eventsIssuer ?? config.issuer,
+      audience: config.clientId,
+      keys,
+      clock,
+    }),
+    eventState: deps.eventState,
+    accounts,
+    store: deps.store,
+    profiles: {
+      sessions: deps.sessions,
+      fetchProfile: createProfileFetcher({ config, provider: deps.provider, fetch: deps.fetch }),
+      clock,
+      logger,
+    },
+    metrics,
+    logger,
+    rememberMs: config.eventsJtiTtl,
+    stateTtlMs: config.sessionAbsoluteTtl,
+  })
+  return { accounts, receive, close: async () => webhooks?.close() }
+}
