@@ -12,7 +12,7 @@ export NPM_CONFIG_FUND := false
 export NPM_CONFIG_AUDIT := false
 export NPM_CONFIG_UPDATE_NOTIFIER := false
 
-.PHONY: help node deps system-deps build lint format typecheck test test-unit demo bench docs clean
+.PHONY: help node deps system-deps build lint format typecheck test test-unit demo bench docs examples clean
 
 help: ## Show this list
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sort | awk 'BEGIN {FS = ":.*## "}; {printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2}'
@@ -59,6 +59,9 @@ bench: deps build ## Throughput and latency of fxa-gate against bare baselines (
 
 docs: deps ## Regenerate docs/configuration.md and docs/errors.md from their sources
 	node scripts/reference-docs.ts --write
+
+examples: deps ## Re-render deploy/examples/ (the proxy configs the integration tests run)
+	node deploy/examples/render.ts --write
 
 clean: ## Remove build output and installed tools
 	rm -rf dist .tools node_modules

@@ -24,8 +24,8 @@ export function caddySite(input: CaddyInput): string {
     `${input.site} {`,
     // `route` keeps the written order; Caddy would otherwise run request_header after forward_auth.
     '\troute {',
-    '\t\t# Identity headers come from fxa-gate only: drop every client-sent one first (Caddy before',
-    "\t\t# 2.11 keeps a client's copy of a header that the answer does not set).",
+    '\t\t# Identity headers come from fxa-gate only: drop every client-sent one first (older Caddy',
+    "\t\t# releases keep a client's copy of a header that the answer does not set).",
     ...identityPrefixes().flatMap((prefix) => [
       `\t\trequest_header -${prefix}*`,
       `\t\trequest_header -${underscored(prefix)}*`,

@@ -74,7 +74,7 @@ describe('sidecar: streaming in bounded memory (fxa-gate in its own process)', (
     fxa = await startTestFxa([port])
     const env = gateEnv(fxa, port, adminPort, { redisUrl, env: { FXA_GATE_UPSTREAM: upstream.url } })
     // The real entry point, as deployed: node runs the TypeScript sources directly.
-    child = spawn(process.execPath, [join(import.meta.dirname, '../../src/main.ts'), 'serve'], {
+    child = spawn(process.execPath, [...(process.env['SIDECAR_NODE_FLAGS'] ?? '').split(' ').filter(Boolean), join(import.meta.dirname, '../../src/main.ts'), 'serve'], {
       env: { PATH: process.env['PATH'] ?? '', ...env },
       stdio: ['ignore', 'ignore', 'inherit'],
     })

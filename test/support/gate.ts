@@ -103,6 +103,7 @@ export async function startTestGate(options: TestGateOptions = {}): Promise<Test
   await gate.ctx.provider.discover()
   await gate.app.listen({ host: '127.0.0.1', port })
   await gate.admin.listen({ host: '127.0.0.1', port: adminPort })
+  await untilReady(`http://127.0.0.1:${adminPort}`)
   return {
     url: `http://127.0.0.1:${port}`,
     adminUrl: `http://127.0.0.1:${adminPort}`,
@@ -117,6 +118,17 @@ export async function startTestGate(options: TestGateOptions = {}): Promise<Test
       if (ownFxa) await fxa.close()
     },
   }
+}
+
+/** Waits until /readyz says ready (Redis connected, discovery loaded), at most 10 s. */
+export async function untilReady(adminUrl: string): Promise<void> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    try {
+      if ((await fetch(`${adminUrl}/readyz`)).ok) return
+    } catch {}
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+  throw new Error(`${adminUrl} did not become ready`)
 }
 
 /**
