@@ -28,7 +28,7 @@ export interface WebhookOptions {
   readonly metrics: Metrics
   readonly fetch?: Fetch
   readonly clock?: () => number
-  /** Calls per URL before giving up. Default 8 (about 4 minutes with the default delays). */
+  /** Calls per URL before giving up. Default 8 (the last one 1–2 minutes after the first, with the default delays). */
   readonly attempts?: number
   /** Delay before the first retry, doubled each time. Default 1 s. */
   readonly firstDelayMs?: number

@@ -214,7 +214,8 @@ describe('delete-user', () => {
     expect((await postEvent(b, subscribed)).status).toBe(200)
     const before = mentioning(await redisContents(), uid, email)
     // The scan sees the session records, the user index, the token result and its index, the change times.
-    console.info(before.map((k) => k.slice(PREFIX.length, PREFIX.length + 3)))
+    const kinds = before.map((key) => key.slice(PREFIX.length).split(':')[0])
+    expect(kinds).toEqual(expect.arrayContaining(['s', 's', 'u', 'eu']))
     expect(before.length).toBeGreaterThanOrEqual(6)
 
     const erase = await fxa.signSet({ sub: uid, events: { [EVENT('delete-user')]: {} } })

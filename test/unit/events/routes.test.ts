@@ -14,7 +14,12 @@ afterEach(async () => {
 
 function gateWith(env: Record<string, string> = {}, logs?: string[]): Gate {
   const result = loadConfig({
-    env: { FXA_GATE_CLIENT_ID: 'c', FXA_GATE_PUBLIC_URL: 'https://gate.example.test', FXA_GATE_COOKIE_SECRETS: 's'.repeat(40), ...env },
+    env: {
+      FXA_GATE_CLIENT_ID: 'c',
+      FXA_GATE_PUBLIC_URL: 'https://gate.example.test',
+      FXA_GATE_COOKIE_SECRETS: 's'.repeat(40),
+      ...env,
+    },
     readFile: () => '',
   })
   if (!result.ok) throw new Error(JSON.stringify(result.problems))
@@ -30,7 +35,12 @@ function gateWith(env: Record<string, string> = {}, logs?: string[]): Gate {
 }
 
 const post = (target: Gate, headers: Record<string, string> = {}, payload?: string) =>
-  target.app.inject({ method: 'POST', url: '/_gate/events/fxa', headers, ...(payload === undefined ? {} : { payload }) })
+  target.app.inject({
+    method: 'POST',
+    url: '/_gate/events/fxa',
+    headers,
+    ...(payload === undefined ? {} : { payload }),
+  })
 
 describe('the account events route', () => {
   it('answers 401 with a Bearer challenge, without touching FxA, for a request without a SET', async () => {
@@ -42,8 +52,17 @@ describe('the account events route', () => {
   })
 
   it('drains any body unread, whatever its type', async () => {
-    for (const type of ['application/json', 'text/plain', 'application/x-www-form-urlencoded', 'application/octet-stream']) {
-      const response = await post(gateWith(), { 'content-type': type, authorization: 'Bearer x.y.z' }, '{"not":"json"')
+    for (const type of [
+      'application/json',
+      'text/plain',
+      'application/x-www-form-urlencoded',
+      'application/octet-stream',
+    ]) {
+      const response = await post(
+        gateWith(),
+        { 'content-type': type, authorization: 'Bearer x.y.z' },
+        '{"not":"json"',
+      )
       expect(response.statusCode, type).toBe(401)
       await gate?.close()
     }
@@ -51,10 +70,14 @@ describe('the account events route', () => {
 
   it('logs why a SET was refused, never the token', async () => {
     const logs: string[] = []
-    const token = new UnsecuredJWT({ sub: 'victim-uid', jti: 'j', events: { x: {} } }).setIssuer('https://accounts.firefox.com').encode()
+    const token = new UnsecuredJWT({ sub: 'victim-uid', jti: 'j', events: { x: {} } })
+      .setIssuer('https://accounts.firefox.com')
+      .encode()
     const response = await post(gateWith({}, logs), { authorization: `Bearer ${token}` })
     expect(response.statusCode).toBe(401)
-    const refused = logs.map((line) => JSON.parse(line)).find((entry) => entry.msg === 'account event refused')
+    const refused = logs
+      .map((line) => JSON.parse(line))
+      .find((entry) => entry.msg === 'account event refused')
     expect(refused).toMatchObject({ reason: 'algorithm' })
     const text = logs.join('')
     expect(text).not.toContain(token.split('.')[1]!)

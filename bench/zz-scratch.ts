@@ -1,0 +1,184 @@
+/**
+ * `make bench`: requests/s and latency of fxa-gate next to bare baselines, measured in the same
+ * run on the same machine, reported as ratios (absolute numbers on a noisy 2-core machine mean
+ * little). Every server runs in its own process; autocannon drives them from this one.
+ */
+import { type ChildProcess, fork, spawn } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { mkdir, readFile, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import autocannon from 'autocannon'
+import { createCookieJar, loginWithForm, startFakeFxa } from '../dev/fake-fxa/index.ts'
+import { freePort } from '../test/support/ports.ts'
+import { startRedis } from '../test/support/redis.ts'
+
+const root = join(import.meta.dirname, '..')
+const DURATION = Number(process.env['BENCH_SECONDS'] ?? 10)
+const CONNECTIONS = Number(process.env['BENCH_CONNECTIONS'] ?? 32)
+const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 3)
+const children: ChildProcess[] = []
+
+function startServer(script: string, env: Record<string, string>): Promise<ChildProcess> {
+  return new Promise((resolve, reject) => {
+    const child = fork(join(import.meta.dirname, 'servers', script), {
+      env: { ...process.env, ...env },
+      stdio: 'ignore',
+    })
+    children.push(child)
+    child.once('message', () => resolve(child))
+    child.once('exit', (code) => reject(new Error(`${script} exited ${code}`)))
+  })
+}
+
+async function waitReady(url: string): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    try {
+      if ((await fetch(url)).ok) return
+    } catch {}
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  throw new Error(`${url} never became ready`)
+}
+
+interface Result {
+  readonly name: string
+  readonly rps: number
+  readonly p50: number
+  readonly p99: number
+  readonly non2xx: number
+  readonly errors: number
+}
+
+async function load(name: string, url: string, headers: Record<string, string> = {}): Promise<Result> {
+  // Warm up (JIT, keep-alive pools, caches), then measure.
+  await autocannon({ url, headers, connections: CONNECTIONS, duration: 2 })
+  const result = await autocannon({ url, headers, connections: CONNECTIONS, duration: DURATION })
+  return {
+    name,
+    rps: Math.round(result.requests.average),
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    non2xx: result.non2xx,
+    errors: result.errors + result.timeouts,
+  }
+}
+
+async function rssOf(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8')
+  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) * 1024
+}
+
+const redis = await startRedis()
+const [gatePort, adminPort, barePort, plainPort, upstreamPort] = await Promise.all([
+  freePort(),
+  freePort(),
+  freePort(),
+  freePort(),
+  freePort(),
+])
+const gateUrl = `http://127.0.0.1:${gatePort}`
+const upstream = `http://127.0.0.1:${upstreamPort}`
+const fxa = await startFakeFxa({
+  clients: [{ clientId: 'bench', clientSecret: 'bench-secret', redirectUris: [`${gateUrl}/_gate/callback`] }],
+})
+
+try {
+  const up = await startServer('upstream.ts', { PORT: String(upstreamPort) })
+  await startServer('bare-fastify.ts', { PORT: String(barePort) })
+  const plainChild = await startServer('plain-proxy.ts', { PORT: String(plainPort), UPSTREAM: upstream })
+  const gate = spawn(process.execPath, [...(process.env['GATE_FLAGS'] ?? '').split(' ').filter(Boolean), join(root, 'dist/main.js')], {
+    stdio: 'ignore',
+    env: {
+      ...process.env,
+      FXA_GATE_ISSUER: fxa.issuer,
+      FXA_GATE_FXA_OAUTH_URL: fxa.oauthUrl,
+      FXA_GATE_FXA_PROFILE_URL: fxa.profileUrl,
+      FXA_GATE_CLIENT_ID: 'bench',
+      FXA_GATE_CLIENT_SECRET: 'bench-secret',
+      FXA_GATE_PUBLIC_URL: gateUrl,
+      FXA_GATE_LISTEN: `127.0.0.1:${gatePort}`,
+      FXA_GATE_ADMIN_LISTEN: `127.0.0.1:${adminPort}`,
+      FXA_GATE_COOKIE_SECURE: 'false',
+      FXA_GATE_COOKIE_SECRETS: randomBytes(32).toString('hex'),
+      FXA_GATE_REDIS_URL: redis.url,
+      FXA_GATE_UPSTREAM: upstream,
+      FXA_GATE_LOG_LEVEL: 'warn',
+    },
+  })
+  children.push(gate)
+  await waitReady(`http://127.0.0.1:${adminPort}/readyz`)
+
+  const jar = createCookieJar()
+  const started = await jar.fetch(`${gateUrl}/_gate/start`)
+  await jar.fetch(await loginWithForm(jar.fetch, started.headers.get('location')!, 'bench@example.org'))
+  const cookie = jar.cookieHeader(gateUrl)
+  const rssBefore = await rssOf(gate.pid!)
+
+  const token = 'x'
+  const nginxHeaders = {
+    'x-original-url': 'https://app.example.com/some/page?x=1',
+    'x-original-method': 'GET',
+  }
+  const scenarios = {
+    bare: () => load('bare fastify route (baseline)', `http://127.0.0.1:${barePort}/x`),
+    session: () =>
+      load('fxa-gate /auth/nginx, valid session', `${gateUrl}/_gate/auth/nginx`, { cookie, ...nginxHeaders }),
+    bearer: () =>
+      load('fxa-gate /auth/nginx, bearer (cache hit)', `${gateUrl}/_gate/auth/nginx`, {
+        authorization: `Bearer ${token}`,
+        ...nginxHeaders,
+      }),
+    plain: () => load('@fastify/http-proxy, no auth (baseline)', `http://127.0.0.1:${plainPort}/some/page`),
+    sidecar: () => load('fxa-gate sidecar, valid session', `${gateUrl}/some/page`, { cookie }),
+  }
+  // Rounds alternate baseline and subject so a noisy neighbour hurts both; the median is kept.
+  const runs: Record<keyof typeof scenarios, Result[]> = {
+    bare: [],
+    session: [],
+    bearer: [],
+    plain: [],
+    sidecar: [],
+  }
+  let rssUnderLoad = 0
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const name of ['plain', 'sidecar'] as (keyof typeof scenarios)[]) {
+      const ticks = async (pid: number) => { const f = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' '); return Number(f[11]) + Number(f[12]) }
+      const proxyPid = name === 'plain' ? plainChild.pid! : gate.pid!
+      const [p0, u0] = [await ticks(proxyPid), await ticks(up.pid!)]
+      const r = await scenarios[name]()
+      const [p1, u1] = [await ticks(proxyPid), await ticks(up.pid!)]
+      const total = r.rps * (DURATION + 2)
+      console.log(`${name}: ${r.rps} rps, proxy ${((p1 - p0) * 10000 / total).toFixed(1)} µs/req, upstream ${((u1 - u0) * 10000 / total).toFixed(1)} µs/req`)
+      runs[name].push(r)
+      if (name === 'sidecar') rssUnderLoad = Math.max(rssUnderLoad, await rssOf(gate.pid!))
+    }
+  }
+  const median = (list: Result[]) => [...list].sort((a, b) => a.rps - b.rps)[Math.floor(list.length / 2)]!
+  const bare = median(runs.plain)
+  const session = median(runs.plain)
+  const bearer = median(runs.plain)
+  const plain = median(runs.plain)
+  const sidecar = median(runs.sidecar)
+  const results = [bare, session, bearer, plain, sidecar]
+  const ratio = (a: Result, b: Result) => (a.rps / b.rps).toFixed(2)
+  const table = [
+    `fxa-gate bench — ${new Date().toISOString()} — node ${process.version}, ${CONNECTIONS} connections, ${DURATION}s per run, median of ${ROUNDS} alternating rounds`,
+    '',
+    '| scenario | req/s | p50 ms | p99 ms | non-2xx | errors |',
+    '|---|---:|---:|---:|---:|---:|',
+    ...results.map((r) => `| ${r.name} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.non2xx} | ${r.errors} |`),
+    '',
+    `ratio /auth/nginx session vs bare fastify: ${ratio(session, bare)} (target ≥ 0.85)`,
+    `ratio /auth/nginx bearer vs bare fastify:  ${ratio(bearer, bare)}`,
+    `ratio sidecar vs plain proxy:              ${ratio(sidecar, plain)} (target ≥ 0.90)`,
+    `fxa-gate RSS: ${(rssBefore / 2 ** 20).toFixed(1)} MiB idle after login, ${(rssUnderLoad / 2 ** 20).toFixed(1)} MiB peak under sidecar load`,
+    `introspection calls to the fake FxA during the whole run: ${fxa.calls.introspect}`,
+  ].join('\n')
+  console.log(table)
+  await mkdir(join(root, '.bench'), { recursive: true })
+  await writeFile('/tmp/sc/bench.md', `${table}\n`)
+} finally {
+  for (const child of children) child.kill('SIGTERM')
+  await fxa.close()
+  await redis.stop()
+}
