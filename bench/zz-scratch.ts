@@ -86,25 +86,29 @@ try {
   const up = await startServer('upstream.ts', { PORT: String(upstreamPort) })
   await startServer('bare-fastify.ts', { PORT: String(barePort) })
   const plainChild = await startServer('plain-proxy.ts', { PORT: String(plainPort), UPSTREAM: upstream })
-  const gate = spawn(process.execPath, [...(process.env['GATE_FLAGS'] ?? '').split(' ').filter(Boolean), join(root, 'dist/main.js')], {
-    stdio: 'ignore',
-    env: {
-      ...process.env,
-      FXA_GATE_ISSUER: fxa.issuer,
-      FXA_GATE_FXA_OAUTH_URL: fxa.oauthUrl,
-      FXA_GATE_FXA_PROFILE_URL: fxa.profileUrl,
-      FXA_GATE_CLIENT_ID: 'bench',
-      FXA_GATE_CLIENT_SECRET: 'bench-secret',
-      FXA_GATE_PUBLIC_URL: gateUrl,
-      FXA_GATE_LISTEN: `127.0.0.1:${gatePort}`,
-      FXA_GATE_ADMIN_LISTEN: `127.0.0.1:${adminPort}`,
-      FXA_GATE_COOKIE_SECURE: 'false',
-      FXA_GATE_COOKIE_SECRETS: randomBytes(32).toString('hex'),
-      FXA_GATE_REDIS_URL: redis.url,
-      FXA_GATE_UPSTREAM: upstream,
-      FXA_GATE_LOG_LEVEL: 'warn',
+  const gate = spawn(
+    process.execPath,
+    [...(process.env['GATE_FLAGS'] ?? '').split(' ').filter(Boolean), join(root, 'dist/main.js')],
+    {
+      stdio: 'ignore',
+      env: {
+        ...process.env,
+        FXA_GATE_ISSUER: fxa.issuer,
+        FXA_GATE_FXA_OAUTH_URL: fxa.oauthUrl,
+        FXA_GATE_FXA_PROFILE_URL: fxa.profileUrl,
+        FXA_GATE_CLIENT_ID: 'bench',
+        FXA_GATE_CLIENT_SECRET: 'bench-secret',
+        FXA_GATE_PUBLIC_URL: gateUrl,
+        FXA_GATE_LISTEN: `127.0.0.1:${gatePort}`,
+        FXA_GATE_ADMIN_LISTEN: `127.0.0.1:${adminPort}`,
+        FXA_GATE_COOKIE_SECURE: 'false',
+        FXA_GATE_COOKIE_SECRETS: randomBytes(32).toString('hex'),
+        FXA_GATE_REDIS_URL: redis.url,
+        FXA_GATE_UPSTREAM: upstream,
+        FXA_GATE_LOG_LEVEL: 'warn',
+      },
     },
-  })
+  )
   children.push(gate)
   await waitReady(`http://127.0.0.1:${adminPort}/readyz`)
 
@@ -142,13 +146,18 @@ try {
   let rssUnderLoad = 0
   for (let round = 0; round < ROUNDS; round++) {
     for (const name of ['plain', 'sidecar'] as (keyof typeof scenarios)[]) {
-      const ticks = async (pid: number) => { const f = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' '); return Number(f[11]) + Number(f[12]) }
+      const ticks = async (pid: number) => {
+        const f = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' ')
+        return Number(f[11]) + Number(f[12])
+      }
       const proxyPid = name === 'plain' ? plainChild.pid! : gate.pid!
       const [p0, u0] = [await ticks(proxyPid), await ticks(up.pid!)]
       const r = await scenarios[name]()
       const [p1, u1] = [await ticks(proxyPid), await ticks(up.pid!)]
       const total = r.rps * (DURATION + 2)
-      console.log(`${name}: ${r.rps} rps, proxy ${((p1 - p0) * 10000 / total).toFixed(1)} µs/req, upstream ${((u1 - u0) * 10000 / total).toFixed(1)} µs/req`)
+      console.log(
+        `${name}: ${r.rps} rps, proxy ${(((p1 - p0) * 10000) / total).toFixed(1)} µs/req, upstream ${(((u1 - u0) * 10000) / total).toFixed(1)} µs/req`,
+      )
       runs[name].push(r)
       if (name === 'sidecar') rssUnderLoad = Math.max(rssUnderLoad, await rssOf(gate.pid!))
     }

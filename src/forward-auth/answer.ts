@@ -16,7 +16,11 @@ export function proxyHeader(request: FastifyRequest, name: string): string | und
  * 200 with the identity headers, the signed assertion, and how long the proxy may cache the answer:
  * never longer than the assertion in it stays valid.
  */
-export async function allow(ctx: GateContext, reply: FastifyReply, identity: Identity | null): Promise<FastifyReply> {
+export async function allow(
+  ctx: GateContext,
+  reply: FastifyReply,
+  identity: Identity | null,
+): Promise<FastifyReply> {
   let ttl = Math.floor(ctx.config.authCacheTtl / 1000)
   reply.code(200).headers(ctx.identityHeaders.headersFor(identity))
   if (identity !== null) {
@@ -33,7 +37,11 @@ export async function allow(ctx: GateContext, reply: FastifyReply, identity: Ide
 }
 
 /** 401 that an API client, an XHR or a proxy can act on: the login URL in a header and the body. */
-export function unauthenticated(request: FastifyRequest, reply: FastifyReply, loginUrl: string): FastifyReply {
+export function unauthenticated(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  loginUrl: string,
+): FastifyReply {
   reply.header('www-authenticate', 'Bearer realm="fxa-gate"').header('location', loginUrl)
   return replyError(request, reply, new GateError('UNAUTHENTICATED'), { loginUrl }, 'json')
 }

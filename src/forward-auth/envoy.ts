@@ -34,7 +34,11 @@ export function createEnvoyHandler(ctx: GateContext) {
       host,
       target: target.startsWith('/') ? target : `/${target}`,
     })
-    const decision = decide(description, await authenticate(ctx, request.headers, { rawHeaders: request.raw.rawHeaders, url: description.url }), ctx.policy)
+    const decision = decide(
+      description,
+      await authenticate(ctx, request.headers, { rawHeaders: request.raw.rawHeaders, url: description.url }),
+      ctx.policy,
+    )
     count(decision)
     // Envoy overwrites the headers an answer sets (headersToBackend) and keeps a client's copy of
     // any other: name those for removal (Envoy removes after it sets).

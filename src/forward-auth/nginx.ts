@@ -12,14 +12,22 @@ import type { createQueryRequirements } from './requirements-query.ts'
  * described by X-Original-URL and X-Original-Method only: nginx overwrites those, while it passes
  * a client's X-Forwarded-* through untouched. Never redirects (nginx turns a 3xx into a 500).
  */
-export function createNginxHandler(ctx: GateContext, requirementsOf: ReturnType<typeof createQueryRequirements>) {
+export function createNginxHandler(
+  ctx: GateContext,
+  requirementsOf: ReturnType<typeof createQueryRequirements>,
+) {
   const count = createDecisionCounter(ctx, 'nginx')
   return async function nginx(request: FastifyRequest, reply: FastifyReply) {
     const originalUrl = proxyHeader(request, 'x-original-url')
     if (originalUrl === undefined) throw new GateError('BAD_REQUEST', { detail: 'X-Original-URL missing' })
     const description = describeUrl(proxyHeader(request, 'x-original-method') ?? 'GET', originalUrl)
     const extra = requirementsOf(request.url)
-    const decision = decide(description, await authenticate(ctx, request.headers, { rawHeaders: request.raw.rawHeaders, url: description.url }), ctx.policy, extra)
+    const decision = decide(
+      description,
+      await authenticate(ctx, request.headers, { rawHeaders: request.raw.rawHeaders, url: description.url }),
+      ctx.policy,
+      extra,
+    )
     count(decision)
     switch (decision.kind) {
       case 'allow':

@@ -19,7 +19,11 @@ export async function forwardAuthRoutes(app: FastifyInstance, ctx: GateContext):
   const requirementsOf = createQueryRequirements()
   const prefix = `${ctx.config.prefix}/auth`
   app.route({ method: ALL_METHODS, url: `${prefix}/nginx`, handler: createNginxHandler(ctx, requirementsOf) })
-  app.route({ method: ALL_METHODS, url: `${prefix}/traefik`, handler: createTraefikHandler(ctx, requirementsOf) })
+  app.route({
+    method: ALL_METHODS,
+    url: `${prefix}/traefik`,
+    handler: createTraefikHandler(ctx, requirementsOf),
+  })
   const envoy = createEnvoyHandler(ctx)
   app.route({ method: ALL_METHODS, url: `${prefix}/envoy`, handler: envoy })
   app.route({ method: ALL_METHODS, url: `${prefix}/envoy/*`, handler: envoy })

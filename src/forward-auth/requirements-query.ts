@@ -3,7 +3,13 @@ import { compileRequirements, NO_REQUIREMENTS, type Requirements } from '../deci
 import { GateError } from '../errors.ts'
 
 const LIST = /^[\x21-\x7e]{1,2048}$/
-const PARAMETERS = ['allowed_emails', 'allowed_domains', 'required_capabilities', 'required_scopes', 'min_aal'] as const
+const PARAMETERS = [
+  'allowed_emails',
+  'allowed_domains',
+  'required_capabilities',
+  'required_scopes',
+  'min_aal',
+] as const
 
 /**
  * Requirements an ingress adds through its auth URL (`/auth/nginx?allowed_domains=example.com`),
@@ -19,15 +25,18 @@ export function createQueryRequirements() {
     if (known) return known
     const params = new URLSearchParams(query)
     for (const name of params.keys()) {
-      if (!(PARAMETERS as readonly string[]).includes(name)) throw new GateError('BAD_REQUEST', { detail: `unknown auth URL parameter ${name}` })
+      if (!(PARAMETERS as readonly string[]).includes(name))
+        throw new GateError('BAD_REQUEST', { detail: `unknown auth URL parameter ${name}` })
     }
     const list = (name: string) => {
       const values = params.getAll(name)
-      if (values.some((value) => !LIST.test(value))) throw new GateError('BAD_REQUEST', { detail: `invalid ${name}` })
+      if (values.some((value) => !LIST.test(value)))
+        throw new GateError('BAD_REQUEST', { detail: `invalid ${name}` })
       return values.flatMap((value) => value.split(',')).filter(Boolean)
     }
     const minAal = params.get('min_aal')
-    if (minAal !== null && !/^[0-3]$/.test(minAal)) throw new GateError('BAD_REQUEST', { detail: 'invalid min_aal' })
+    if (minAal !== null && !/^[0-3]$/.test(minAal))
+      throw new GateError('BAD_REQUEST', { detail: 'invalid min_aal' })
     const requirements = compileRequirements({
       allowedEmails: list('allowed_emails'),
       allowedDomains: list('allowed_domains'),

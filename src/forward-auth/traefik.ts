@@ -14,7 +14,10 @@ import type { createQueryRequirements } from './requirements-query.ts'
  * These proxies pass non-2xx answers to the client, so a browser navigation gets the login
  * redirect directly.
  */
-export function createTraefikHandler(ctx: GateContext, requirementsOf: ReturnType<typeof createQueryRequirements>) {
+export function createTraefikHandler(
+  ctx: GateContext,
+  requirementsOf: ReturnType<typeof createQueryRequirements>,
+) {
   const count = createDecisionCounter(ctx, 'traefik')
   return async function traefik(request: FastifyRequest, reply: FastifyReply) {
     if (!ctx.trustedPeer(request.socket.remoteAddress)) {
@@ -31,7 +34,12 @@ export function createTraefikHandler(ctx: GateContext, requirementsOf: ReturnTyp
       host,
       target: uri,
     })
-    const decision = decide(description, await authenticate(ctx, request.headers, { rawHeaders: request.raw.rawHeaders, url: description.url }), ctx.policy, requirementsOf(request.url))
+    const decision = decide(
+      description,
+      await authenticate(ctx, request.headers, { rawHeaders: request.raw.rawHeaders, url: description.url }),
+      ctx.policy,
+      requirementsOf(request.url),
+    )
     count(decision)
     switch (decision.kind) {
       case 'allow':

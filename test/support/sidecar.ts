@@ -33,7 +33,12 @@ export async function writeGenerated(out: NodeJS.WritableStream, bytes: number):
   }
 }
 
-function record(seen: SeenRequest[], req: IncomingMessage, bodyBytes: number, websocket: boolean): SeenRequest {
+function record(
+  seen: SeenRequest[],
+  req: IncomingMessage,
+  bodyBytes: number,
+  websocket: boolean,
+): SeenRequest {
   const entry = {
     method: req.method ?? '',
     url: req.url ?? '',
@@ -73,7 +78,8 @@ export async function startRecordingUpstream(): Promise<RecordingUpstream> {
     })
     await new Promise((resolve) => req.once('end', resolve))
     const entry = record(seen, req, bodyBytes, false)
-    if (url.pathname.endsWith('/slow')) await new Promise((resolve) => setTimeout(resolve, Number(url.searchParams.get('ms'))))
+    if (url.pathname.endsWith('/slow'))
+      await new Promise((resolve) => setTimeout(resolve, Number(url.searchParams.get('ms'))))
     const status = /\/status\/(\d{3})$/.exec(url.pathname)?.[1]
     res.writeHead(status ? Number(status) : 200, { 'content-type': 'application/json' })
     res.end(JSON.stringify(entry))
@@ -140,7 +146,8 @@ export function rawExchange(
     socket.on('data', (chunk) => {
       received.push(chunk)
       clearTimeout(idle)
-      if (options.untilFirstResponse && firstResponseComplete(Buffer.concat(received).toString('latin1'))) return finish()
+      if (options.untilFirstResponse && firstResponseComplete(Buffer.concat(received).toString('latin1')))
+        return finish()
       idle = setTimeout(finish, options.idleMs ?? 300)
     })
     socket.on('error', () => {})

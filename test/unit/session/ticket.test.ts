@@ -28,7 +28,15 @@ describe('session tickets', () => {
   })
 
   it('refuse malformed cookie values without throwing', () => {
-    for (const value of [undefined, '', 'x', 'a'.repeat(55), 'a'.repeat(10_000), `${'a'.repeat(32)}.${'b'.repeat(22)}`, '\u0000'.repeat(55)]) {
+    for (const value of [
+      undefined,
+      '',
+      'x',
+      'a'.repeat(55),
+      'a'.repeat(10_000),
+      `${'a'.repeat(32)}.${'b'.repeat(22)}`,
+      '\u0000'.repeat(55),
+    ]) {
       expect(readTicket(ring, value)).toBeUndefined()
     }
   })
