@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs the servers the integration tests drive (Debian packages), only when missing.
 set -euo pipefail
+# Debian puts nginx in /usr/sbin, which a non-login PATH may lack.
+export PATH="$PATH:/usr/sbin:/sbin"
 missing=()
 command -v redis-server >/dev/null || missing+=(redis-server)
 command -v nginx >/dev/null || missing+=(nginx)
