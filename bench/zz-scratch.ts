@@ -21,6 +21,7 @@ const children: ChildProcess[] = []
 function startServer(script: string, env: Record<string, string>): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {
     const child = fork(join(import.meta.dirname, 'servers', script), {
+      execArgv: script === 'plain-proxy.ts' ? (process.env['GATE_FLAGS'] ?? '').split(' ').filter(Boolean) : [],
       env: { ...process.env, ...env },
       stdio: 'ignore',
     })

@@ -1,4 +1,11 @@
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, type JsonWebKey, type KeyObject } from 'node:crypto'
+import {
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  type JsonWebKey,
+  type KeyObject,
+} from 'node:crypto'
 
 export type AssertionAlgorithm = 'ES256' | 'ES384' | 'ES512' | 'EdDSA' | 'RS256'
 
@@ -17,9 +24,17 @@ export interface SigningKey {
 }
 
 const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----[\s\S]+?-----END \1-----/g
-const CURVES: Record<string, AssertionAlgorithm> = { prime256v1: 'ES256', secp384r1: 'ES384', secp521r1: 'ES512' }
+const CURVES: Record<string, AssertionAlgorithm> = {
+  prime256v1: 'ES256',
+  secp384r1: 'ES384',
+  secp521r1: 'ES512',
+}
 // RFC 7638: the members a thumbprint covers, per key type, in lexicographic order.
-const THUMBPRINT_MEMBERS: Record<string, readonly string[]> = { EC: ['crv', 'kty', 'x', 'y'], OKP: ['crv', 'kty', 'x'], RSA: ['e', 'kty', 'n'] }
+const THUMBPRINT_MEMBERS: Record<string, readonly string[]> = {
+  EC: ['crv', 'kty', 'x', 'y'],
+  OKP: ['crv', 'kty', 'x'],
+  RSA: ['e', 'kty', 'n'],
+}
 
 function algorithmOf(key: KeyObject): AssertionAlgorithm {
   const details = key.asymmetricKeyDetails
@@ -48,7 +63,8 @@ function thumbprint(jwk: JsonWebKey): string {
 
 function publishable(publicKey: KeyObject, given: { kid?: unknown; alg?: unknown } = {}): PublicJwk {
   const alg = algorithmOf(publicKey)
-  if (given.alg !== undefined && given.alg !== alg) throw new Error(`the key's alg ${String(given.alg)} does not match its type (${alg})`)
+  if (given.alg !== undefined && given.alg !== alg)
+    throw new Error(`the key's alg ${String(given.alg)} does not match its type (${alg})`)
   const jwk = publicKey.export({ format: 'jwk' })
   const kid = typeof given.kid === 'string' && given.kid !== '' ? given.kid : thumbprint(jwk)
   return Object.freeze({ ...jwk, kid, alg, use: 'sig' as const })
@@ -82,7 +98,8 @@ export function parseSigningKey(text: string): { key: SigningKey; published: Pub
     return { key: signingKey(privateKey), published: [] }
   }
   const [first, ...rest] = jwkList(parseJson(trimmed))
-  if (first === undefined || typeof first['d'] !== 'string') throw new Error('the signing JWK must be a private key (with "d")')
+  if (first === undefined || typeof first['d'] !== 'string')
+    throw new Error('the signing JWK must be a private key (with "d")')
   const privateKey = createPrivateKey({ key: first as JsonWebKey, format: 'jwk' })
   return { key: signingKey(privateKey, first), published: rest.map(publicJwkOf) }
 }

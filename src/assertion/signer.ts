@@ -14,6 +14,8 @@ export interface SignedAssertion {
 export interface AssertionSigner {
   /** The assertion for an identity; the same token is reused while more than half its lifetime is left. */
   assertionFor(identity: Identity): Promise<SignedAssertion>
+  /** The reusable assertion of an identity when one is signed already (saves a promise on the hot path). */
+  cachedFor(identity: Identity): SignedAssertion | undefined
   /** The JWK Set to publish: the signing key first, then the other published keys. */
   readonly jwks: { readonly keys: readonly PublicJwk[] }
   /** True when the key was generated at start (no key configured). */
@@ -38,6 +40,8 @@ export interface AssertionSignerOptions {
 interface CachedAssertion {
   readonly assertion: Promise<SignedAssertion>
   readonly refreshAt: number
+  /** Set once the signature is done. */
+  signed?: SignedAssertion
 }
 
 /**
@@ -58,6 +62,9 @@ export function createAssertionSigner(options: AssertionSignerOptions): Assertio
   const { key, clock } = options
   const ttlSeconds = Math.max(1, Math.ceil(options.ttlMs / 1000))
   const cache = new LRUCache<string, CachedAssertion>({ max: options.cacheSize ?? 10_000 })
+  // Identities derived from a cached session are the same object request after request: a fast
+  // path that skips building the claims key.
+  const byIdentity = new WeakMap<Identity, CachedAssertion>()
   const keys = [key.publicJwk, ...options.published.filter((jwk) => jwk.kid !== key.kid)]
 
   async function sign(identity: Identity, issuedAt: number): Promise<SignedAssertion> {
@@ -89,15 +96,33 @@ export function createAssertionSigner(options: AssertionSignerOptions): Assertio
     ephemeral: options.ephemeral,
     assertionFor(identity) {
       const now = clock()
+      const known = byIdentity.get(identity)
+      if (known !== undefined && now < known.refreshAt) return known.assertion
       const id = cacheKey(identity)
-      const cached = cache.get(id)
-      if (cached !== undefined && now < cached.refreshAt) return cached.assertion
-      const issuedAt = Math.floor(now / 1000)
-      // Concurrent requests of one user share the one signature in flight.
-      const assertion = sign(identity, issuedAt)
-      cache.set(id, { assertion, refreshAt: (issuedAt + ttlSeconds / 2) * 1000 })
-      assertion.catch(() => cache.delete(id))
-      return assertion
+      let cached = cache.get(id)
+      if (cached === undefined || now >= cached.refreshAt) {
+        const issuedAt = Math.floor(now / 1000)
+        // Concurrent requests of one user share the one signature in flight.
+        const assertion = sign(identity, issuedAt)
+        const entry: CachedAssertion = { assertion, refreshAt: (issuedAt + ttlSeconds / 2) * 1000 }
+        cache.set(id, entry)
+        assertion.then(
+          (signed) => {
+            entry.signed = signed
+          },
+          () => {
+            cache.delete(id)
+            byIdentity.delete(identity)
+          },
+        )
+        cached = entry
+      }
+      byIdentity.set(identity, cached)
+      return cached.assertion
+    },
+    cachedFor(identity) {
+      const known = byIdentity.get(identity)
+      return known !== undefined && clock() < known.refreshAt ? known.signed : undefined
     },
   }
 }

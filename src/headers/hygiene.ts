@@ -108,6 +108,8 @@ export interface HeaderHygiene {
 }
 
 const MEMO_LIMIT = 2048
+/** Longer Cookie headers are filtered every time rather than remembered (bounded memory). */
+const MEMO_COOKIE_LENGTH = 1024
 
 function compileNameList(patterns: readonly string[]): (folded: string) => boolean {
   const exact = new Set<string>()
@@ -132,7 +134,11 @@ function compileNameList(patterns: readonly string[]): (folded: string) => boole
 
 /** Compiles the header policy once, at start-up, from configuration. */
 export function compileHeaderHygiene(options: HeaderHygieneOptions): HeaderHygiene {
-  const identity = compileNameList([`${options.identityPrefix}*`, ...options.legacyNames, ...options.writtenNames])
+  const identity = compileNameList([
+    `${options.identityPrefix}*`,
+    ...options.legacyNames,
+    ...options.writtenNames,
+  ])
   const dropped = new Set([...HOP_BY_HOP, ...REQUEST_DESCRIPTION])
   const memo = new Map<string, HeaderVerdict>()
 
@@ -169,13 +175,24 @@ export function compileCookieFilter(names: readonly string[]): (header: string) 
   const mentions = new RegExp(escaped.join('|'), 'i')
   const ours = (pair: string) => {
     const at = pair.indexOf('=')
-    const name = (at === -1 ? pair : pair.slice(0, at)).trim().replace(/^__(host|secure)-/i, '').toLowerCase()
+    const name = (at === -1 ? pair : pair.slice(0, at))
+      .trim()
+      .replace(/^__(host|secure)-/i, '')
+      .toLowerCase()
     return bases.has(name)
   }
+  // A browser sends the same Cookie header request after request: filter each distinct one once.
+  const filtered = new Map<string, string | undefined>()
   return (header) => {
     if (!mentions.test(header)) return header
+    if (filtered.has(header)) return filtered.get(header)
     const kept = header.split(';').filter((pair) => pair.trim() !== '' && !ours(pair))
-    return kept.length === 0 ? undefined : kept.map((pair) => pair.trim()).join('; ')
+    const result = kept.length === 0 ? undefined : kept.map((pair) => pair.trim()).join('; ')
+    if (header.length <= MEMO_COOKIE_LENGTH) {
+      if (filtered.size >= MEMO_LIMIT) filtered.clear()
+      filtered.set(header, result)
+    }
+    return result
   }
 }
 

@@ -6,7 +6,9 @@ import type { Identity } from '../identity/identity.ts'
  * the original and no value can split a header or smuggle bytes.
  */
 export function encodeHeaderValue(value: string): string {
-  return /^[\x20-\x24\x26-\x7e]*$/.test(value) ? value : value.replace(/[^\x20-\x24\x26-\x7e]/gu, (char) => encodeURIComponent(char))
+  return /^[\x20-\x24\x26-\x7e]*$/.test(value)
+    ? value
+    : value.replace(/[^\x20-\x24\x26-\x7e]/gu, (char) => encodeURIComponent(char))
 }
 
 export interface IdentityHeaders {
@@ -29,7 +31,18 @@ export function compileIdentityHeaders(prefix: string): IdentityHeaders {
   const scopes = name('Scopes')
   const auth = name('Auth')
   const assertion = name('Assertion')
-  const names = [id, email, displayName, locale, subscriptions, scopes, auth, assertion, 'x-auth-request-user', 'x-auth-request-email']
+  const names = [
+    id,
+    email,
+    displayName,
+    locale,
+    subscriptions,
+    scopes,
+    auth,
+    assertion,
+    'x-auth-request-user',
+    'x-auth-request-email',
+  ]
   const computed = new WeakMap<Identity, Record<string, string>>()
   return {
     names,

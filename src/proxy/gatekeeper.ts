@@ -34,18 +34,22 @@ function bad(detail: string): never {
  */
 function methodReadings(request: FastifyRequest): string[] | undefined {
   let readings: string[] | undefined
+  const add = (method: string) => {
+    if (readings === undefined) readings = [method]
+    else readings.push(method)
+  }
   const headers = request.raw.headers
   for (const name of METHOD_OVERRIDE_HEADERS) {
     const value = headers[name]
     if (value === undefined) continue
     if (typeof value !== 'string' || !METHOD.test(value)) bad(`invalid ${name}`)
-    ;(readings ??= []).push(value)
+    add(value)
   }
   const url = request.raw.url ?? ''
   if (request.method === 'POST' && url.includes('_method')) {
     for (const value of new URLSearchParams(url.slice(url.indexOf('?') + 1)).getAll('_method')) {
       if (!METHOD.test(value)) bad('invalid _method')
-      ;(readings ??= []).push(value)
+      add(value)
     }
   }
   return readings
@@ -112,20 +116,28 @@ export function createGatekeeper(ctx: GateContext): Gatekeeper {
       host: cleaned.host,
       target: raw.url ?? '',
     })
-    const identity = await authenticate(ctx, raw.headers, { rawHeaders: raw.rawHeaders, url: description.url })
+    const identity = await authenticate(ctx, raw.headers, {
+      rawHeaders: raw.rawHeaders,
+      url: description.url,
+    })
     const decision = decideEveryReading(description, identity, ctx, methodReadings(request))
     count(decision)
     switch (decision.kind) {
       case 'allow': {
         const who = decision.identity
-        const assertion = who === null ? undefined : await ctx.assertions.assertionFor(who)
+        const assertion =
+          who === null
+            ? undefined
+            : (ctx.assertions.cachedFor(who) ?? (await ctx.assertions.assertionFor(who)))
         const forwardedFor = trusted ? single(raw.headers, 'x-forwarded-for') : undefined
         const headers = upstreamHeaders(
           cleaned,
           { host: cleaned.host, scheme: description.scheme, peer, trustedForwardedFor: forwardedFor },
           ctx.identityHeaders.headersFor(who),
           {
-            authorization: config.upstreamAuthorization === 'pass' || (config.upstreamAuthorization === 'remove-when-consumed' && who?.auth !== 'bearer'),
+            authorization:
+              config.upstreamAuthorization === 'pass' ||
+              (config.upstreamAuthorization === 'remove-when-consumed' && who?.auth !== 'bearer'),
             assertion: assertion && { name: ctx.identityHeaders.assertion, token: assertion.token },
           },
         )
@@ -133,7 +145,8 @@ export function createGatekeeper(ctx: GateContext): Gatekeeper {
         return undefined
       }
       case 'unauthenticated':
-        if (isNavigation(raw.headers)) return reply.header('cache-control', 'no-store').redirect(decision.loginUrl, 302)
+        if (isNavigation(raw.headers))
+          return reply.header('cache-control', 'no-store').redirect(decision.loginUrl, 302)
         return unauthenticated(request, reply, decision.loginUrl)
       case 'forbidden':
         return forbidden(request, reply, decision.reason)
@@ -145,7 +158,8 @@ export function createGatekeeper(ctx: GateContext): Gatekeeper {
     upstreamHeadersOf(request) {
       const headers = prepared.get(request)
       // Unreachable: the proxy routes run only after onRequest allowed and prepared the request.
-      if (headers === undefined) throw new GateError('INTERNAL', { detail: 'proxied request without a decision' })
+      if (headers === undefined)
+        throw new GateError('INTERNAL', { detail: 'proxied request without a decision' })
       return headers
     },
   }

@@ -28,7 +28,8 @@ export async function sidecarProxy(app: FastifyInstance, ctx: GateContext): Prom
   if (config.upstream === undefined) return
 
   // fxa-gate's prefix is its own, including paths it does not serve: never proxied.
-  const notFound = (request: FastifyRequest, reply: FastifyReply) => replyError(request, reply, new GateError('NOT_FOUND'))
+  const notFound = (request: FastifyRequest, reply: FastifyReply) =>
+    replyError(request, reply, new GateError('NOT_FOUND'))
   app.route({ method: METHODS, url: config.prefix, handler: notFound })
   app.route({ method: METHODS, url: `${config.prefix}/*`, handler: notFound })
 
@@ -77,7 +78,11 @@ export async function sidecarProxy(app: FastifyInstance, ctx: GateContext): Prom
       // When either side ends (the upstream refused the upgrade, a peer broke the protocol), the
       // client's socket is destroyed soon after the close frame, not after ws's 30 s default.
       // (closeTimeout is newer than @types/ws.)
-      wsServerOptions: { maxPayload: WEBSOCKET_MAX_MESSAGE, perMessageDeflate: false, closeTimeout: WEBSOCKET_CLOSE_TIMEOUT } as Record<string, unknown>,
+      wsServerOptions: {
+        maxPayload: WEBSOCKET_MAX_MESSAGE,
+        perMessageDeflate: false,
+        closeTimeout: WEBSOCKET_CLOSE_TIMEOUT,
+      } as Record<string, unknown>,
       wsClientOptions: {
         rewriteRequestHeaders: (_headers: unknown, request: object) => gatekeeper.upstreamHeadersOf(request),
         handshakeTimeout: config.upstreamConnectTimeout,

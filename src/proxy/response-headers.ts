@@ -1,4 +1,12 @@
-const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer']
+const HOP_BY_HOP = [
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'transfer-encoding',
+  'upgrade',
+  'te',
+  'trailer',
+]
 
 /**
  * The upstream's response headers as the client should get them: hop-by-hop headers (and the names
@@ -9,6 +17,7 @@ export function stripResponseHopByHop<T extends Record<string, unknown>>(headers
   if (typeof listed === 'string') {
     for (const name of listed.split(',')) delete headers[name.trim().toLowerCase()]
   }
-  for (const name of HOP_BY_HOP) delete headers[name]
+  // Deleting only what is there keeps the object's shape (and later reads) fast.
+  for (const name of HOP_BY_HOP) if (headers[name] !== undefined) delete headers[name]
   return headers
 }

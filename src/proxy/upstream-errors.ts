@@ -12,7 +12,14 @@ const TIMEOUTS = new Set([
   'UND_ERR_BODY_TIMEOUT',
   'ETIMEDOUT',
 ])
-const REFUSED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'FST_REPLY_FROM_SERVICE_UNAVAILABLE'])
+const REFUSED = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'FST_REPLY_FROM_SERVICE_UNAVAILABLE',
+])
 const RESET = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED'])
 
 function codeOf(error: unknown): string | undefined {
@@ -29,7 +36,8 @@ export function translateUpstreamError(error: unknown): { reason: UpstreamFailur
   const codes = [codeOf(error), codeOf((error as { cause?: unknown } | null)?.cause)]
   const has = (set: Set<string>) => codes.some((code) => code !== undefined && set.has(code))
   const detail = codes.filter(Boolean).join('/') || 'unknown'
-  if (has(TIMEOUTS)) return { reason: 'timeout', error: new GateError('UPSTREAM_TIMEOUT', { detail, cause: error }) }
+  if (has(TIMEOUTS))
+    return { reason: 'timeout', error: new GateError('UPSTREAM_TIMEOUT', { detail, cause: error }) }
   const reason: UpstreamFailureReason = has(REFUSED) ? 'refused' : has(RESET) ? 'reset' : 'other'
   return { reason, error: new GateError('UPSTREAM_UNAVAILABLE', { detail, cause: error }) }
 }

@@ -20,7 +20,10 @@ export function upstreamHeaders(
   cleaned: CleanedHeaders,
   facts: ForwardingFacts,
   identity: Readonly<Record<string, string>>,
-  options: { readonly authorization: boolean; readonly assertion?: { readonly name: string; readonly token: string } | undefined },
+  options: {
+    readonly authorization: boolean
+    readonly assertion?: { readonly name: string; readonly token: string } | undefined
+  },
 ): UpstreamHeaders {
   const headers: UpstreamHeaders = cleaned.headers
   headers['host'] = facts.host
@@ -28,7 +31,8 @@ export function upstreamHeaders(
   headers['x-forwarded-for'] = facts.trustedForwardedFor ? `${facts.trustedForwardedFor}, ${peer}` : peer
   headers['x-forwarded-proto'] = facts.scheme
   headers['x-forwarded-host'] = facts.host
-  if (options.authorization && cleaned.authorization !== undefined) headers['authorization'] = cleaned.authorization
+  if (options.authorization && cleaned.authorization !== undefined)
+    headers['authorization'] = cleaned.authorization
   for (const name in identity) headers[name] = identity[name]!
   if (options.assertion !== undefined) headers[options.assertion.name] = options.assertion.token
   return headers

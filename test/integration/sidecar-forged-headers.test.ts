@@ -1,12 +1,24 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
-import { FORGED_CASES, type ForgedCase, headerLinesOf, identityLike, rawRequestOf } from '../fixtures/forged-headers.ts'
+import {
+  FORGED_CASES,
+  type ForgedCase,
+  headerLinesOf,
+  identityLike,
+  rawRequestOf,
+} from '../fixtures/forged-headers.ts'
 import { createCookieJar, loginThroughGate, startTestGate, type TestGate } from '../support/gate.ts'
-import { type RecordingUpstream, rawExchange, type SeenRequest, startRecordingUpstream } from '../support/sidecar.ts'
+import {
+  type RecordingUpstream,
+  rawExchange,
+  type SeenRequest,
+  startRecordingUpstream,
+} from '../support/sidecar.ts'
 
 const redisUrl = inject('redisUrl')
 
 /** Names a client may send that only fxa-gate may write upstream, in any spelling (folded). */
-const DESCRIPTION = /^(forwarded|x-original-(url|uri|method|host)|x-rewrite-url|x-real-ip|true-client-ip|x-client-ip|x-forwarded-(prefix|uri|path|method|ssl|port|server|scheme|protocol))$/
+const DESCRIPTION =
+  /^(forwarded|x-original-(url|uri|method|host)|x-rewrite-url|x-real-ip|true-client-ip|x-client-ip|x-forwarded-(prefix|uri|path|method|ssl|port|server|scheme|protocol))$/
 
 function fold(name: string): string {
   return name
@@ -17,7 +29,8 @@ function fold(name: string): string {
 
 function linesOf(request: SeenRequest): [string, string][] {
   const lines: [string, string][] = []
-  for (let i = 0; i < request.rawHeaders.length; i += 2) lines.push([request.rawHeaders[i]!, request.rawHeaders[i + 1]!])
+  for (let i = 0; i < request.rawHeaders.length; i += 2)
+    lines.push([request.rawHeaders[i]!, request.rawHeaders[i + 1]!])
   return lines
 }
 
@@ -32,7 +45,10 @@ describe('sidecar: forged headers never reach the upstream', () => {
 
   beforeAll(async () => {
     upstream = await startRecordingUpstream()
-    gate = await startTestGate({ redisUrl, env: { FXA_GATE_UPSTREAM: upstream.url, FXA_GATE_PUBLIC_PATHS: '/public/*' } })
+    gate = await startTestGate({
+      redisUrl,
+      env: { FXA_GATE_UPSTREAM: upstream.url, FXA_GATE_PUBLIC_PATHS: '/public/*' },
+    })
     host = `127.0.0.1:${gate.port}`
     const jar = createCookieJar()
     await loginThroughGate(jar, gate.url, 'ann@example.org')
@@ -44,7 +60,17 @@ describe('sidecar: forged headers never reach the upstream', () => {
     const seen = upstream.seenWith('/control')[0]!
     written = new Map(linesOf(seen).filter(([name]) => identityLike(name)))
     expect([...written.keys()].sort()).toEqual(
-      ['x-auth-request-email', 'x-auth-request-user', 'x-user-assertion', 'x-user-auth', 'x-user-email', 'x-user-id', 'x-user-locale', 'x-user-scopes', 'x-user-subscriptions'].sort(),
+      [
+        'x-auth-request-email',
+        'x-auth-request-user',
+        'x-user-assertion',
+        'x-user-auth',
+        'x-user-email',
+        'x-user-id',
+        'x-user-locale',
+        'x-user-scopes',
+        'x-user-subscriptions',
+      ].sort(),
     )
   })
   afterAll(async () => {
@@ -55,7 +81,15 @@ describe('sidecar: forged headers never reach the upstream', () => {
   it('has a corpus of at least 100 cases covering every class of THREATS §2', () => {
     expect(FORGED_CASES.length).toBeGreaterThanOrEqual(100)
     const classes = new Set(FORGED_CASES.map((forged) => forged.threat))
-    for (const threat of ['prefix-case', 'separator-variant', 'legacy-name', 'duplicate', 'connection-listed', 'trailer', 'session-cookie'] as const) {
+    for (const threat of [
+      'prefix-case',
+      'separator-variant',
+      'legacy-name',
+      'duplicate',
+      'connection-listed',
+      'trailer',
+      'session-cookie',
+    ] as const) {
       expect(classes).toContain(threat)
     }
   })
@@ -77,11 +111,13 @@ describe('sidecar: forged headers never reach the upstream', () => {
     for (const [, value] of lines) expect(value).not.toContain(sessionValue)
     for (const [name, value] of lines) {
       if (name.toLowerCase() !== 'cookie') continue
-      for (const pair of value.split(';')) expect(fold(pair.split('=')[0]!)).not.toMatch(/^(host-|secure-)?fxa-gate(-login)?$/)
+      for (const pair of value.split(';'))
+        expect(fold(pair.split('=')[0]!)).not.toMatch(/^(host-|secure-)?fxa-gate(-login)?$/)
     }
     expect(request.rawTrailers.filter((name, i) => i % 2 === 0 && identityLike(name))).toEqual([])
     expect(lines.filter(([name]) => DESCRIPTION.test(fold(name)))).toEqual([])
-    const forwarded = (name: string) => lines.filter(([line]) => fold(line) === name).map(([, value]) => value)
+    const forwarded = (name: string) =>
+      lines.filter(([line]) => fold(line) === name).map(([, value]) => value)
     expect(forwarded('x-forwarded-for')).toEqual(['127.0.0.1'])
     expect(forwarded('x-forwarded-host')).toEqual([host])
     expect(forwarded('x-forwarded-proto')).toEqual(['http'])
@@ -103,14 +139,19 @@ describe('sidecar: forged headers never reach the upstream', () => {
 
   for (const who of ['anonymous on a public path', 'signed in on a protected path'] as const) {
     const signedIn = who.startsWith('signed')
-    const pathOf = (i: number, via: string) => `${signedIn ? '' : '/public'}/forged/${i}?via=${via}&who=${signedIn ? 'in' : 'anon'}`
+    const pathOf = (i: number, via: string) =>
+      `${signedIn ? '' : '/public'}/forged/${i}?via=${via}&who=${signedIn ? 'in' : 'anon'}`
 
     describe(`${who}, through fetch`, () => {
-      const cases = FORGED_CASES.map((forged, i) => ({ forged, i })).filter(({ forged }) => !forged.rawOnly && forged.raw === undefined)
+      const cases = FORGED_CASES.map((forged, i) => ({ forged, i })).filter(
+        ({ forged }) => !forged.rawOnly && forged.raw === undefined,
+      )
       it.each(cases)('$forged.threat: $forged.name', async ({ forged, i }) => {
         const path = pathOf(i, 'fetch')
         const before = upstream.seen.length
-        const response = await fetch(`${gate.url}${path}`, { headers: headerLinesOf(forged, signedIn ? session : undefined) as [string, string][] })
+        const response = await fetch(`${gate.url}${path}`, {
+          headers: headerLinesOf(forged, signedIn ? session : undefined) as [string, string][],
+        })
         await response.arrayBuffer()
         const seen = upstream.seen.slice(before)
         checkOutcome(forged, response.status, seen, path)
@@ -125,7 +166,10 @@ describe('sidecar: forged headers never reach the upstream', () => {
         const before = upstream.seen.length
         const bytes = rawRequestOf(forged, { host, path, cookie: signedIn ? session : undefined })
         // Pipelined and smuggled requests may answer more than once: wait for the socket to go quiet.
-        const response = await rawExchange(gate.port, bytes, { untilFirstResponse: forged.raw === undefined, idleMs: 250 })
+        const response = await rawExchange(gate.port, bytes, {
+          untilFirstResponse: forged.raw === undefined,
+          idleMs: 250,
+        })
         const seen = upstream.seen.slice(before)
         checkOutcome(forged, response.status, seen, path)
         for (const request of seen) checkSeen(request, signedIn)

@@ -35,7 +35,10 @@ function samplePeak(pid: number): { stop(): Promise<number> } {
 
 function upload(url: string, cookie: string, bytes: number): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { method: 'PUT', headers: { cookie, 'content-type': 'application/octet-stream', 'content-length': String(bytes) } })
+    const req = request(url, {
+      method: 'PUT',
+      headers: { cookie, 'content-type': 'application/octet-stream', 'content-length': String(bytes) },
+    })
     req.on('response', (res) => {
       let body = ''
       res.setEncoding('utf8')
@@ -74,13 +77,26 @@ describe('sidecar: streaming in bounded memory (fxa-gate in its own process)', (
     fxa = await startTestFxa([port])
     const env = gateEnv(fxa, port, adminPort, { redisUrl, env: { FXA_GATE_UPSTREAM: upstream.url } })
     // The real entry point, as deployed: node runs the TypeScript sources directly.
-    child = spawn(process.execPath, [...(process.env['SIDECAR_NODE_FLAGS'] ?? '').split(' ').filter(Boolean), join(import.meta.dirname, '../../src/main.ts'), 'serve'], {
-      env: { PATH: process.env['PATH'] ?? '', ...env },
-      stdio: ['ignore', 'ignore', 'inherit'],
-    })
+    child = spawn(
+      process.execPath,
+      [
+        ...(process.env['SIDECAR_NODE_FLAGS'] ?? '').split(' ').filter(Boolean),
+        join(import.meta.dirname, '../../src/main.ts'),
+        'serve',
+      ],
+      {
+        env: { PATH: process.env['PATH'] ?? '', ...env },
+        stdio: ['ignore', 'ignore', 'inherit'],
+      },
+    )
     url = `http://127.0.0.1:${port}`
     const deadline = Date.now() + 20_000
-    while (!(await fetch(`http://127.0.0.1:${adminPort}/readyz`).then((r) => r.ok, () => false))) {
+    while (
+      !(await fetch(`http://127.0.0.1:${adminPort}/readyz`).then(
+        (r) => r.ok,
+        () => false,
+      ))
+    ) {
       if (Date.now() > deadline || child.exitCode !== null) throw new Error('fxa-gate did not start')
       await sleep(100)
     }
@@ -109,7 +125,9 @@ describe('sidecar: streaming in bounded memory (fxa-gate in its own process)', (
     const peak = await sampler.stop()
     expect(response.status).toBe(200)
     expect(JSON.parse(response.body)).toMatchObject({ bodyBytes: GiB })
-    figures.push(`upload 1 GiB in ${Date.now() - started} ms, RSS ${(baseline / MiB).toFixed(0)} → peak ${(peak / MiB).toFixed(0)} MiB (+${((peak - baseline) / MiB).toFixed(1)})`)
+    figures.push(
+      `upload 1 GiB in ${Date.now() - started} ms, RSS ${(baseline / MiB).toFixed(0)} → peak ${(peak / MiB).toFixed(0)} MiB (+${((peak - baseline) / MiB).toFixed(1)})`,
+    )
     expect(peak - baseline).toBeLessThan(RSS_BUDGET)
   }, 120_000)
 
@@ -120,7 +138,9 @@ describe('sidecar: streaming in bounded memory (fxa-gate in its own process)', (
     const response = await download(`${url}/download?bytes=${GiB}`, cookie)
     const peak = await sampler.stop()
     expect(response).toEqual({ status: 200, bytes: GiB })
-    figures.push(`download 1 GiB in ${Date.now() - started} ms, RSS ${(baseline / MiB).toFixed(0)} → peak ${(peak / MiB).toFixed(0)} MiB (+${((peak - baseline) / MiB).toFixed(1)})`)
+    figures.push(
+      `download 1 GiB in ${Date.now() - started} ms, RSS ${(baseline / MiB).toFixed(0)} → peak ${(peak / MiB).toFixed(0)} MiB (+${((peak - baseline) / MiB).toFixed(1)})`,
+    )
     expect(peak - baseline).toBeLessThan(RSS_BUDGET)
   }, 120_000)
 })

@@ -86,7 +86,10 @@ describe('sidecar: websockets', () => {
   it('closes the connection of a refused upgrade: a request sent after the answer is never proxied', async () => {
     const response = await rawExchange(
       gate.port,
-      [upgradeRequest(host, '/ws/refused-2'), `GET /after-refused-2 HTTP/1.1\r\nHost: ${host}\r\nCookie: ${session}\r\n\r\n`],
+      [
+        upgradeRequest(host, '/ws/refused-2'),
+        `GET /after-refused-2 HTTP/1.1\r\nHost: ${host}\r\nCookie: ${session}\r\n\r\n`,
+      ],
       { pauseMs: 300 },
     )
     expect(response.status).toBe(401)

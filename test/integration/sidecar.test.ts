@@ -4,7 +4,12 @@ import { createLocalJWKSet, createRemoteJWKSet, decodeJwt, errors as joseErrors,
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { createCookieJar, loginThroughGate, startTestGate, type TestGate } from '../support/gate.ts'
 import { freePort } from '../support/ports.ts'
-import { type RecordingUpstream, rawExchange, type SeenRequest, startRecordingUpstream } from '../support/sidecar.ts'
+import {
+  type RecordingUpstream,
+  rawExchange,
+  type SeenRequest,
+  startRecordingUpstream,
+} from '../support/sidecar.ts'
 
 const redisUrl = inject('redisUrl')
 const RULES = JSON.stringify([
@@ -54,7 +59,9 @@ describe('sidecar: every request goes through decide()', () => {
   })
 
   it('proxies a signed-in request with the identity headers, keeping path and query as sent', async () => {
-    const response = await fetch(`${gate.url}/app/a%20b/?x=1&x=2&flag&y=%2F`, { headers: { cookie: session } })
+    const response = await fetch(`${gate.url}/app/a%20b/?x=1&x=2&flag&y=%2F`, {
+      headers: { cookie: session },
+    })
     expect(response.status).toBe(200)
     const seen = (await response.json()) as SeenRequest
     expect(seen.url).toBe('/app/a%20b/?x=1&x=2&flag&y=%2F')
@@ -77,10 +84,17 @@ describe('sidecar: every request goes through decide()', () => {
   })
 
   it('answers an API call without a session with 401 JSON and the login URL', async () => {
-    const response = await fetch(`${gate.url}/api/thing`, { method: 'POST', body: 'x', headers: { 'content-type': 'text/plain' } })
+    const response = await fetch(`${gate.url}/api/thing`, {
+      method: 'POST',
+      body: 'x',
+      headers: { 'content-type': 'text/plain' },
+    })
     expect(response.status).toBe(401)
     expect(response.headers.get('www-authenticate')).toContain('Bearer')
-    expect(await response.json()).toMatchObject({ error: 'UNAUTHENTICATED', loginUrl: expect.stringContaining('/_gate/start?rd=') })
+    expect(await response.json()).toMatchObject({
+      error: 'UNAUTHENTICATED',
+      loginUrl: expect.stringContaining('/_gate/start?rd='),
+    })
     expect(upstream.seenWith('/api/thing')).toEqual([])
   })
 
@@ -91,7 +105,9 @@ describe('sidecar: every request goes through decide()', () => {
   })
 
   it('passes public paths without a session, with forged identity headers stripped', async () => {
-    const response = await fetch(`${gate.url}/public/page`, { headers: { 'x-user-id': 'forged', 'X_User_Email': 'forged@evil.test' } })
+    const response = await fetch(`${gate.url}/public/page`, {
+      headers: { 'x-user-id': 'forged', X_User_Email: 'forged@evil.test' },
+    })
     expect(response.status).toBe(200)
     const seen = (await response.json()) as SeenRequest
     expect(seen.rawHeaders.filter((name, i) => i % 2 === 0 && /^x.user/i.test(name))).toEqual([])
@@ -119,8 +135,18 @@ describe('sidecar: every request goes through decide()', () => {
 
   it('streams a request body of any content type to the upstream (no parser, no 1 MiB limit)', async () => {
     const body = Buffer.alloc(3 * 1024 * 1024, 'a')
-    for (const type of ['text/plain', 'application/json', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'image/png']) {
-      const response = await fetch(`${gate.url}/upload`, { method: 'PUT', body, headers: { cookie: session, 'content-type': type } })
+    for (const type of [
+      'text/plain',
+      'application/json',
+      'application/x-www-form-urlencoded',
+      'multipart/form-data; boundary=x',
+      'image/png',
+    ]) {
+      const response = await fetch(`${gate.url}/upload`, {
+        method: 'PUT',
+        body,
+        headers: { cookie: session, 'content-type': type },
+      })
       expect(response.status, type).toBe(200)
       expect(((await response.json()) as SeenRequest).bodyBytes).toBe(body.length)
     }
@@ -144,7 +170,9 @@ describe('sidecar: every request goes through decide()', () => {
   })
 
   it('passes a Basic Authorization header to the upstream (not consumed by fxa-gate)', async () => {
-    const response = await fetch(`${gate.url}/basic`, { headers: { cookie: session, authorization: 'Basic YTpi' } })
+    const response = await fetch(`${gate.url}/basic`, {
+      headers: { cookie: session, authorization: 'Basic YTpi' },
+    })
     expect(header((await response.json()) as SeenRequest, 'authorization')).toEqual(['Basic YTpi'])
   })
 })
@@ -161,12 +189,17 @@ describe('sidecar: Authorization and forwarding settings', () => {
       ['remove-when-consumed', []],
       ['pass', ['Bearer TOKEN']],
     ] as const) {
-      const gate = await startTestGate({ redisUrl, env: { FXA_GATE_UPSTREAM: upstream.url, FXA_GATE_UPSTREAM_AUTHORIZATION: setting } })
+      const gate = await startTestGate({
+        redisUrl,
+        env: { FXA_GATE_UPSTREAM: upstream.url, FXA_GATE_UPSTREAM_AUTHORIZATION: setting },
+      })
       try {
         const uid = 'b'.repeat(32)
         gate.fxa.users.set(uid, { uid, email: 'api@example.org', displayName: 'Api' } as never)
         const token = await gate.fxa.issueAccessToken({ uid, clientId: 'fxa-gate-test', scope: 'profile' })
-        const response = await fetch(`${gate.url}/api/${setting}`, { headers: { authorization: `Bearer ${token}` } })
+        const response = await fetch(`${gate.url}/api/${setting}`, {
+          headers: { authorization: `Bearer ${token}` },
+        })
         expect(response.status).toBe(200)
         const seen = (await response.json()) as SeenRequest
         expect(header(seen, 'authorization')).toEqual(expected.map((value) => value.replace('TOKEN', token)))
@@ -178,7 +211,14 @@ describe('sidecar: Authorization and forwarding settings', () => {
   })
 
   it('removes every Authorization header when configured to', async () => {
-    const gate = await startTestGate({ redisUrl, env: { FXA_GATE_UPSTREAM: upstream.url, FXA_GATE_UPSTREAM_AUTHORIZATION: 'remove', FXA_GATE_PUBLIC_PATHS: '/*' } })
+    const gate = await startTestGate({
+      redisUrl,
+      env: {
+        FXA_GATE_UPSTREAM: upstream.url,
+        FXA_GATE_UPSTREAM_AUTHORIZATION: 'remove',
+        FXA_GATE_PUBLIC_PATHS: '/*',
+      },
+    })
     try {
       const response = await fetch(`${gate.url}/any`, { headers: { authorization: 'Basic YTpi' } })
       expect(header((await response.json()) as SeenRequest, 'authorization')).toEqual([])
@@ -192,10 +232,22 @@ describe('sidecar: Authorization and forwarding settings', () => {
       ['', 'http', '127.0.0.1'],
       ['127.0.0.1', 'https', '203.0.113.9, 127.0.0.1'],
     ] as const) {
-      const gate = await startTestGate({ redisUrl, env: { FXA_GATE_UPSTREAM: upstream.url, FXA_GATE_PUBLIC_PATHS: '/*', FXA_GATE_TRUSTED_PROXIES: trusted } })
+      const gate = await startTestGate({
+        redisUrl,
+        env: {
+          FXA_GATE_UPSTREAM: upstream.url,
+          FXA_GATE_PUBLIC_PATHS: '/*',
+          FXA_GATE_TRUSTED_PROXIES: trusted,
+        },
+      })
       try {
         const response = await fetch(`${gate.url}/fwd`, {
-          headers: { 'x-forwarded-proto': 'https', 'x-forwarded-for': '203.0.113.9', 'x-forwarded-host': 'evil.test', forwarded: 'for=1.2.3.4' },
+          headers: {
+            'x-forwarded-proto': 'https',
+            'x-forwarded-for': '203.0.113.9',
+            'x-forwarded-host': 'evil.test',
+            forwarded: 'for=1.2.3.4',
+          },
         })
         const seen = (await response.json()) as SeenRequest
         expect(header(seen, 'x-forwarded-proto')).toEqual([proto])
@@ -211,7 +263,10 @@ describe('sidecar: Authorization and forwarding settings', () => {
 
 describe('sidecar: upstream failures', () => {
   it('answers 502 at once when the upstream refuses connections, and counts it', async () => {
-    const gate = await startTestGate({ redisUrl, env: { FXA_GATE_UPSTREAM: `http://127.0.0.1:${await freePort()}`, FXA_GATE_PUBLIC_PATHS: '/*' } })
+    const gate = await startTestGate({
+      redisUrl,
+      env: { FXA_GATE_UPSTREAM: `http://127.0.0.1:${await freePort()}`, FXA_GATE_PUBLIC_PATHS: '/*' },
+    })
     try {
       const started = Date.now()
       const response = await fetch(`${gate.url}/down`)
@@ -233,7 +288,11 @@ describe('sidecar: upstream failures', () => {
     const port = (silent.address() as import('node:net').AddressInfo).port
     const gate = await startTestGate({
       redisUrl,
-      env: { FXA_GATE_UPSTREAM: `http://127.0.0.1:${port}`, FXA_GATE_PUBLIC_PATHS: '/*', FXA_GATE_UPSTREAM_TIMEOUT: '1s' },
+      env: {
+        FXA_GATE_UPSTREAM: `http://127.0.0.1:${port}`,
+        FXA_GATE_PUBLIC_PATHS: '/*',
+        FXA_GATE_UPSTREAM_TIMEOUT: '1s',
+      },
     })
     try {
       const started = Date.now()
@@ -252,7 +311,14 @@ describe('sidecar: upstream failures', () => {
 
   it('answers 504 when a live upstream is slower than the timeout', async () => {
     const upstream = await startRecordingUpstream()
-    const gate = await startTestGate({ redisUrl, env: { FXA_GATE_UPSTREAM: upstream.url, FXA_GATE_PUBLIC_PATHS: '/*', FXA_GATE_UPSTREAM_TIMEOUT: '500ms' } })
+    const gate = await startTestGate({
+      redisUrl,
+      env: {
+        FXA_GATE_UPSTREAM: upstream.url,
+        FXA_GATE_PUBLIC_PATHS: '/*',
+        FXA_GATE_UPSTREAM_TIMEOUT: '500ms',
+      },
+    })
     try {
       expect((await fetch(`${gate.url}/slow?ms=100`)).status).toBe(200)
       expect((await fetch(`${gate.url}/slow?ms=2000`)).status).toBe(504)
@@ -271,24 +337,37 @@ describe('sidecar: X-User-Assertion', () => {
   afterAll(() => upstream?.close())
 
   async function assertionThrough(gate: TestGate, path: string): Promise<string> {
-    const response = await fetch(`${gate.url}${path}`, { headers: { cookie: await sessionOf(gate, 'ann@example.org') } })
+    const response = await fetch(`${gate.url}${path}`, {
+      headers: { cookie: await sessionOf(gate, 'ann@example.org') },
+    })
     return header((await response.json()) as SeenRequest, 'x-user-assertion')[0]!
   }
 
   it('verifies with jose against <prefix>/jwks.json, with the identity and the audience in it', async () => {
-    const gate = await startTestGate({ redisUrl, env: { FXA_GATE_UPSTREAM: upstream.url, FXA_GATE_ASSERTION_AUDIENCE: 'https://app.example.org' } })
+    const gate = await startTestGate({
+      redisUrl,
+      env: { FXA_GATE_UPSTREAM: upstream.url, FXA_GATE_ASSERTION_AUDIENCE: 'https://app.example.org' },
+    })
     try {
       const token = await assertionThrough(gate, '/verify')
       const jwks = createRemoteJWKSet(new URL(`${gate.url}/_gate/jwks.json`))
-      const { payload, protectedHeader } = await jwtVerify(token, jwks, { issuer: gate.url, audience: 'https://app.example.org', algorithms: ['ES256'] })
+      const { payload, protectedHeader } = await jwtVerify(token, jwks, {
+        issuer: gate.url,
+        audience: 'https://app.example.org',
+        algorithms: ['ES256'],
+      })
       expect(protectedHeader).toMatchObject({ alg: 'ES256', typ: 'JWT' })
       expect(payload).toMatchObject({ email: 'ann@example.org', auth: 'session', capabilities: [] })
       expect(payload.sub).toMatch(/^[0-9a-f]{32}$/)
       expect(payload.exp! - payload.iat!).toBe(60)
       expect(payload.jti).toBeTypeOf('string')
       // The admin listener publishes the same keys.
-      expect(await (await fetch(`${gate.adminUrl}/jwks.json`)).json()).toEqual(await (await fetch(`${gate.url}/_gate/jwks.json`)).json())
-      await expect(jwtVerify(token, jwks, { audience: 'https://other.example.org' })).rejects.toBeInstanceOf(joseErrors.JWTClaimValidationFailed)
+      expect(await (await fetch(`${gate.adminUrl}/jwks.json`)).json()).toEqual(
+        await (await fetch(`${gate.url}/_gate/jwks.json`)).json(),
+      )
+      await expect(jwtVerify(token, jwks, { audience: 'https://other.example.org' })).rejects.toBeInstanceOf(
+        joseErrors.JWTClaimValidationFailed,
+      )
     } finally {
       await gate.close()
     }
@@ -301,9 +380,15 @@ describe('sidecar: X-User-Assertion', () => {
       const jwks = createRemoteJWKSet(new URL(`${gate.url}/_gate/jwks.json`))
       const [head, body, signature] = token.split('.') as [string, string, string]
       const claims = decodeJwt(token)
-      const forgedBody = Buffer.from(JSON.stringify({ ...claims, email: 'admin@example.org' })).toString('base64url')
+      const forgedBody = Buffer.from(JSON.stringify({ ...claims, email: 'admin@example.org' })).toString(
+        'base64url',
+      )
       const flipped = `${signature.slice(0, 10)}${signature[10] === 'A' ? 'B' : 'A'}${signature.slice(11)}`
-      for (const tampered of [`${head}.${forgedBody}.${signature}`, `${head}.${body}.${flipped}`, `${head}.${body}.`]) {
+      for (const tampered of [
+        `${head}.${forgedBody}.${signature}`,
+        `${head}.${body}.${flipped}`,
+        `${head}.${body}.`,
+      ]) {
         await expect(jwtVerify(tampered, jwks)).rejects.toThrow()
       }
       const none = `${Buffer.from('{"alg":"none"}').toString('base64url')}.${body}.`
@@ -315,7 +400,10 @@ describe('sidecar: X-User-Assertion', () => {
 
   it('keeps old tokens verifying after a key rotation until they expire', async () => {
     const [oldKey, newKey] = [pem(), pem()]
-    const before = await startTestGate({ redisUrl, env: { FXA_GATE_UPSTREAM: upstream.url, FXA_GATE_ASSERTION_KEY: oldKey.privateKey } })
+    const before = await startTestGate({
+      redisUrl,
+      env: { FXA_GATE_UPSTREAM: upstream.url, FXA_GATE_ASSERTION_KEY: oldKey.privateKey },
+    })
     let oldToken: string
     try {
       oldToken = await assertionThrough(before, '/rotate-old')
@@ -324,17 +412,25 @@ describe('sidecar: X-User-Assertion', () => {
     }
     const after = await startTestGate({
       redisUrl,
-      env: { FXA_GATE_UPSTREAM: upstream.url, FXA_GATE_ASSERTION_KEY: newKey.privateKey, FXA_GATE_ASSERTION_PREVIOUS_KEYS: oldKey.publicKey },
+      env: {
+        FXA_GATE_UPSTREAM: upstream.url,
+        FXA_GATE_ASSERTION_KEY: newKey.privateKey,
+        FXA_GATE_ASSERTION_PREVIOUS_KEYS: oldKey.publicKey,
+      },
     })
     try {
       const newToken = await assertionThrough(after, '/rotate-new')
-      const published = (await (await fetch(`${after.url}/_gate/jwks.json`)).json()) as { keys: { kid: string }[] }
+      const published = (await (await fetch(`${after.url}/_gate/jwks.json`)).json()) as {
+        keys: { kid: string }[]
+      }
       expect(published.keys).toHaveLength(2)
       const jwks = createRemoteJWKSet(new URL(`${after.url}/_gate/jwks.json`))
       await expect(jwtVerify(oldToken, jwks)).resolves.toBeDefined()
       await expect(jwtVerify(newToken, jwks)).resolves.toBeDefined()
       const expiry = new Date((decodeJwt(oldToken).exp! + 1) * 1000)
-      await expect(jwtVerify(oldToken, jwks, { currentDate: expiry })).rejects.toBeInstanceOf(joseErrors.JWTExpired)
+      await expect(jwtVerify(oldToken, jwks, { currentDate: expiry })).rejects.toBeInstanceOf(
+        joseErrors.JWTExpired,
+      )
       // Once the old key is no longer published, its tokens stop verifying.
       const onlyNew = createLocalJWKSet({ keys: [published.keys[0]!] as never })
       await expect(jwtVerify(oldToken, onlyNew)).rejects.toBeInstanceOf(joseErrors.JWKSNoMatchingKey)
@@ -347,10 +443,14 @@ describe('sidecar: X-User-Assertion', () => {
     const gate = await startTestGate({ redisUrl })
     try {
       const cookie = await sessionOf(gate, 'ann@example.org')
-      const answer = await fetch(`${gate.url}/_gate/auth/nginx`, { headers: { cookie, 'x-original-url': 'https://app.example.org/x' } })
+      const answer = await fetch(`${gate.url}/_gate/auth/nginx`, {
+        headers: { cookie, 'x-original-url': 'https://app.example.org/x' },
+      })
       expect(answer.status).toBe(200)
       const token = answer.headers.get('x-user-assertion')!
-      await expect(jwtVerify(token, createRemoteJWKSet(new URL(`${gate.url}/_gate/jwks.json`)))).resolves.toBeDefined()
+      await expect(
+        jwtVerify(token, createRemoteJWKSet(new URL(`${gate.url}/_gate/jwks.json`))),
+      ).resolves.toBeDefined()
       // The answer may be cached no longer than the assertion in it is valid.
       const maxAge = Number(/max-age=(\d+)/.exec(answer.headers.get('cache-control') ?? '')?.[1])
       expect(maxAge).toBeLessThan(decodeJwt(token).exp! - Math.floor(Date.now() / 1000))
