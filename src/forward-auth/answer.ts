@@ -3,6 +3,7 @@ import type { GateContext } from '../context.ts'
 import type { Decision } from '../decision/decide.ts'
 import { GateError } from '../errors.ts'
 import { replyError } from '../http/error-reply.ts'
+import { isNavigation } from '../http/navigation.ts'
 import type { Identity } from '../identity/identity.ts'
 
 /** The single value of a header the proxy sets; duplicates mean someone else set it too. */
@@ -44,6 +45,19 @@ export function unauthenticated(
 ): FastifyReply {
   reply.header('www-authenticate', 'Bearer realm="fxa-gate"').header('location', loginUrl)
   return replyError(request, reply, new GateError('UNAUTHENTICATED'), { loginUrl }, 'json')
+}
+
+/**
+ * The answer for proxies that pass non-2xx answers to the client (Traefik, Caddy, Envoy): a
+ * browser navigation is sent to the login, everything else gets a 401 it can act on.
+ */
+export function redirectOrUnauthenticated(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  loginUrl: string,
+): FastifyReply {
+  if (isNavigation(request.headers)) return reply.header('cache-control', 'no-store').redirect(loginUrl, 302)
+  return unauthenticated(request, reply, loginUrl)
 }
 
 export function forbidden(request: FastifyRequest, reply: FastifyReply, reason: string): FastifyReply {

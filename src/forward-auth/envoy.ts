@@ -4,9 +4,8 @@ import { authenticate } from '../decision/credentials.ts'
 import { decide } from '../decision/decide.ts'
 import { describeCached } from '../decision/request.ts'
 import { GateError } from '../errors.ts'
-import { isNavigation } from '../http/navigation.ts'
 import type { Identity } from '../identity/identity.ts'
-import { allow, createDecisionCounter, forbidden, proxyHeader, unauthenticated } from './answer.ts'
+import { allow, createDecisionCounter, forbidden, proxyHeader, redirectOrUnauthenticated } from './answer.ts'
 
 /**
  * `<prefix>/auth/envoy/*` — Envoy ext_authz (HTTP service, `path_prefix` = this path). Method and
@@ -52,10 +51,7 @@ export function createEnvoyHandler(ctx: GateContext) {
       case 'allow':
         return allow(ctx, reply, decision.identity)
       case 'unauthenticated':
-        if (isNavigation(request.headers)) {
-          return reply.header('cache-control', 'no-store').redirect(decision.loginUrl, 302)
-        }
-        return unauthenticated(request, reply, decision.loginUrl)
+        return redirectOrUnauthenticated(request, reply, decision.loginUrl)
       case 'forbidden':
         return forbidden(request, reply, decision.reason)
     }

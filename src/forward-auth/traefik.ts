@@ -4,8 +4,7 @@ import { authenticate } from '../decision/credentials.ts'
 import { decide } from '../decision/decide.ts'
 import { describeCached } from '../decision/request.ts'
 import { GateError } from '../errors.ts'
-import { isNavigation } from '../http/navigation.ts'
-import { allow, createDecisionCounter, forbidden, proxyHeader, unauthenticated } from './answer.ts'
+import { allow, createDecisionCounter, forbidden, proxyHeader, redirectOrUnauthenticated } from './answer.ts'
 import type { createQueryRequirements } from './requirements-query.ts'
 
 /**
@@ -45,10 +44,7 @@ export function createTraefikHandler(
       case 'allow':
         return allow(ctx, reply, decision.identity)
       case 'unauthenticated':
-        if (isNavigation(request.headers)) {
-          return reply.header('cache-control', 'no-store').redirect(decision.loginUrl, 302)
-        }
-        return unauthenticated(request, reply, decision.loginUrl)
+        return redirectOrUnauthenticated(request, reply, decision.loginUrl)
       case 'forbidden':
         return forbidden(request, reply, decision.reason)
     }
