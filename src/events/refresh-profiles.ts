@@ -1,10 +1,10 @@
 import { GateError } from '../errors.ts'
 import { sessionFieldsFrom } from '../identity/profile.ts'
+import type { ProfileFetcher } from '../identity/profile-api.ts'
 import type { Logger } from '../observability/logger.ts'
 import type { Sessions } from '../session/sessions.ts'
 import type { SessionKey, SessionRecord, SessionStore } from '../session/types.ts'
 import type { ProfileFields } from './account-event.ts'
-import type { ProfileFetcher } from './fetch-profile.ts'
 
 export interface RefreshProfilesDeps {
   readonly store: SessionStore

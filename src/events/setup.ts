@@ -1,5 +1,6 @@
 import type { Config } from '../config/derive.ts'
 import type { Fetch } from '../identity/http.ts'
+import { createProfileFetcher } from '../identity/profile-api.ts'
 import type { Provider } from '../identity/provider.ts'
 import type { Logger } from '../observability/logger.ts'
 import type { Metrics } from '../observability/metrics.ts'
@@ -7,7 +8,6 @@ import type { Sessions } from '../session/sessions.ts'
 import type { SessionStore } from '../session/types.ts'
 import { type AccountActions, createAccountActions } from './accounts.ts'
 import type { EventStateStore } from './event-state.ts'
-import { createProfileFetcher } from './fetch-profile.ts'
 import { createProviderKeys, jwksUriOf } from './provider-keys.ts'
 import { createEventReceiver, type EventReceiver } from './receiver.ts'
 import { createSetVerifier } from './verify-set.ts'
@@ -69,7 +69,7 @@ export function setUpAccountEvents(config: Config, deps: AccountEventsDeps): Acc
     store: deps.store,
     profiles: {
       sessions: deps.sessions,
-      fetchProfile: createProfileFetcher({ config, provider: deps.provider, fetch: deps.fetch }),
+      fetchProfile: createProfileFetcher({ config, discover: deps.provider.discover, fetch: deps.fetch }),
       clock,
       logger,
     },

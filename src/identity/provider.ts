@@ -6,6 +6,7 @@ import type { Metrics } from '../observability/metrics.ts'
 import type { SessionFields, SessionTokens } from '../session/sessions.ts'
 import { type Fetch, requestJson } from './http.ts'
 import { sessionFieldsFrom } from './profile.ts'
+import { createProfileFetcher } from './profile-api.ts'
 import { translateProviderError } from './provider-errors.ts'
 
 /** What a login hands over to the session: the identity and the provider's tokens. */
@@ -95,26 +96,14 @@ export function createProvider(deps: ProviderDeps): Provider {
     return loading
   }
 
-  async function fetchProfile(configuration: oidc.Configuration, accessToken: string, sub: string) {
-    if (config.fxaProfileUrl === undefined) {
-      return (await oidc.fetchUserInfo(configuration, accessToken, sub)) as Record<string, unknown>
-    }
-    const response = await requestJson(fetch, `${config.fxaProfileUrl}/profile`, {
-      method: 'GET',
-      headers: { authorization: `Bearer ${accessToken}` },
-      timeoutMs,
-    })
-    if (response.status >= 500 || response.status === 429)
-      throw new GateError('PROVIDER_UNAVAILABLE', { detail: `profile ${response.status}` })
-    if (response.status !== 200 || typeof response.body !== 'object' || response.body === null) {
-      throw new GateError('PROVIDER_ERROR', { detail: `profile ${response.status}` })
-    }
-    const profile = response.body as Record<string, unknown>
-    // FxA keys users on uid; a profile for another user than the ID token names is refused.
-    const uid = profile['uid'] ?? profile['sub']
-    if (uid !== undefined && uid !== sub)
-      throw new GateError('PROVIDER_ERROR', { detail: 'profile uid differs from ID token sub' })
-    return profile
+  const profiles = createProfileFetcher({ config, discover, fetch })
+
+  async function fetchProfile(accessToken: string, sub: string): Promise<Record<string, unknown>> {
+    const answer = await profiles(accessToken, sub)
+    // A token fresh from the token endpoint that may not read the profile: the provider refused us.
+    if (answer.kind === 'refused')
+      throw new GateError('PROVIDER_ERROR', { detail: 'profile refused the new token' })
+    return answer.profile
   }
 
   return {
@@ -165,9 +154,7 @@ export function createProvider(deps: ProviderDeps): Provider {
       )
       const claims = tokens.claims()
       if (!claims) throw new GateError('ID_TOKEN_INVALID', { detail: 'no ID token in the token response' })
-      const profile = await timed('profile', () =>
-        fetchProfile(configuration, tokens.access_token, claims.sub),
-      )
+      const profile = await timed('profile', () => fetchProfile(tokens.access_token, claims.sub))
       const expiresIn = tokens.expiresIn()
       return {
         fields: sessionFieldsFrom(claims, profile, tokens.scope),

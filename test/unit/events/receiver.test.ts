@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest'
 import { GateError } from '../../../src/errors.ts'
 import { EVENT_URI_BASE } from '../../../src/events/account-event.ts'
 import { createAccountActions } from '../../../src/events/accounts.ts'
-import type { ProfileFetcher } from '../../../src/events/fetch-profile.ts'
 import { createEventReceiver } from '../../../src/events/receiver.ts'
 import { SetRejected, type VerifiedSet } from '../../../src/events/verify-set.ts'
+import type { ProfileFetcher } from '../../../src/identity/profile-api.ts'
 import { memoryWorld } from './fixtures.ts'
 
 const uri = (name: string) => `${EVENT_URI_BASE}${name}`

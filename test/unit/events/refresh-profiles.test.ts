@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { GateError } from '../../../src/errors.ts'
-import type { ProfileFetcher } from '../../../src/events/fetch-profile.ts'
 import { refreshProfiles } from '../../../src/events/refresh-profiles.ts'
+import type { ProfileFetcher } from '../../../src/identity/profile-api.ts'
 import { memoryWorld } from './fixtures.ts'
 
 function setUp(fetchProfile: ProfileFetcher) {

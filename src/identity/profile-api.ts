@@ -1,7 +1,7 @@
+import type * as oidc from 'openid-client'
 import type { Config } from '../config/derive.ts'
 import { GateError } from '../errors.ts'
-import { type Fetch, requestJson } from '../identity/http.ts'
-import type { Provider } from '../identity/provider.ts'
+import { type Fetch, requestJson } from './http.ts'
 
 /** The profile as FxA serves it now, or `refused` when this token may no longer read it. */
 export type ProfileAnswer =
@@ -17,14 +17,14 @@ export type ProfileFetcher = (accessToken: string, uid: string) => Promise<Profi
  */
 export function createProfileFetcher(deps: {
   config: Config
-  provider: Provider
+  discover: () => Promise<oidc.Configuration>
   fetch?: Fetch
 }): ProfileFetcher {
   const { config } = deps
   const fetch = deps.fetch ?? globalThis.fetch
   const profileUrl = async (): Promise<string> => {
     if (config.fxaProfileUrl !== undefined) return `${config.fxaProfileUrl}/profile`
-    const userinfo = (await deps.provider.discover()).serverMetadata().userinfo_endpoint
+    const userinfo = (await deps.discover()).serverMetadata().userinfo_endpoint
     if (userinfo === undefined)
       throw new GateError('PROVIDER_ERROR', { detail: 'no profile or userinfo endpoint' })
     return userinfo
