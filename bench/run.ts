@@ -114,7 +114,9 @@ try {
   const cookie = jar.cookieHeader(gateUrl)
   const rssBefore = await rssOf(gate.pid!)
 
-  const token = await fxa.issueAccessToken({ uid: 'b'.repeat(32), clientId: 'bench', scope: 'profile' })
+  const benchUid = 'b'.repeat(32)
+  fxa.users.set(benchUid, { uid: benchUid, email: 'api@example.org' })
+  const token = await fxa.issueAccessToken({ uid: benchUid, clientId: 'bench', scope: 'profile' })
   const nginxHeaders = {
     'x-original-url': 'https://app.example.com/some/page?x=1',
     'x-original-method': 'GET',

@@ -25,7 +25,7 @@ export async function allow(
   let ttl = Math.floor(ctx.config.authCacheTtl / 1000)
   reply.code(200).headers(ctx.identityHeaders.headersFor(identity))
   if (identity !== null) {
-    const assertion = await ctx.assertions.assertionFor(identity)
+    const assertion = ctx.assertions.cachedFor(identity) ?? (await ctx.assertions.assertionFor(identity))
     reply.header(ctx.identityHeaders.assertion, assertion.token)
     ttl = Math.min(ttl, Math.floor((assertion.expiresAt - ctx.clock()) / 1000) - 1)
   }

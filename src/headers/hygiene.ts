@@ -144,6 +144,9 @@ export function compileHeaderHygiene(options: HeaderHygieneOptions): HeaderHygie
 
   function judge(rawName: string): HeaderVerdict {
     const name = rawName.toLowerCase()
+    // No HTTP header is named after an Object.prototype member (`__proto__`, `constructor`): dropping
+    // those lets the upstream headers be a plain object, which the proxy library copies fast.
+    if (name in Object.prototype) return { role: 'drop', name }
     const folded = foldHeaderName(name)
     if (identity(folded)) return { role: 'drop', name }
     const special = SPECIAL[folded]
@@ -219,7 +222,7 @@ export function cleanRequestHeaders(
   hygiene: HeaderHygiene,
   filterCookie: (header: string) => string | undefined,
 ): CleanedHeaders {
-  const headers: Record<string, string | string[]> = Object.create(null)
+  const headers: Record<string, string | string[]> = {}
   let host: string | undefined
   let authorization: string | undefined
   let connection: string[] | undefined

@@ -5,9 +5,8 @@ import { authenticate } from '../decision/credentials.ts'
 import { type Decision, decide } from '../decision/decide.ts'
 import { describeCached, type RequestDescription } from '../decision/request.ts'
 import { GateError } from '../errors.ts'
-import { createDecisionCounter, forbidden, unauthenticated } from '../forward-auth/answer.ts'
+import { createDecisionCounter, forbidden, redirectOrUnauthenticated } from '../forward-auth/answer.ts'
 import { cleanRequestHeaders, compileCookieFilter, compileHeaderHygiene } from '../headers/hygiene.ts'
-import { isNavigation } from '../http/navigation.ts'
 import type { Identity } from '../identity/identity.ts'
 import { type UpstreamHeaders, upstreamHeaders } from './upstream-headers.ts'
 
@@ -145,9 +144,7 @@ export function createGatekeeper(ctx: GateContext): Gatekeeper {
         return undefined
       }
       case 'unauthenticated':
-        if (isNavigation(raw.headers))
-          return reply.header('cache-control', 'no-store').redirect(decision.loginUrl, 302)
-        return unauthenticated(request, reply, decision.loginUrl)
+        return redirectOrUnauthenticated(request, reply, decision.loginUrl)
       case 'forbidden':
         return forbidden(request, reply, decision.reason)
     }

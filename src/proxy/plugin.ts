@@ -38,7 +38,11 @@ export async function sidecarProxy(app: FastifyInstance, ctx: GateContext): Prom
     socket.setTimeout(UPGRADE_IDLE_TIMEOUT, () => socket.destroy())
   })
 
-  const countAbortedResponse = () => metrics.upstreamErrors.inc({ reason: 'aborted_response' })
+  // A response body the upstream broke off (reset, body timeout); not the client going away, which
+  // undici reports as an abort of its own.
+  const countAbortedResponse = (error: { code?: unknown }) => {
+    if (error.code !== 'UND_ERR_ABORTED') metrics.upstreamErrors.inc({ reason: 'aborted_response' })
+  }
 
   await app.register(async function proxied(scope) {
     // Bodies are streamed to the upstream as they arrive; no parser buffers them (http-proxy adds

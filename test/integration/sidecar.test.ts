@@ -162,6 +162,16 @@ describe('sidecar: every request goes through decide()', () => {
     expect(upstream.seenWith('/with-body')).toEqual([])
   })
 
+  it('refuses a body whose Content-Type does not parse, before reading it', async () => {
+    const response = await fetch(`${gate.url}/bad-type`, {
+      method: 'POST',
+      body: 'x',
+      headers: { cookie: session, 'content-type': 'not a type' },
+    })
+    expect(response.status).toBe(400)
+    expect(upstream.seenWith('/bad-type')).toEqual([])
+  })
+
   it('passes the upstream status through and never retries it', async () => {
     const before = upstream.seenWith('/status/503').length
     const response = await fetch(`${gate.url}/status/503`, { headers: { cookie: session } })
@@ -306,6 +316,47 @@ describe('sidecar: upstream failures', () => {
       await gate.close()
       for (const socket of sockets) socket.destroy()
       silent.close()
+    }
+  })
+
+  it('cuts the client off when the upstream breaks off a response, and counts it', async () => {
+    const upstream = await startRecordingUpstream()
+    const gate = await startTestGate({
+      redisUrl,
+      env: { FXA_GATE_UPSTREAM: upstream.url, FXA_GATE_PUBLIC_PATHS: '/*' },
+    })
+    try {
+      const response = await fetch(`${gate.url}/broken`)
+      expect(response.status).toBe(200)
+      await expect(response.text()).rejects.toThrow()
+      const metrics = await (await fetch(`${gate.adminUrl}/metrics`)).text()
+      expect(metrics).toMatch(/fxa_gate_upstream_errors_total\{reason="aborted_response"\} 1/)
+    } finally {
+      await gate.close()
+      await upstream.close()
+    }
+  })
+
+  it('does not count a client that goes away mid-download as an upstream error', async () => {
+    const upstream = await startRecordingUpstream()
+    const gate = await startTestGate({
+      redisUrl,
+      env: { FXA_GATE_UPSTREAM: upstream.url, FXA_GATE_PUBLIC_PATHS: '/*' },
+    })
+    try {
+      const controller = new AbortController()
+      const response = await fetch(`${gate.url}/download?bytes=${64 * 1024 * 1024}`, {
+        signal: controller.signal,
+      })
+      const reader = response.body!.getReader()
+      await reader.read()
+      controller.abort()
+      await new Promise((resolve) => setTimeout(resolve, 200))
+      const metrics = await (await fetch(`${gate.adminUrl}/metrics`)).text()
+      expect(metrics).not.toMatch(/fxa_gate_upstream_errors_total\{reason="aborted_response"\} [1-9]/)
+    } finally {
+      await gate.close()
+      await upstream.close()
     }
   })
 

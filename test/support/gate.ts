@@ -71,9 +71,24 @@ export function gateEnv(
   }
 }
 
-/** Starts a fake FxA with one client whose redirect URIs cover the given gate ports. */
-export function startTestFxa(ports: number[], publicClient = false): Promise<FakeFxa> {
+/** Free ports that are all different from each other (and from `taken`). */
+export async function distinctPorts(count: number, taken: readonly number[] = []): Promise<number[]> {
+  const ports = new Set<number>()
+  while (ports.size < count) {
+    const port = await freePort()
+    if (!taken.includes(port)) ports.add(port)
+  }
+  return [...ports]
+}
+
+/**
+ * Starts a fake FxA with one client whose redirect URIs cover the given gate ports. It listens on
+ * a port of its own choosing that is none of them, so a gate never finds its port taken.
+ */
+export async function startTestFxa(ports: number[], publicClient = false): Promise<FakeFxa> {
+  const [port] = await distinctPorts(1, ports)
   return startFakeFxa({
+    port,
     clients: [
       {
         clientId: CLIENT_ID,
@@ -88,7 +103,7 @@ export function startTestFxa(ports: number[], publicClient = false): Promise<Fak
 /** Builds and starts fxa-gate in this process on free ports, with its real store. */
 export async function startTestGate(options: TestGateOptions = {}): Promise<TestGate> {
   const port = options.port ?? (await freePort())
-  const adminPort = await freePort()
+  const [adminPort] = await distinctPorts(1, [port])
   const ownFxa = options.fxa === undefined
   const fxa = options.fxa ?? (await startTestFxa([port], options.publicClient))
   const env = gateEnv(fxa, port, adminPort, options)
