@@ -86,7 +86,7 @@ export async function distinctPorts(count: number, taken: readonly number[] = []
  * a port of its own choosing that is none of them, so a gate never finds its port taken.
  */
 export async function startTestFxa(ports: number[], publicClient = false): Promise<FakeFxa> {
-  const [port] = await distinctPorts(1, ports)
+  const port = (await distinctPorts(1, ports))[0]!
   return startFakeFxa({
     port,
     clients: [
@@ -103,7 +103,7 @@ export async function startTestFxa(ports: number[], publicClient = false): Promi
 /** Builds and starts fxa-gate in this process on free ports, with its real store. */
 export async function startTestGate(options: TestGateOptions = {}): Promise<TestGate> {
   const port = options.port ?? (await freePort())
-  const [adminPort] = await distinctPorts(1, [port])
+  const adminPort = (await distinctPorts(1, [port]))[0]!
   const ownFxa = options.fxa === undefined
   const fxa = options.fxa ?? (await startTestFxa([port], options.publicClient))
   const env = gateEnv(fxa, port, adminPort, options)
