@@ -55,6 +55,7 @@ demo: deps build ## Run fake FxA + fxa-gate + an echo app locally and print the 
 	node dev/demo.ts
 
 bench: deps build ## Throughput and latency of fxa-gate against bare baselines (same run, ratios)
+	@command -v wrk >/dev/null || { echo "installing wrk from Debian"; $(if $(filter 0,$(shell id -u)),,sudo) apt-get install -y -qq wrk >/dev/null || true; }
 	node bench/run.ts
 
 docs: deps ## Regenerate docs/configuration.md and docs/errors.md from their sources

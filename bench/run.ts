@@ -3,8 +3,9 @@
  * run on the same machine, reported as ratios (absolute numbers on a noisy 2-core machine mean
  * little). Every server runs in its own process; autocannon drives them from this one.
  */
-import { type ChildProcess, fork, spawn } from 'node:child_process'
+import { type ChildProcess, execFile, fork, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
+import { existsSync } from 'node:fs'
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import autocannon from 'autocannon'
@@ -49,7 +50,46 @@ interface Result {
   readonly errors: number
 }
 
+const WRK = ['/usr/bin/wrk', '/usr/local/bin/wrk'].find((path) => existsSync(path))
+
+/** wrk (C, one thread) barely loads the machine, so the server under test is the bottleneck. */
+function wrk(name: string, url: string, headers: Record<string, string>, seconds: number): Promise<Result> {
+  const args = [
+    '-t1',
+    `-c${CONNECTIONS}`,
+    `-d${seconds}s`,
+    '--latency',
+    ...Object.entries(headers).flatMap(([k, v]) => ['-H', `${k}: ${v}`]),
+    url,
+  ]
+  return new Promise((resolve, reject) => {
+    execFile(WRK!, args, { maxBuffer: 1 << 20 }, (error, stdout) => {
+      if (error) return reject(error)
+      const ms = (label: string) => {
+        const match = new RegExp(`\\s${label}%\\s+([\\d.]+)(us|ms|s)`).exec(stdout)
+        if (!match) return Number.NaN
+        const value = Number(match[1])
+        return match[2] === 'us' ? value / 1000 : match[2] === 's' ? value * 1000 : value
+      }
+      const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(stdout)?.[1] ?? 0)
+      const errors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(stdout)
+      resolve({
+        name,
+        rps: Math.round(Number(/Requests\/sec:\s+([\d.]+)/.exec(stdout)?.[1] ?? 0)),
+        p50: ms('50'),
+        p99: ms('99'),
+        non2xx,
+        errors: errors ? errors.slice(1).reduce((sum, n) => sum + Number(n), 0) : 0,
+      })
+    })
+  })
+}
+
 async function load(name: string, url: string, headers: Record<string, string> = {}): Promise<Result> {
+  if (WRK) {
+    await wrk(name, url, headers, 2)
+    return wrk(name, url, headers, DURATION)
+  }
   // Warm up (JIT, keep-alive pools, caches), then measure.
   await autocannon({ url, headers, connections: CONNECTIONS, duration: 2 })
   const result = await autocannon({ url, headers, connections: CONNECTIONS, duration: DURATION })
@@ -123,6 +163,8 @@ try {
   }
   const scenarios = {
     bare: () => load('bare fastify route (baseline)', `http://127.0.0.1:${barePort}/x`),
+    bareHeaders: () =>
+      load('bare fastify route, same answer headers (baseline)', `http://127.0.0.1:${barePort}/with-headers`),
     session: () =>
       load('fxa-gate /auth/nginx, valid session', `${gateUrl}/_gate/auth/nginx`, { cookie, ...nginxHeaders }),
     bearer: () =>
@@ -150,20 +192,22 @@ try {
   }
   const median = (list: Result[]) => [...list].sort((a, b) => a.rps - b.rps)[Math.floor(list.length / 2)]!
   const bare = median(runs.bare)
+  const bareHeaders = median(runs.bareHeaders)
   const session = median(runs.session)
   const bearer = median(runs.bearer)
   const plain = median(runs.plain)
   const sidecar = median(runs.sidecar)
-  const results = [bare, session, bearer, plain, sidecar]
+  const results = [bare, bareHeaders, session, bearer, plain, sidecar]
   const ratio = (a: Result, b: Result) => (a.rps / b.rps).toFixed(2)
   const table = [
-    `fxa-gate bench — ${new Date().toISOString()} — node ${process.version}, ${CONNECTIONS} connections, ${DURATION}s per run, median of ${ROUNDS} alternating rounds`,
+    `fxa-gate bench — ${new Date().toISOString()} — node ${process.version}, ${WRK ? 'wrk -t1' : 'autocannon'}, ${CONNECTIONS} connections, ${DURATION}s per run, median of ${ROUNDS} alternating rounds`,
     '',
     '| scenario | req/s | p50 ms | p99 ms | non-2xx | errors |',
     '|---|---:|---:|---:|---:|---:|',
     ...results.map((r) => `| ${r.name} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.non2xx} | ${r.errors} |`),
     '',
     `ratio /auth/nginx session vs bare fastify: ${ratio(session, bare)} (target ≥ 0.85)`,
+    `ratio /auth/nginx session vs bare fastify sending the same headers: ${ratio(session, bareHeaders)}`,
     `ratio /auth/nginx bearer vs bare fastify:  ${ratio(bearer, bare)}`,
     `ratio sidecar vs plain proxy:              ${ratio(sidecar, plain)} (target ≥ 0.90)`,
     `fxa-gate RSS: ${(rssBefore / 2 ** 20).toFixed(1)} MiB idle after login, ${(rssUnderLoad / 2 ** 20).toFixed(1)} MiB peak under sidecar load`,
