@@ -178,6 +178,7 @@ try {
   // Rounds alternate baseline and subject so a noisy neighbour hurts both; the median is kept.
   const runs: Record<keyof typeof scenarios, Result[]> = {
     bare: [],
+    bareHeaders: [],
     session: [],
     bearer: [],
     plain: [],
