@@ -3,6 +3,7 @@ import type { GateContext } from '../context.ts'
 import { GateError } from '../errors.ts'
 import { readCookie } from '../http/cookies.ts'
 import { replyError } from '../http/error-reply.ts'
+import { identityFromSession } from '../identity/identity.ts'
 
 /** `GET <prefix>/userinfo` — the current identity as JSON, or 401 JSON with the login URL. */
 export function createUserinfoHandler(ctx: GateContext) {
@@ -16,15 +17,7 @@ export function createUserinfoHandler(ctx: GateContext) {
     }
     const { record } = session
     return reply.header('cache-control', 'no-store').send({
-      uid: record.uid,
-      email: record.email,
-      displayName: record.displayName,
-      locale: record.locale,
-      avatar: record.avatar,
-      subscriptions: record.subscriptions,
-      scopes: record.scopes,
-      aal: record.aal,
-      auth: 'session',
+      ...identityFromSession(record),
       loginAt: new Date(record.loginAt).toISOString(),
       expiresAt: new Date(record.expiresAt).toISOString(),
     })
