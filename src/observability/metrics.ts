@@ -110,6 +110,11 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
       labelNames: ['outcome'] as const,
       registers,
     }),
+    websocketsRevoked: new Counter({
+      name: 'fxa_gate_websockets_revoked_total',
+      help: 'Open websockets ended because their credentials stopped being valid',
+      registers,
+    }),
     ready: new Gauge({
       name: 'fxa_gate_ready',
       help: '1 when the store and discovery are available',

@@ -9,6 +9,7 @@ import { createDecisionCounter, forbidden, redirectOrUnauthenticated } from '../
 import { cleanRequestHeaders, compileCookieFilter, compileHeaderHygiene } from '../headers/hygiene.ts'
 import type { Identity } from '../identity/identity.ts'
 import { type UpstreamHeaders, upstreamHeaders } from './upstream-headers.ts'
+import type { WebsocketWatch } from './websocket-watch.ts'
 
 /** Headers some frameworks read as the "real" method; the decision must hold for those too. */
 const METHOD_OVERRIDE_HEADERS = ['x-http-method-override', 'x-http-method', 'x-method-override'] as const
@@ -85,7 +86,7 @@ function hasBody(headers: IncomingHttpHeaders): boolean {
  * what is ambiguous, authenticate, ask `decide()`, then either answer (login redirect, 401, 403) or
  * prepare the upstream headers and let the proxy route run.
  */
-export function createGatekeeper(ctx: GateContext): Gatekeeper {
+export function createGatekeeper(ctx: GateContext, websockets: WebsocketWatch): Gatekeeper {
   const { config } = ctx
   const hygiene = compileHeaderHygiene({
     identityPrefix: config.identityHeaderPrefix,
@@ -141,6 +142,7 @@ export function createGatekeeper(ctx: GateContext): Gatekeeper {
           },
         )
         prepared.set(request, headers)
+        if (raw.headers.upgrade !== undefined) websockets.watch(raw.socket, raw.headers, raw.rawHeaders)
         return undefined
       }
       case 'unauthenticated':

@@ -6,8 +6,9 @@ import type { GateContext } from '../context.ts'
 import { GateError } from '../errors.ts'
 import { replyError } from '../http/error-reply.ts'
 import { createGatekeeper } from './gatekeeper.ts'
-import { stripResponseHopByHop } from './response-headers.ts'
+import { compileResponseCookieFilter, stripResponseHopByHop } from './response-headers.ts'
 import { translateUpstreamError } from './upstream-errors.ts'
+import { createWebsocketWatch } from './websocket-watch.ts'
 
 const METHODS = ['DELETE', 'GET', 'HEAD', 'PATCH', 'POST', 'PUT', 'OPTIONS']
 /** ws buffers whole messages: this bounds the memory one websocket message can take in fxa-gate. */
@@ -48,7 +49,10 @@ export async function sidecarProxy(app: FastifyInstance, ctx: GateContext): Prom
     // Bodies are streamed to the upstream as they arrive; no parser buffers them (http-proxy adds
     // its pass-through parser for every content type).
     scope.removeAllContentTypeParsers()
-    const gatekeeper = createGatekeeper(ctx)
+    const dropOwnCookies = compileResponseCookieFilter([config.cookie.sessionName, config.cookie.loginName])
+    const websockets = createWebsocketWatch(ctx)
+    scope.addHook('onClose', async () => websockets.stop())
+    const gatekeeper = createGatekeeper(ctx, websockets)
     scope.addHook('onRequest', gatekeeper.onRequest)
     await scope.register(httpProxy, {
       upstream: config.upstream!,
@@ -63,7 +67,7 @@ export async function sidecarProxy(app: FastifyInstance, ctx: GateContext): Prom
       },
       replyOptions: {
         rewriteRequestHeaders: (request) => gatekeeper.upstreamHeadersOf(request),
-        rewriteHeaders: (headers) => stripResponseHopByHop(headers),
+        rewriteHeaders: (headers) => dropOwnCookies(stripResponseHopByHop(headers)),
         // An upstream answer is the client's answer: never retried behind its back (reply-from
         // retries GETs answered 503 by default).
         retryDelay: () => null,

@@ -61,6 +61,40 @@ describe('sidecar: websockets', () => {
     expect(headerOf(raw, 'cookie')).toEqual(['theme=dark'])
   })
 
+  it('ends an open websocket within seconds when its session is logged out elsewhere', async () => {
+    const jar = createCookieJar()
+    await loginThroughGate(jar, gate.url, 'wes@example.org')
+    const socket = new WebSocket(`ws://${host}/ws/live`, { headers: { cookie: jar.cookieHeader(gate.url) } })
+    await new Promise((resolve, reject) => {
+      socket.once('open', resolve)
+      socket.once('error', reject)
+    })
+    const closed = new Promise<number>((resolve) => socket.once('close', () => resolve(Date.now())))
+    const loggedOut = Date.now()
+    expect((await jar.fetch(`${gate.url}/_gate/logout`)).status).toBe(302)
+    const at = await Promise.race([
+      closed,
+      new Promise<number>((resolve) => setTimeout(() => resolve(-1), 5000)),
+    ])
+    expect(at).toBeGreaterThan(0)
+    expect(at - loggedOut).toBeLessThan(3000)
+    const metrics = await (await fetch(`${gate.adminUrl}/metrics`)).text()
+    expect(metrics).toMatch(/fxa_gate_websockets_revoked_total [1-9]/)
+  })
+
+  it('keeps an open websocket whose session is still valid', async () => {
+    const socket = new WebSocket(`ws://${host}/ws/steady`, { headers: { cookie: session } })
+    await new Promise((resolve, reject) => {
+      socket.once('open', resolve)
+      socket.once('error', reject)
+    })
+    await new Promise((resolve) => setTimeout(resolve, 2200))
+    const echoed = new Promise<string>((resolve) => socket.once('message', (data) => resolve(String(data))))
+    socket.send('still here')
+    expect(await echoed).toBe('still here')
+    socket.close()
+  })
+
   it('refuses an anonymous upgrade with 401, and the upstream sees nothing', async () => {
     const socket = new WebSocket(`ws://${host}/ws/anonymous`)
     const status = await new Promise<number>((resolve) => {

@@ -69,6 +69,15 @@ describe('sidecar: every request goes through decide()', () => {
     expect(header(seen, 'x-user-id')[0]).toMatch(/^[0-9a-f]{32}$/)
   })
 
+  it("never lets the upstream set fxa-gate's own cookies, and passes its other cookies", async () => {
+    const { sessionName, loginName } = gate.config.cookie
+    const url = `${gate.url}/app/set-cookie?name=${sessionName}&name=theme&name=${loginName}`
+    const response = await fetch(url, { headers: { cookie: session } })
+    expect(response.status).toBe(200)
+    const cookies = response.headers.getSetCookie()
+    expect(cookies).toEqual(['theme=planted; Path=/'])
+  })
+
   it('sends a browser navigation without a session to the login, with the URL to come back to', async () => {
     // fetch() sends its own Sec-Fetch-Mode (cors): a browser's navigation is written out by hand.
     const response = await rawExchange(

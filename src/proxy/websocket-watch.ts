@@ -1,0 +1,69 @@
+import type { IncomingHttpHeaders } from 'node:http'
+import type { Socket } from 'node:net'
+import type { GateContext } from '../context.ts'
+import { authenticate } from '../decision/credentials.ts'
+import { GateError } from '../errors.ts'
+
+/** How often open websockets have their credentials checked again. */
+const RECHECK_INTERVAL_MS = 1000
+
+interface Watched {
+  readonly headers: IncomingHttpHeaders
+  readonly rawHeaders: readonly string[]
+}
+
+export interface WebsocketWatch {
+  /** Remembers an allowed upgrade's credentials; its socket is ended once they stop being valid. */
+  watch(socket: Socket, headers: IncomingHttpHeaders, rawHeaders: readonly string[]): void
+  stop(): void
+}
+
+/**
+ * A websocket outlives the request that was authorized. Every second the credentials of each open
+ * one are checked again — a local cache hit, which pub/sub empties the moment a session is ended
+ * anywhere — and a connection whose session was logged out, revoked (password change, account
+ * deletion, operator) or expired, or whose bearer token expired, is ended. A store outage keeps
+ * connections open (they were valid; nothing can be revoked meanwhile) and is retried.
+ */
+export function createWebsocketWatch(ctx: GateContext): WebsocketWatch {
+  const open = new Map<Socket, Watched>()
+  let checking = false
+
+  async function recheck(): Promise<void> {
+    if (checking) return
+    checking = true
+    try {
+      for (const [socket, watched] of open) {
+        if (socket.destroyed) {
+          open.delete(socket)
+          continue
+        }
+        let valid = true
+        try {
+          valid = (await authenticate(ctx, watched.headers, { rawHeaders: watched.rawHeaders })) !== null
+        } catch (error) {
+          valid = !(error instanceof GateError && error.status === 401)
+        }
+        if (!valid) {
+          open.delete(socket)
+          ctx.metrics.websocketsRevoked.inc()
+          socket.destroy()
+        }
+      }
+    } finally {
+      checking = false
+    }
+  }
+
+  const timer = setInterval(() => void recheck(), RECHECK_INTERVAL_MS).unref()
+  return {
+    watch(socket, headers, rawHeaders) {
+      open.set(socket, { headers, rawHeaders })
+      socket.once('close', () => open.delete(socket))
+    },
+    stop() {
+      clearInterval(timer)
+      open.clear()
+    },
+  }
+}
