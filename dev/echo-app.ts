@@ -19,18 +19,24 @@ export interface EchoApp {
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' }
 const escapeHtml = (value: string) => value.replace(/[&<>"]/g, (char) => ESCAPES[char]!)
 
-function page(request: EchoedRequest): string {
-  const rows: string[] = []
+const IDENTITY = /^x-(user|auth-request)-/i
+
+function rows(request: EchoedRequest, pick: (name: string) => boolean): string {
+  const out: string[] = []
   for (let i = 0; i < request.rawHeaders.length; i += 2) {
     const name = request.rawHeaders[i]!
-    const highlight = /^x-(user|auth-request)-/i.test(name)
-      ? ' style="background:#e7f7ec;font-weight:600"'
-      : ''
-    rows.push(
-      `<tr${highlight}><td>${escapeHtml(name)}</td><td>${escapeHtml(request.rawHeaders[i + 1] ?? '')}</td></tr>`,
-    )
+    if (pick(name))
+      out.push(`<tr><td>${escapeHtml(name)}</td><td>${escapeHtml(request.rawHeaders[i + 1] ?? '')}</td></tr>`)
   }
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>echo app</title><style>body{font:15px/1.5 system-ui,sans-serif;margin:2rem}td{border-bottom:1px solid #ddd;padding:.2rem .8rem;font-family:monospace}</style></head><body><h1>Echo app</h1><p>This sample service has no auth code. These are the headers it received for <code>${escapeHtml(request.method)} ${escapeHtml(request.url)}</code>:</p><table>${rows.join('')}</table><p><a href="/_gate/logout">Sign out</a></p></body></html>`
+  return out.join('')
+}
+
+function page(request: EchoedRequest): string {
+  const identity = rows(request, (name) => IDENTITY.test(name))
+  const summary = identity
+    ? `<h2>Identity headers from fxa-gate</h2><table class="id">${identity}</table>`
+    : '<p><strong>No identity headers:</strong> this request reached the app without fxa-gate (or on a public path).</p>'
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>echo app</title><style>body{font:15px/1.5 system-ui,sans-serif;margin:2rem;max-width:70rem}td{border-bottom:1px solid #ddd;padding:.2rem .8rem;font-family:monospace;vertical-align:top}td:first-child{white-space:nowrap}td:last-child{word-break:break-all}table.id td{background:#e7f7ec}h2{font-size:1.1rem;margin-top:1.5rem}</style></head><body><h1>Echo app</h1><p>This sample service has no auth code. It shows the headers it received for <code>${escapeHtml(request.method)} ${escapeHtml(request.url)}</code>. <a href="/_gate/logout">Sign out</a></p>${summary}<h2>Every other header</h2><table>${rows(request, (name) => !IDENTITY.test(name))}</table></body></html>`
 }
 
 /** A sample upstream that answers with the headers it received (HTML for browsers, JSON otherwise). */
