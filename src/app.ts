@@ -16,6 +16,7 @@ import { compileIdentityHeaders } from './headers/identity-headers.ts'
 import { createErrorHandler, replyError } from './http/error-reply.ts'
 import { compileTrustedPeers } from './http/trusted-peers.ts'
 import type { Fetch } from './identity/http.ts'
+import { createProfileFetcher } from './identity/profile-api.ts'
 import { createProvider } from './identity/provider.ts'
 import { loginRoutes } from './login/plugin.ts'
 import { buildAdminApp } from './observability/admin.ts'
@@ -95,6 +96,12 @@ export function buildGate(config: Config, deps: GateDeps): Gate {
       config,
       store: tokenStore,
       fetch: deps.fetch ?? globalThis.fetch,
+      fetchProfile: createProfileFetcher({
+        config,
+        discover: provider.discover,
+        fetch: deps.fetch,
+        timeoutMs: config.bearerTimeout,
+      }),
       clock,
       metrics,
       logger: deps.logger,

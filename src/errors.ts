@@ -86,7 +86,3 @@ export class GateError extends Error {
     this.wwwAuthenticate = options.wwwAuthenticate
   }
 }
-
-export function isGateError(error: unknown): error is GateError {
-  return error instanceof GateError
-}

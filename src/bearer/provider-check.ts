@@ -1,6 +1,8 @@
 import type { Config } from '../config/derive.ts'
 import { GateError } from '../errors.ts'
 import { type Fetch, type JsonResponse, requestJson } from '../identity/http.ts'
+import { sessionFieldsFrom } from '../identity/profile.ts'
+import type { ProfileFetcher } from '../identity/profile-api.ts'
 import type { TokenProfile, TokenResult } from './token-result.ts'
 
 type Json = Record<string, unknown>
@@ -92,33 +94,31 @@ export async function checkWithProvider(
 
 const PROFILE_SCOPES = /^profile(:|$)/
 
-/** The profile, fetched once per token with the token itself, when its scopes allow it. */
+/**
+ * The profile, fetched once per token with the token itself, when its scopes allow it. A profile
+ * that cannot be read (refused, outage, another user's) leaves the identity without one.
+ */
 export async function fetchTokenProfile(
   config: Config,
-  fetch: Fetch,
+  fetchProfile: ProfileFetcher,
   token: string,
-  scopes: readonly string[],
+  result: { readonly sub: string; readonly scopes: readonly string[] },
 ): Promise<TokenProfile | null> {
-  if (config.fxaProfileUrl === undefined || !scopes.some((scope) => PROFILE_SCOPES.test(scope))) return null
-  let response: JsonResponse
+  if (config.fxaProfileUrl === undefined || !result.scopes.some((scope) => PROFILE_SCOPES.test(scope)))
+    return null
   try {
-    response = await requestJson(fetch, `${config.fxaProfileUrl}/profile`, {
-      method: 'GET',
-      headers: { authorization: `Bearer ${token}` },
-      timeoutMs: config.bearerTimeout,
-    })
+    const answer = await fetchProfile(token, result.sub)
+    if (answer.kind === 'refused') return null
+    const fields = sessionFieldsFrom({ sub: result.sub }, answer.profile, undefined)
+    return {
+      email: fields.email,
+      displayName: fields.displayName,
+      locale: fields.locale,
+      avatar: fields.avatar,
+      subscriptions: fields.subscriptions,
+      twoFactor: fields.aal >= 2,
+    }
   } catch {
     return null
-  }
-  if (response.status !== 200 || !isObject(response.body)) return null
-  const body = response.body
-  const text = (value: unknown) => (typeof value === 'string' && value.length > 0 ? value : null)
-  return {
-    email: text(body['email']),
-    displayName: text(body['displayName']),
-    locale: text(body['locale']),
-    avatar: text(body['avatar']),
-    subscriptions: scopesOf(body['subscriptions']),
-    twoFactor: body['twoFactorAuthentication'] === true,
   }
 }

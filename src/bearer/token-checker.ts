@@ -4,6 +4,7 @@ import type { Config } from '../config/derive.ts'
 import { GateError } from '../errors.ts'
 import type { Fetch } from '../identity/http.ts'
 import type { Identity } from '../identity/identity.ts'
+import type { ProfileFetcher } from '../identity/profile-api.ts'
 import type { Logger } from '../observability/logger.ts'
 import type { Metrics } from '../observability/metrics.ts'
 import { checkWithProvider, fetchTokenProfile } from './provider-check.ts'
@@ -20,6 +21,8 @@ export interface TokenCheckerDeps {
   readonly config: Config
   readonly store: TokenStore
   readonly fetch: Fetch
+  /** Reads the profile a token may see (FxA `/v1/profile`). */
+  readonly fetchProfile: ProfileFetcher
   readonly clock: () => number
   readonly metrics: Metrics
   readonly logger: Logger
@@ -72,7 +75,7 @@ export function createTokenChecker(deps: TokenCheckerDeps): TokenChecker {
     try {
       result = await checkWithProvider(config, deps.fetch, token, started)
       if (result.active)
-        result = { ...result, profile: await fetchTokenProfile(config, deps.fetch, token, result.scopes) }
+        result = { ...result, profile: await fetchTokenProfile(config, deps.fetchProfile, token, result) }
     } catch (error) {
       counters.failed.inc()
       const failure =

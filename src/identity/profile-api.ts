@@ -19,6 +19,8 @@ export function createProfileFetcher(deps: {
   config: Config
   discover: () => Promise<oidc.Configuration>
   fetch?: Fetch
+  /** Per call; the provider timeout when absent. */
+  timeoutMs?: number
 }): ProfileFetcher {
   const { config } = deps
   const fetch = deps.fetch ?? globalThis.fetch
@@ -33,7 +35,7 @@ export function createProfileFetcher(deps: {
     const response = await requestJson(fetch, await profileUrl(), {
       method: 'GET',
       headers: { authorization: `Bearer ${accessToken}` },
-      timeoutMs: config.providerTimeout,
+      timeoutMs: deps.timeoutMs ?? config.providerTimeout,
     })
     if (response.status === 401 || response.status === 403) return { kind: 'refused' }
     if (response.status >= 500 || response.status === 429) {

@@ -47,8 +47,3 @@ export function openStores(config: Config, logger: Logger): Stores {
     },
   }
 }
-
-/** The session store alone (tools that need nothing else). */
-export function openSessionStore(config: Config, logger: Logger): SessionStore {
-  return openStores(config, logger).sessions
-}
