@@ -15,6 +15,10 @@ export const ERRORS = {
   },
   LOGIN_CALLBACK_INVALID: { status: 400, message: 'The login response is malformed.' },
   LOGIN_DENIED: { status: 403, message: 'The sign-in was cancelled or refused at the account provider.' },
+  LOGIN_EMAIL_UNVERIFIED: {
+    status: 403,
+    message: 'The account provider has not verified this email address. Verify it there, then sign in again.',
+  },
   LOGIN_CODE_REJECTED: {
     status: 400,
     message: 'The account provider refused the login code (expired or already used). Start again.',
@@ -35,6 +39,11 @@ export const ERRORS = {
       'The Authorization header is malformed: send exactly "Bearer <token>", once, and never a token in the URL.',
   },
   BEARER_INVALID: { status: 401, message: 'The bearer token is invalid, expired or not accepted here.' },
+  BEARER_NOT_ACCEPTED: {
+    status: 401,
+    message:
+      'Bearer tokens are not accepted on this route: it names no required scope, and FXA_GATE_BEARER_ALLOWED_CLIENTS is not set.',
+  },
   FORBIDDEN: { status: 403, message: 'You are signed in but not allowed here.' },
   NOT_FOUND: { status: 404, message: 'Not found.' },
   METHOD_NOT_ALLOWED: { status: 405, message: 'Method not allowed.' },

@@ -43,7 +43,9 @@ export function createProfileRoute(deps: { tokens: TokenBook; issuer: string }) 
     )
     if (Object.keys(profile).length === 0) return sendJson(res, 403, fxaErrorBody('insufficientScope'))
     const withSub = grantCovers(granted, 'openid') ? { ...profile, sub: found.user.uid } : profile
-    sendJson(res, 200, { ...withSub, ...found.user.claims })
+    const answer: Record<string, unknown> = { ...withSub, ...found.user.claims }
+    for (const [name, value] of Object.entries(answer)) if (value === null) delete answer[name]
+    sendJson(res, 200, answer)
   }
 }
 

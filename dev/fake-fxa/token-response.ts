@@ -106,6 +106,8 @@ async function fxaIdToken(
     ...(aal === undefined ? {} : { amr: aal === 2 ? ['pwd', 'otp'] : ['pwd'], acr, 'fxa-aal': aal }),
     ...user?.claims,
   }
+  for (const [name, value] of Object.entries(claims))
+    if (value === null) delete claims[name as keyof typeof claims]
   return new SignJWT(claims)
     .setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: deps.keys.kid })
     .sign(deps.keys.providerKey)

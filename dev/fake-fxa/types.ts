@@ -20,7 +20,8 @@ export interface FakeUser {
   metricsEnabled?: boolean
   /**
    * Extra claims in the ID token and the profile, for generic OIDC providers (`email_verified`,
-   * `groups`, an `acr` such as Keycloak's "1"/"2"). They override the fake's own claims.
+   * `groups`, an `acr` such as Keycloak's "1"/"2"). They override the fake's own claims; `null`
+   * removes one (e.g. `'fxa-aal': null`, which a generic provider does not send).
    */
   claims?: Record<string, unknown>
 }

@@ -49,7 +49,18 @@ interface CachedAssertion {
  * the identity itself, so a changed email or capability never reuses a stale token.
  */
 function cacheKey(identity: Identity): string {
-  return `${identity.auth}\n${identity.uid}\n${identity.email}\n${identity.displayName}\n${identity.locale}\n${identity.aal}\n${identity.subscriptions.join(',')}\n${identity.scopes.join(' ')}`
+  return JSON.stringify([
+    identity.auth,
+    identity.uid,
+    identity.email,
+    identity.displayName,
+    identity.locale,
+    identity.aal,
+    identity.subscriptions,
+    identity.scopes,
+    identity.groups ?? null,
+    identity.metricsEnabled ?? null,
+  ])
 }
 
 /**
@@ -71,9 +82,12 @@ export function createAssertionSigner(options: AssertionSignerOptions): Assertio
     const claims: Record<string, unknown> = {
       capabilities: identity.subscriptions,
       scope: identity.scopes.join(' '),
-      aal: identity.aal,
       auth: identity.auth,
     }
+    // No claim is an unknown: an AAL the provider did not assert, a consent it did not state.
+    if (identity.aal > 0) claims['aal'] = identity.aal
+    if (identity.metricsEnabled !== undefined) claims['metrics_enabled'] = identity.metricsEnabled
+    if (identity.groups !== undefined && identity.groups.length > 0) claims['groups'] = identity.groups
     if (identity.email !== null) claims['email'] = identity.email
     if (identity.displayName !== null) claims['name'] = identity.displayName
     if (identity.locale !== null) claims['locale'] = identity.locale

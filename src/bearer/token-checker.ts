@@ -140,8 +140,10 @@ export function createTokenChecker(deps: TokenCheckerDeps): TokenChecker {
           avatar: profile?.avatar ?? null,
           subscriptions: profile?.subscriptions ?? [],
           scopes: result.scopes,
-          aal: profile?.twoFactor ? 2 : 1,
+          // What the provider asserted about this token, never the account's 2FA status.
+          aal: result.aal ?? 0,
           auth: 'bearer',
+          ...(profile?.metricsEnabled === undefined ? {} : { metricsEnabled: profile.metricsEnabled }),
         }
         identities.set(result, identity)
       }

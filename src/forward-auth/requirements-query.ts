@@ -8,6 +8,7 @@ const PARAMETERS = [
   'allowed_domains',
   'required_capabilities',
   'required_scopes',
+  'allowed_groups',
   'min_aal',
 ] as const
 
@@ -42,6 +43,7 @@ export function createQueryRequirements() {
       allowedDomains: list('allowed_domains'),
       requiredCapabilities: list('required_capabilities'),
       requiredScopes: list('required_scopes'),
+      allowedGroups: list('allowed_groups'),
       minAal: minAal === null ? 0 : Number(minAal),
     })
     compiled.set(query, requirements)

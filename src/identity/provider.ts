@@ -5,7 +5,7 @@ import type { Logger } from '../observability/logger.ts'
 import type { Metrics } from '../observability/metrics.ts'
 import type { SessionFields, SessionTokens } from '../session/sessions.ts'
 import { type Fetch, requestJson } from './http.ts'
-import { sessionFieldsFrom } from './profile.ts'
+import { emailVerified, sessionFieldsFrom } from './profile.ts'
 import { createProfileFetcher } from './profile-api.ts'
 import { translateProviderError } from './provider-errors.ts'
 
@@ -44,6 +44,12 @@ export interface ProviderDeps {
   readonly logger: Logger
   readonly metrics: Metrics
   readonly fetch?: Fetch
+}
+
+/** When the provider last authenticated the user, in ms: FxA's `auth_at`, else OIDC's `auth_time`. */
+function authTimeOf(tokens: oidc.TokenEndpointResponse, claims: oidc.IDToken): number | undefined {
+  const seconds = typeof tokens['auth_at'] === 'number' ? tokens['auth_at'] : claims.auth_time
+  return typeof seconds === 'number' && Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : undefined
 }
 
 export function createProvider(deps: ProviderDeps): Provider {
@@ -155,9 +161,19 @@ export function createProvider(deps: ProviderDeps): Provider {
       const claims = tokens.claims()
       if (!claims) throw new GateError('ID_TOKEN_INVALID', { detail: 'no ID token in the token response' })
       const profile = await timed('profile', () => fetchProfile(tokens.access_token, claims.sub))
+      const fields = sessionFieldsFrom(claims, profile, tokens.scope, config)
+      // FxA only lets verified accounts finish a login; other providers say so in email_verified.
+      if (
+        config.fxaOauthUrl === undefined &&
+        config.requireEmailVerified &&
+        fields.email !== null &&
+        !emailVerified(claims, profile)
+      )
+        throw new GateError('LOGIN_EMAIL_UNVERIFIED', { detail: 'email_verified is not true' })
       const expiresIn = tokens.expiresIn()
+      const authAt = authTimeOf(tokens, claims)
       return {
-        fields: sessionFieldsFrom(claims, profile, tokens.scope),
+        fields: authAt === undefined ? fields : { ...fields, authAt },
         tokens: {
           accessToken: tokens.access_token,
           refreshToken: tokens.refresh_token,

@@ -2,8 +2,17 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { GateContext } from '../context.ts'
 import { GateError } from '../errors.ts'
 import { clearCookie, readCookie, setCookie } from '../http/cookies.ts'
+import { beginLogin } from './begin.ts'
 import { readPending, sealPending, takePending } from './pending.ts'
 import { type Query, single } from './query.ts'
+
+/** What a provider answers a silent login (`prompt=none`) that needs the user: ask them, once. */
+const SILENT_REFUSALS = new Set([
+  'login_required',
+  'interaction_required',
+  'consent_required',
+  'account_selection_required',
+])
 
 /**
  * `GET <prefix>/callback` — checks that the answer belongs to a login this browser started, trades
@@ -27,6 +36,16 @@ export function createCallbackHandler(ctx: GateContext) {
         throw new GateError('LOGIN_CALLBACK_INVALID', { detail: 'state' })
       const { match, rest } = takePending(pending, state)
       if (match === undefined) throw new GateError('LOGIN_STATE_MISMATCH')
+      const error = single(query, 'error')
+      if (match.silent !== undefined && error !== undefined && SILENT_REFUSALS.has(error)) {
+        // The new login is interactive, so it cannot end here again: no loop.
+        ctx.metrics.logins.inc({ outcome: 'silent_fallback' })
+        return await beginLogin(ctx, request, reply, {
+          returnTo: match.returnTo,
+          extra: match.silent.extra,
+          pending: rest,
+        })
+      }
       // This attempt is used up whatever happens next: its state can never be replayed.
       reply.header('set-cookie', await pendingCookie(rest))
 

@@ -10,6 +10,11 @@ export interface PendingLogin {
   /** The validated return URL. */
   readonly returnTo: string
   readonly startedAt: number
+  /**
+   * A silent login (`prompt=none`) keeps its other parameters, to start the interactive login it
+   * falls back to with the same flow. Absent for every other login: only silent ones fall back.
+   */
+  readonly silent?: { readonly extra: Readonly<Record<string, string>> } | undefined
 }
 
 /**
@@ -28,8 +33,17 @@ export async function readPending(keyring: Keyring, cookie: string | undefined, 
       typeof entry?.state === 'string' &&
       typeof entry.returnTo === 'string' &&
       typeof entry.startedAt === 'number' &&
+      (entry.silent === undefined || isStringRecord(entry.silent?.extra)) &&
       now - entry.startedAt < ttlMs &&
       entry.startedAt <= now,
+  )
+}
+
+function isStringRecord(value: unknown): value is Record<string, string> {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    Object.values(value).every((item) => typeof item === 'string')
   )
 }
 

@@ -1,38 +1,17 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import * as oidc from 'openid-client'
 import type { GateContext } from '../context.ts'
-import { readCookie, setCookie } from '../http/cookies.ts'
 import { resolveReturnUrl } from '../redirect/return-url.ts'
-import { addPending, readPending } from './pending.ts'
+import { beginLogin } from './begin.ts'
 import { passThroughParameters, type Query, single } from './query.ts'
 
 /** `GET <prefix>/start?rd=…` — remembers the login in this browser and sends it to the provider. */
 export function createStartHandler(ctx: GateContext) {
-  const { config } = ctx
   return async function start(request: FastifyRequest, reply: FastifyReply) {
     const query = request.query as Query
     const returnTo = resolveReturnUrl(ctx.returnUrls, single(query, 'rd'))
     const extra = passThroughParameters(query)
     // Fail before the user types a password if the session could not be stored afterwards.
     await ctx.store.ping()
-
-    const state = oidc.randomState()
-    const verifier = config.publicClient ? oidc.randomPKCECodeVerifier() : undefined
-    const codeChallenge = verifier === undefined ? undefined : await oidc.calculatePKCECodeChallenge(verifier)
-    const location = await ctx.provider.authorizationUrl({ state, codeChallenge, extra })
-
-    const now = ctx.clock()
-    const pending = await readPending(
-      ctx.keys.login,
-      readCookie(request.headers.cookie, config.cookie.loginName),
-      now,
-      config.loginTimeout,
-    )
-    const cookie = await addPending(ctx.keys.login, pending, { state, verifier, returnTo, startedAt: now })
-    ctx.metrics.logins.inc({ outcome: 'started' })
-    return reply
-      .header('set-cookie', setCookie(config.cookie, config.cookie.loginName, cookie, config.loginTimeout))
-      .header('cache-control', 'no-store')
-      .redirect(location, 302)
+    return beginLogin(ctx, request, reply, { returnTo, extra })
   }
 }

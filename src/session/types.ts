@@ -21,6 +21,12 @@ export interface SessionRecord {
   /** Authentication assurance level: 2 when two-step authentication was used. */
   readonly aal: number
   readonly amr: readonly string[]
+  /** When the provider last authenticated the user (ms; FxA's `auth_at`, OIDC's `auth_time`). */
+  readonly authAt?: number | undefined
+  /** Groups from a generic OIDC provider's groups claim. */
+  readonly groups?: readonly string[] | undefined
+  /** FxA's `metricsEnabled`; absent when the provider did not say. */
+  readonly metricsEnabled?: boolean | undefined
   /** Provider tokens, AES-256-GCM sealed (see crypto/seal.ts). */
   readonly tokens: string
 }

@@ -124,12 +124,20 @@ describe('FxA hierarchical scopes (the table of FxA ScopeSet tests)', () => {
     const short = fc.array(name, { minLength: 1, maxLength: 4 }).map((names) => names.join(':'))
     const url = fc
       .tuple(
-        fc.constantFrom('https://identity.mozilla.com', 'https://identity.mozilla.org', 'https://a.test:8443'),
+        fc.constantFrom(
+          'https://identity.mozilla.com',
+          'https://identity.mozilla.org',
+          'https://a.test:8443',
+        ),
         fc.array(fc.constantFrom('apps', 'oldsync', 'bookmarks', 'relay'), { minLength: 1, maxLength: 3 }),
         fc.constantFrom('', '#read', '#write'),
       )
       .map(([origin, path, fragment]) => `${origin}/${path.join('/')}${fragment}`)
-    const scope = fc.oneof(short, url, fc.constantFrom('openid', ':', 'profile::x', 'https', 'http://x.test/a'))
+    const scope = fc.oneof(
+      short,
+      url,
+      fc.constantFrom('openid', ':', 'profile::x', 'https', 'http://x.test/a'),
+    )
     fc.assert(
       fc.property(fc.array(scope, { maxLength: 4 }), scope, (granted, required) => {
         expect(scopesContain(granted, [required])).toBe(grantCovers(granted, required))
