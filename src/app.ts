@@ -1,6 +1,11 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify'
 import { adminRevokeRoutes } from './admin/revoke.ts'
 import { assertionSignerFromConfig, createJwksHandler } from './assertion/setup.ts'
+import {
+  type CredentialMarkStore,
+  createCredentialMarks,
+  createMemoryCredentialMarkStore,
+} from './bearer/credential-marks.ts'
 import { createTokenChecker } from './bearer/token-checker.ts'
 import { createMemoryTokenStore, type TokenStore } from './bearer/token-store.ts'
 import type { Config } from './config/derive.ts'
@@ -24,7 +29,11 @@ import type { Logger } from './observability/logger.ts'
 import { createMetrics, type Metrics } from './observability/metrics.ts'
 import { sidecarProxy } from './proxy/plugin.ts'
 import { compileReturnUrlPolicy } from './redirect/return-url.ts'
+import { createRevalidation } from './session/revalidation.ts'
+import { createMemoryRevalidationLocks, type RevalidationLocks } from './session/revalidation-lock.ts'
 import { createSessions } from './session/sessions.ts'
+import { createTokenReaper } from './session/token-reaper.ts'
+import { createMemoryTokenReaperStore, type TokenReaperStore } from './session/token-reaper-store.ts'
 import type { SessionStore } from './session/types.ts'
 
 export interface GateDeps {
@@ -33,6 +42,10 @@ export interface GateDeps {
   readonly tokenStore?: TokenStore
   /** What account events remember (processed ids, change times); in-memory when absent. */
   readonly eventState?: EventStateStore
+  /** Revalidation locks, the token reaper's store, credential marks: in memory when absent. */
+  readonly revalidationLocks?: RevalidationLocks
+  readonly tokenReaperStore?: TokenReaperStore
+  readonly credentialMarks?: CredentialMarkStore
   readonly logger: Logger
   readonly metrics?: Metrics
   readonly fetch?: Fetch
@@ -43,7 +56,7 @@ export interface Gate {
   readonly app: FastifyInstance
   readonly admin: FastifyInstance
   readonly ctx: GateContext
-  /** Starts background work (discovery retries). */
+  /** Starts background work (discovery retries, the token reaper's sweeps). */
   start(): void
   close(): Promise<void>
 }
@@ -57,6 +70,17 @@ export function buildGate(config: Config, deps: GateDeps): Gate {
     seal: deriveKeyring(config.cookieSecrets, 'token-seal'),
     login: deriveKeyring(config.cookieSecrets, 'login-state'),
   }
+  const provider = createProvider({ config, logger: deps.logger, metrics, fetch: deps.fetch })
+  const reaper = createTokenReaper({
+    store: deps.tokenReaperStore ?? createMemoryTokenReaperStore(),
+    sessions: deps.store,
+    sealKeys: keys.seal,
+    destroy: provider.revoke,
+    idleTtlMs: config.sessionIdleTtl,
+    clock,
+    metrics,
+    logger: deps.logger,
+  })
   const sessions = createSessions({
     store: deps.store,
     cookieKeys: keys.cookie,
@@ -66,9 +90,25 @@ export function buildGate(config: Config, deps: GateDeps): Gate {
     absoluteTtlMs: config.sessionAbsoluteTtl,
     idleTtlMs: config.sessionIdleTtl,
     cacheTtlMs: config.sessionCacheTtl,
+    reaper,
   })
-  const provider = createProvider({ config, logger: deps.logger, metrics, fetch: deps.fetch })
+  const revalidation = createRevalidation({
+    store: deps.store,
+    sessions,
+    locks: deps.revalidationLocks ?? createMemoryRevalidationLocks(clock),
+    reaper,
+    refresh: provider.refresh,
+    fetchProfile: createProfileFetcher({ config, discover: provider.discover, fetch: deps.fetch }),
+    sealKeys: keys.seal,
+    mapping: config,
+    intervalMs: config.sessionRevalidateInterval,
+    providerTimeoutMs: config.providerTimeout,
+    clock,
+    metrics,
+    logger: deps.logger,
+  })
   const tokenStore = deps.tokenStore ?? createMemoryTokenStore(clock)
+  const marks = createCredentialMarks(deps.credentialMarks ?? createMemoryCredentialMarkStore(clock), clock)
   const events = setUpAccountEvents(config, {
     store: deps.store,
     sessions,
@@ -78,9 +118,16 @@ export function buildGate(config: Config, deps: GateDeps): Gate {
     metrics,
     clock,
     fetch: deps.fetch,
+    revalidation,
   })
   // A revoked user's cached bearer-token results go too, in every replica (the token store tells them).
-  events.accounts.onUserRevoked((uid) => tokenStore.dropUser(uid))
+  // A password change (and a deletion) also raises the user's credential high-water mark first, so
+  // that a token FxA still calls active but issued before it is refused when it is checked again.
+  events.accounts.onUserRevoked(async (uid, reason, before) => {
+    if (reason === 'password_change' || reason === 'delete_user')
+      await marks.raise(uid, Math.min(before ?? clock(), clock()))
+    await tokenStore.dropUser(uid)
+  })
   const ctx: GateContext = {
     config,
     logger: deps.logger,
@@ -89,6 +136,9 @@ export function buildGate(config: Config, deps: GateDeps): Gate {
     store: deps.store,
     keys,
     sessions,
+    revalidation,
+    reaper,
+    marks,
     provider,
     accounts: events.accounts,
     accountEvents: events.receive,
@@ -105,6 +155,7 @@ export function buildGate(config: Config, deps: GateDeps): Gate {
       clock,
       metrics,
       logger: deps.logger,
+      marks,
     }),
     policy: compilePolicy(config),
     identityHeaders: compileIdentityHeaders(config.identityHeaderPrefix),
@@ -144,6 +195,12 @@ export function buildGate(config: Config, deps: GateDeps): Gate {
   admin.get('/jwks.json', jwks)
   admin.register(adminRevokeRoutes, ctx)
   let stopDiscovery: (() => void) | undefined
+  let stopReaper: (() => void) | undefined
+  // Often enough to see an idle session's expiry soon after it happens, never more than every second.
+  const sweepEvery = Math.max(
+    1000,
+    Math.min(30_000, config.sessionRevalidateInterval, Math.floor(config.sessionIdleTtl / 2)),
+  )
 
   return {
     app,
@@ -151,9 +208,12 @@ export function buildGate(config: Config, deps: GateDeps): Gate {
     ctx,
     start() {
       stopDiscovery = ctx.provider.start()
+      stopReaper = reaper.start(sweepEvery)
     },
     async close() {
       stopDiscovery?.()
+      stopReaper?.()
+      await revalidation.settled()
       await Promise.allSettled([app.close(), admin.close()])
       ctx.sessions.close()
       ctx.tokens.close()

@@ -1,4 +1,5 @@
 import type { AssertionSigner } from './assertion/signer.ts'
+import type { CredentialMarks } from './bearer/credential-marks.ts'
 import type { TokenChecker } from './bearer/token-checker.ts'
 import type { Config } from './config/derive.ts'
 import type { Keyring } from './crypto/keyring.ts'
@@ -10,7 +11,9 @@ import type { Provider } from './identity/provider.ts'
 import type { Logger } from './observability/logger.ts'
 import type { Metrics } from './observability/metrics.ts'
 import type { ReturnUrlPolicy } from './redirect/return-url.ts'
+import type { Revalidation } from './session/revalidation.ts'
 import type { Sessions } from './session/sessions.ts'
+import type { TokenReaper } from './session/token-reaper.ts'
 import type { SessionStore } from './session/types.ts'
 
 /**
@@ -24,6 +27,12 @@ export interface GateContext {
   readonly clock: () => number
   readonly store: SessionStore
   readonly sessions: Sessions
+  /** Re-checks sessions with the provider (refresh grants), at most an interval after the last check. */
+  readonly revalidation: Revalidation
+  /** Destroys ended sessions' provider tokens. */
+  readonly reaper: TokenReaper
+  /** Per-user credential high-water marks (password change, deletion). */
+  readonly marks: CredentialMarks
   /** Bearer tokens → identities (FxA introspection, cached). */
   readonly tokens: TokenChecker
   readonly provider: Provider

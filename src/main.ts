@@ -39,7 +39,15 @@ async function serve(config: Config): Promise<void> {
   const logger = createLogger({ level: config.logLevel })
   const stores = openStores(config, logger)
   const store = stores.sessions
-  const gate = buildGate(config, { store, tokenStore: stores.tokens, eventState: stores.events, logger })
+  const gate = buildGate(config, {
+    store,
+    tokenStore: stores.tokens,
+    eventState: stores.events,
+    revalidationLocks: stores.locks,
+    tokenReaperStore: stores.reaper,
+    credentialMarks: stores.marks,
+    logger,
+  })
   gate.start()
   await gate.app.listen({ host: config.listen.host, port: config.listen.port })
   await gate.admin.listen({ host: config.adminListen.host, port: config.adminListen.port })

@@ -185,16 +185,18 @@ function clientMetadata(client: FakeClient): ClientMetadata {
     : { ...base, client_secret: client.clientSecret, token_endpoint_auth_method: 'client_secret_post' }
 }
 
+/**
+ * FxA has no grants: every authorization gives its own tokens, and destroying one login's refresh
+ * token leaves another login's alone. So each authorization gets a grant of its own.
+ */
 async function grantEverythingRequested(ctx: KoaContextWithOIDC): Promise<Grant> {
   const { provider, client, session, params } = ctx.oidc
-  const accountId = session?.accountId
-  const clientId = client?.clientId
-  const grantId = ctx.oidc.result?.consent?.grantId ?? (clientId ? session?.grantIdFor(clientId) : undefined)
+  const grantId = ctx.oidc.result?.consent?.grantId
   const existing = grantId === undefined ? undefined : await provider.Grant.find(grantId)
   const grant =
-    existing !== undefined && existing.accountId === accountId
+    existing !== undefined && existing.accountId === session?.accountId
       ? existing
-      : new provider.Grant({ accountId, clientId })
+      : new provider.Grant({ accountId: session?.accountId, clientId: client?.clientId })
   if (typeof params?.['scope'] === 'string') grant.addOIDCScope(params['scope'])
   await grant.save()
   return grant

@@ -41,6 +41,9 @@ export async function revokeUserCommand(
       store: stores.sessions,
       tokenStore: stores.tokens,
       eventState: stores.events,
+      revalidationLocks: stores.locks,
+      tokenReaperStore: stores.reaper,
+      credentialMarks: stores.marks,
       logger,
     })
     try {

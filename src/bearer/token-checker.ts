@@ -7,6 +7,7 @@ import type { Identity } from '../identity/identity.ts'
 import type { ProfileFetcher } from '../identity/profile-api.ts'
 import type { Logger } from '../observability/logger.ts'
 import type { Metrics } from '../observability/metrics.ts'
+import type { CredentialMarks } from './credential-marks.ts'
 import { checkWithProvider, fetchTokenProfile } from './provider-check.ts'
 import type { TokenResult } from './token-result.ts'
 import type { TokenStore } from './token-store.ts'
@@ -26,6 +27,8 @@ export interface TokenCheckerDeps {
   readonly clock: () => number
   readonly metrics: Metrics
   readonly logger: Logger
+  /** Per-user high-water marks: a token issued before the user's last password change is refused. */
+  readonly marks?: CredentialMarks | undefined
 }
 
 type Local = { result: TokenResult } | { failure: GateError }
@@ -52,6 +55,7 @@ export function createTokenChecker(deps: TokenCheckerDeps): TokenChecker {
   const allowedClients = new Set(config.bearerAllowedClients)
   const identities = new WeakMap<TokenResult, Identity>()
   const unsubscribe = store.onDropUser((uid) => {
+    deps.marks?.forget(uid)
     for (const [hash, entry] of local.entries()) {
       if ('result' in entry && entry.result.active && entry.result.sub === uid) local.delete(hash)
     }
@@ -128,6 +132,14 @@ export function createTokenChecker(deps: TokenCheckerDeps): TokenChecker {
       if (result.expiresAt <= clock()) throw invalidToken('expired')
       if (allowedClients.size > 0 && (result.clientId === null || !allowedClients.has(result.clientId))) {
         throw invalidToken('client not allowed')
+      }
+      if (deps.marks !== undefined) {
+        const mark = await deps.marks.of(result.sub)
+        const issued = result.issuedAt ?? result.generation
+        if (mark > 0 && issued !== undefined && issued < mark) {
+          metrics.credentialMarkRefusals.inc()
+          throw invalidToken('issued before the last password change')
+        }
       }
       let identity = identities.get(result)
       if (identity === undefined) {

@@ -360,6 +360,11 @@ export const CONFIG_KEYS = {
     duration.prefault('10s'),
     'Local session cache lifetime (pub/sub invalidated); 0 disables it',
   ),
+  sessionRevalidateInterval: key(
+    'duration',
+    duration.prefault('15m').refine((ms) => ms >= 500 && ms <= 3_600_000, 'must be between 500ms and 1h'),
+    'At most this long after its last check, a session is checked again with the provider by refreshing its tokens (and re-reading the profile); a refused refresh ends it everywhere',
+  ),
   allowedRedirectHosts: key(
     'list',
     list.default([]),

@@ -24,7 +24,11 @@ export async function authenticate(
   if (bearer.kind === 'bearer') return ctx.tokens.identify(bearer.token)
   const cookie = readCookie(headers.cookie, ctx.config.cookie.sessionName)
   if (cookie === undefined) return null
-  const session = await ctx.sessions.resolve(cookie)
+  let session = await ctx.sessions.resolve(cookie)
+  if (!session) return null
+  // Nothing to do until the session's revalidation is due; only a long-idle one waits for it.
+  const check = ctx.revalidation.due(session)
+  if (check !== undefined) session = await check
   if (!session) return null
   // Cached records are the same object across requests: derive their identity once.
   let identity = identities.get(session.record)

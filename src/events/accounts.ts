@@ -11,7 +11,12 @@ export type RevocationReason = 'password_change' | 'delete_user' | 'operator'
  * counts as done. The bearer-token cache subscribes to drop the user's cached results (its store
  * tells the other replicas); a failing listener fails the revocation, so FxA delivers it again.
  */
-export type UserRevokedListener = (uid: string, reason: RevocationReason) => Promise<void> | void
+export type UserRevokedListener = (
+  uid: string,
+  reason: RevocationReason,
+  /** Credentials of the user issued before this (ms) are void; absent: all of them. */
+  before: number | undefined,
+) => Promise<void> | void
 
 export interface AccountActions {
   /**
@@ -45,7 +50,7 @@ export function createAccountActions(deps: AccountActionsDeps): AccountActions {
   ): Promise<number> {
     const ended = await deps.sessions.endAllOf(uid, options.before)
     const results = await Promise.allSettled(
-      [...listeners].map(async (listener) => listener(uid, options.reason)),
+      [...listeners].map(async (listener) => listener(uid, options.reason, options.before)),
     )
     const failed = results.find((result) => result.status === 'rejected')
     if (failed) throw failed.reason

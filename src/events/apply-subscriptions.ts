@@ -53,7 +53,7 @@ export async function applySubscriptionChange(
         subscriptions.every((c, i) => c === record.subscriptions[i])
       )
         return
-      await deps.store.update(key, { ...record, subscriptions })
+      await deps.store.update(key, { ...record, subscriptions }, { tokens: record.tokens })
     }),
   )
   return 'applied'

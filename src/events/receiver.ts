@@ -5,6 +5,7 @@ import type { Metrics } from '../observability/metrics.ts'
 import type { SessionStore } from '../session/types.ts'
 import { type AccountEvent, eventLabel, readAccountEvents } from './account-event.ts'
 import type { AccountActions } from './accounts.ts'
+import { applyMetricsConsent } from './apply-metrics.ts'
 import { applySubscriptionChange } from './apply-subscriptions.ts'
 import type { EventStateStore } from './event-state.ts'
 import { type RefreshProfilesDeps, refreshProfiles } from './refresh-profiles.ts'
@@ -42,7 +43,8 @@ export function createEventReceiver(deps: EventReceiverDeps) {
   const { metrics, logger } = deps
   const outcomes = metrics.eventTokens
 
-  async function apply(uid: string, jti: string, event: AccountEvent): Promise<EventOutcome> {
+  async function apply(set: VerifiedSet, event: AccountEvent): Promise<EventOutcome> {
+    const uid = set.sub
     switch (event.kind) {
       case 'password-change':
         if (event.changeTime === undefined)
@@ -50,7 +52,7 @@ export function createEventReceiver(deps: EventReceiverDeps) {
         await deps.accounts.revoke(uid, { reason: 'password_change', before: event.changeTime })
         return 'applied'
       case 'delete-user':
-        await deps.accounts.erase(uid, jti)
+        await deps.accounts.erase(uid, set.jti)
         return 'applied'
       case 'profile-change':
         await refreshProfiles({ ...deps.profiles, store: deps.store }, uid, event.fields)
@@ -70,9 +72,17 @@ export function createEventReceiver(deps: EventReceiverDeps) {
         )
         return 'ignored'
       case 'metrics-opt-in':
-      case 'metrics-opt-out':
+      case 'metrics-opt-out': {
+        const result = await applyMetricsConsent(
+          { store: deps.store, eventState: deps.eventState, stateTtlMs: deps.stateTtlMs },
+          uid,
+          event.kind === 'metrics-opt-in',
+          Math.round(set.iat * 1000),
+        )
+        return result === 'applied' ? 'applied' : result === 'stale' ? 'stale' : 'ignored'
+      }
       case 'unknown':
-        // fxa-gate keeps no per-user metrics; unknown events are FxA's future, not an error.
+        // Unknown events are FxA's future, not an error.
         return 'ignored'
     }
   }
@@ -107,7 +117,7 @@ export function createEventReceiver(deps: EventReceiverDeps) {
     const events = readAccountEvents(set.events)
     try {
       for (const event of events) {
-        const outcome = await apply(set.sub, set.jti, event)
+        const outcome = await apply(set, event)
         metrics.accountEvents.inc({ event: eventLabel(event), outcome })
       }
       await deps.eventState.complete(eventId, deps.rememberMs)

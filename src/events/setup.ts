@@ -4,6 +4,7 @@ import { createProfileFetcher } from '../identity/profile-api.ts'
 import type { Provider } from '../identity/provider.ts'
 import type { Logger } from '../observability/logger.ts'
 import type { Metrics } from '../observability/metrics.ts'
+import type { Revalidation } from '../session/revalidation.ts'
 import type { Sessions } from '../session/sessions.ts'
 import type { SessionStore } from '../session/types.ts'
 import { type AccountActions, createAccountActions } from './accounts.ts'
@@ -22,6 +23,8 @@ export interface AccountEventsDeps {
   readonly metrics: Metrics
   readonly clock: () => number
   readonly fetch?: Fetch | undefined
+  /** Refreshes sessions whose access token expired before a profile-change could be read with it. */
+  readonly revalidation?: Pick<Revalidation, 'refreshNow'> | undefined
 }
 
 export interface AccountEvents {
@@ -72,6 +75,8 @@ export function setUpAccountEvents(config: Config, deps: AccountEventsDeps): Acc
       fetchProfile: createProfileFetcher({ config, discover: deps.provider.discover, fetch: deps.fetch }),
       clock,
       logger,
+      revalidation: deps.revalidation,
+      mapping: config,
     },
     metrics,
     logger,

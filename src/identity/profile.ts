@@ -96,3 +96,45 @@ export function emailVerified(idClaims: Claims, profile: Claims): boolean {
     (profile['email_verified'] === undefined && idClaims['email_verified'] === true)
   )
 }
+
+/** The identity fields a session takes from a profile re-read (a revalidation or a profile change). */
+export type ProfileFields = Pick<
+  SessionFields,
+  'email' | 'displayName' | 'locale' | 'avatar' | 'subscriptions' | 'groups' | 'metricsEnabled'
+>
+
+/**
+ * What a re-read profile changes in a session: the profile's fields; groups and metrics consent
+ * only when the answer carries them (groups may have come from the ID token at login).
+ */
+export function refreshedFields(
+  current: ProfileFields,
+  uid: string,
+  profile: Claims,
+  mapping: ClaimMapping = NO_MAPPING,
+): ProfileFields {
+  const fields = sessionFieldsFrom({ sub: uid }, profile, undefined, mapping)
+  return {
+    email: fields.email,
+    displayName: fields.displayName,
+    locale: fields.locale,
+    avatar: fields.avatar,
+    subscriptions: fields.subscriptions,
+    groups: claimAt(profile, mapping.groupsClaim) === undefined ? current.groups : fields.groups,
+    metricsEnabled: fields.metricsEnabled ?? current.metricsEnabled,
+  }
+}
+
+/** Whether two sets of profile fields say the same. */
+export function sameProfileFields(a: ProfileFields, b: ProfileFields): boolean {
+  const list = (x: readonly string[] | undefined) => JSON.stringify(x ?? [])
+  return (
+    a.email === b.email &&
+    a.displayName === b.displayName &&
+    a.locale === b.locale &&
+    a.avatar === b.avatar &&
+    a.metricsEnabled === b.metricsEnabled &&
+    list(a.subscriptions) === list(b.subscriptions) &&
+    list(a.groups) === list(b.groups)
+  )
+}

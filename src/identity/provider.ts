@@ -8,6 +8,7 @@ import { type Fetch, requestJson } from './http.ts'
 import { emailVerified, sessionFieldsFrom } from './profile.ts'
 import { createProfileFetcher } from './profile-api.ts'
 import { translateProviderError } from './provider-errors.ts'
+import { type RefreshOutcome, refreshGrant } from './refresh-grant.ts'
 
 /** What a login hands over to the session: the identity and the provider's tokens. */
 export interface LoginResult {
@@ -35,8 +36,16 @@ export interface Provider {
     callbackQuery: string,
     checks: { state: string; codeVerifier?: string | undefined },
   ): Promise<LoginResult>
-  /** Revokes tokens at the provider (FxA `/v1/destroy`); failures are logged, never thrown. */
-  revoke(tokens: SessionTokens): Promise<void>
+  /**
+   * Refreshes a session's tokens (the revalidation of a session). `refused`: the grant is gone.
+   * Throws GateError PROVIDER_UNAVAILABLE (outage) or PROVIDER_ERROR.
+   */
+  refresh(tokens: SessionTokens): Promise<RefreshOutcome>
+  /**
+   * Revokes tokens at the provider (FxA `/v1/destroy`). True when none is left alive (a token the
+   * provider no longer knows counts as destroyed); failures are logged, never thrown.
+   */
+  revoke(tokens: SessionTokens): Promise<boolean>
 }
 
 export interface ProviderDeps {
@@ -182,6 +191,11 @@ export function createProvider(deps: ProviderDeps): Provider {
       }
     },
 
+    async refresh(tokens) {
+      const configuration = await discover()
+      return timed('refresh', () => refreshGrant(configuration, tokens, Date.now))
+    },
+
     async revoke(tokens) {
       const pending: Array<[string, Record<string, string>]> = [['access', { token: tokens.accessToken }]]
       if (tokens.refreshToken) pending.push(['refresh', { refresh_token: tokens.refreshToken }])
@@ -189,7 +203,7 @@ export function createProvider(deps: ProviderDeps): Provider {
         config.clientSecret === undefined
           ? { client_id: config.clientId }
           : { client_id: config.clientId, client_secret: config.clientSecret }
-      await Promise.all(
+      const destroyed = await Promise.all(
         pending.map(async ([kind, body]) => {
           try {
             await timed('destroy', async () => {
@@ -211,11 +225,14 @@ export function createProvider(deps: ProviderDeps): Provider {
                 })
               }
             })
+            return true
           } catch (error) {
             logger.warn({ code: (error as GateError).code, kind }, 'token revocation at the provider failed')
+            return false
           }
         }),
       )
+      return destroyed.every(Boolean)
     },
   }
 }

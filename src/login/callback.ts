@@ -83,6 +83,6 @@ export function createCallbackHandler(ctx: GateContext) {
     const previous = await ctx.sessions
       .resolve(readCookie(request.headers.cookie, config.cookie.sessionName))
       .catch(() => null)
-    if (previous) await ctx.sessions.end(previous.key).catch(() => undefined)
+    if (previous) await ctx.sessions.end(previous.key, 'replaced').catch(() => undefined)
   }
 }

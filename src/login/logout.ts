@@ -6,7 +6,8 @@ import { type Query, single } from './query.ts'
 
 /**
  * `GET|POST <prefix>/logout?rd=…` — ends the session in the store (everywhere, through the
- * invalidation channel), clears the cookie, and destroys the provider's tokens.
+ * invalidation channel) and clears the cookie. The provider's tokens are destroyed in the
+ * background (the token reaper), so a slow or unreachable FxA never holds the user up.
  */
 export function createLogoutHandler(ctx: GateContext) {
   const { config } = ctx
@@ -18,11 +19,9 @@ export function createLogoutHandler(ctx: GateContext) {
       .header('cache-control', 'no-store')
     const session = await ctx.sessions.resolve(readCookie(request.headers.cookie, config.cookie.sessionName))
     if (session) {
-      const record = await ctx.sessions.end(session.key)
+      await ctx.sessions.end(session.key, 'logout')
       ctx.metrics.logouts.inc()
       request.log.info({ uid: session.record.uid }, 'logout')
-      const tokens = record ? await ctx.sessions.openTokens(record) : undefined
-      if (tokens) await ctx.provider.revoke(tokens)
     }
     return reply.redirect(returnTo, request.method === 'POST' ? 303 : 302)
   }

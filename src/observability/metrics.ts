@@ -104,6 +104,29 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
       labelNames: ['reason'] as const,
       registers,
     }),
+    sessionRefreshes: new Counter({
+      name: 'fxa_gate_session_refreshes_total',
+      help: 'Session revalidations with the provider by outcome (refreshed, refused: the session ended, checked: no refresh token to use)',
+      labelNames: ['outcome'] as const,
+      registers,
+    }),
+    sessionRefreshFailures: new Counter({
+      name: 'fxa_gate_session_refresh_failures_total',
+      help: 'Session revalidations that failed and will be retried with back-off, by reason (unavailable, error, profile, store)',
+      labelNames: ['reason'] as const,
+      registers,
+    }),
+    tokenDestructions: new Counter({
+      name: 'fxa_gate_token_destructions_total',
+      help: "Ended sessions' provider tokens by outcome (destroyed, failed: retried later, abandoned)",
+      labelNames: ['outcome'] as const,
+      registers,
+    }),
+    credentialMarkRefusals: new Counter({
+      name: 'fxa_gate_credential_mark_refusals_total',
+      help: 'Bearer tokens refused because they were issued before the user’s last password change or revocation',
+      registers,
+    }),
     webhookDeliveries: new Counter({
       name: 'fxa_gate_event_webhook_deliveries_total',
       help: 'delete-user webhook calls by outcome (delivered, retried, failed)',

@@ -94,8 +94,9 @@ export function createMemorySessionStore(options: MemorySessionStoreOptions = {}
       return entry ? structuredClone(entry.record) : null
     },
 
-    async update(key, record) {
+    async update(key, record, expect) {
       const entry = live(key)
+      if (entry && expect !== undefined && entry.record.tokens !== expect.tokens) return false
       if (entry) {
         remove(key, entry)
         const endsAt = Math.min(entry.endsAt, record.expiresAt)

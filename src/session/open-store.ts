@@ -1,3 +1,8 @@
+import {
+  type CredentialMarkStore,
+  createMemoryCredentialMarkStore,
+  createRedisCredentialMarkStore,
+} from '../bearer/credential-marks.ts'
 import { createMemoryTokenStore, createRedisTokenStore, type TokenStore } from '../bearer/token-store.ts'
 import type { Config } from '../config/derive.ts'
 import { createMemoryEventState, type EventStateStore } from '../events/event-state.ts'
@@ -6,6 +11,16 @@ import type { Logger } from '../observability/logger.ts'
 import { createMemorySessionStore } from './memory-store.ts'
 import { createRedis, createSubscriber } from './redis-client.ts'
 import { createRedisSessionStore } from './redis-store.ts'
+import {
+  createMemoryRevalidationLocks,
+  createRedisRevalidationLocks,
+  type RevalidationLocks,
+} from './revalidation-lock.ts'
+import {
+  createMemoryTokenReaperStore,
+  createRedisTokenReaperStore,
+  type TokenReaperStore,
+} from './token-reaper-store.ts'
 import type { SessionStore } from './types.ts'
 
 export interface Stores {
@@ -13,6 +28,12 @@ export interface Stores {
   readonly tokens: TokenStore
   /** What account events remember (processed event ids, change times). */
   readonly events: EventStateStore
+  /** Who refreshes which session now. */
+  readonly locks: RevalidationLocks
+  /** Ended sessions' provider tokens, until they are destroyed. */
+  readonly reaper: TokenReaperStore
+  /** Per-user credential high-water marks. */
+  readonly marks: CredentialMarkStore
   close(): Promise<void>
 }
 
@@ -30,6 +51,9 @@ export function openStores(config: Config, logger: Logger): Stores {
       sessions,
       tokens: createMemoryTokenStore(),
       events: createMemoryEventState(),
+      locks: createMemoryRevalidationLocks(),
+      reaper: createMemoryTokenReaperStore(),
+      marks: createMemoryCredentialMarkStore(),
       close: () => sessions.close(),
     }
   }
@@ -41,6 +65,9 @@ export function openStores(config: Config, logger: Logger): Stores {
     sessions,
     tokens: createRedisTokenStore({ redis, subscriber: tokenSubscriber, keyPrefix: config.redisKeyPrefix }),
     events: createRedisEventState({ redis, keyPrefix: config.redisKeyPrefix }),
+    locks: createRedisRevalidationLocks({ redis, keyPrefix: config.redisKeyPrefix }),
+    reaper: createRedisTokenReaperStore({ redis, keyPrefix: config.redisKeyPrefix }),
+    marks: createRedisCredentialMarkStore({ redis, keyPrefix: config.redisKeyPrefix }),
     async close() {
       await sessions.close()
       tokenSubscriber.disconnect()

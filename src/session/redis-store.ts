@@ -43,9 +43,16 @@ local ttl = math.min(tonumber(ARGV[1]), deadline - now)
 if ttl <= 0 then redis.call('DEL', KEYS[1]) return false end
 redis.call('PEXPIRE', KEYS[1], ttl)
 return v[1]`,
-  /** KEYS: session. ARGV: json, expiresAt, now. Replaces the record; the lifetime may shrink, never grow. */
+  /**
+   * KEYS: session. ARGV: json, expiresAt, expected tokens ('' = any), now. Replaces the record; the
+   * lifetime may shrink, never grow. With expected tokens, only while the stored record holds them.
+   */
   fxaGateSessionUpdate: `
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+if ARGV[3] ~= '' then
+  local ok, stored = pcall(cjson.decode, redis.call('HGET', KEYS[1], 'r') or '')
+  if not ok or type(stored) ~= 'table' or stored.tokens ~= ARGV[3] then return 0 end
+end
 ${NOW}
 local left = tonumber(ARGV[2]) - now
 if left <= 0 then redis.call('DEL', KEYS[1]) return 0 end
@@ -127,11 +134,11 @@ export function createRedisSessionStore(options: RedisSessionStoreOptions): Sess
         return json === null ? null : decodeRecord(json)
       }),
 
-    update: (key, record) =>
+    update: (key, record, expect) =>
       guard(async () => {
-        const args = [JSON.stringify(record), String(record.expiresAt), now()]
+        const args = [JSON.stringify(record), String(record.expiresAt), expect?.tokens ?? '', now()]
         const updated = (await scripts.fxaGateSessionUpdate(keys.session(key), ...args)) === 1
-        await invalidate([key])
+        if (updated || expect === undefined) await invalidate([key])
         return updated
       }),
 

@@ -5,6 +5,7 @@ import { GateError } from '../errors.ts'
 import type { Metrics } from '../observability/metrics.ts'
 import { createSessionCache } from './cache.ts'
 import { issueTicket, newSessionId, readTicket, sessionKey } from './ticket.ts'
+import type { TokenReaper } from './token-reaper.ts'
 import type { SessionKey, SessionRecord, SessionStore } from './types.ts'
 
 /** The provider's tokens kept with a session, sealed at rest. */
@@ -26,13 +27,19 @@ export interface Sessions {
   start(fields: SessionFields, tokens: SessionTokens): Promise<{ cookieValue: string; session: LiveSession }>
   /** The hot path: cookie value → live session, from the local cache when it can. */
   resolve(cookieValue: string | undefined): Promise<LiveSession | null>
-  /** Ends a session everywhere; returns its record (for token revocation) when it existed. */
-  end(key: SessionKey): Promise<SessionRecord | null>
+  /**
+   * Ends a session everywhere; returns its record when it existed. Its provider tokens are
+   * destroyed in the background (the reaper).
+   */
+  end(key: SessionKey, reason?: EndReason): Promise<SessionRecord | null>
   /** Ends every session of a user that began before `before` (all when absent). */
   endAllOf(uid: string, before?: number): Promise<number>
   openTokens(record: SessionRecord): Promise<SessionTokens | undefined>
   close(): void
 }
+
+/** Why a session ended, as the sessions-ended metric says it. */
+export type EndReason = 'logout' | 'replaced' | 'refresh_refused'
 
 export interface SessionsDeps {
   readonly store: SessionStore
@@ -43,6 +50,8 @@ export interface SessionsDeps {
   readonly absoluteTtlMs: number
   readonly idleTtlMs: number
   readonly cacheTtlMs: number
+  /** Destroys the provider tokens of sessions that end; none kept when absent (tests). */
+  readonly reaper?: Pick<TokenReaper, 'track' | 'ended'> | undefined
 }
 
 export function createSessions(deps: SessionsDeps): Sessions {
@@ -93,6 +102,8 @@ export function createSessions(deps: SessionsDeps): Sessions {
         tokens: await seal(deps.sealKeys, tokens),
       }
       await guarded(() => store.create(key, record, deps.idleTtlMs))
+      // A session whose tokens are not tracked would leave them alive at the provider when it expires.
+      await deps.reaper?.track(key, record)
       metrics.sessionsCreated.inc()
       return { cookieValue: issueTicket(deps.cookieKeys, id), session: { key, record } }
     },
@@ -116,11 +127,12 @@ export function createSessions(deps: SessionsDeps): Sessions {
       return record ? { key, record } : null
     },
 
-    async end(key) {
-      const record = await guarded(() => store.get(key, deps.idleTtlMs))
+    async end(key, reason = 'logout') {
+      const record = await guarded(() => store.peek(key))
       cache.delete(key)
       const deleted = await guarded(() => store.delete(key))
-      if (deleted) metrics.sessionsEnded.inc({ reason: 'logout' })
+      if (deleted) metrics.sessionsEnded.inc({ reason })
+      deps.reaper?.ended([key])
       return record
     },
 
@@ -128,6 +140,7 @@ export function createSessions(deps: SessionsDeps): Sessions {
       const keys = await guarded(() => store.deleteByUser(uid, before))
       for (const key of keys) cache.delete(key)
       metrics.sessionsEnded.inc({ reason: 'revoked' }, keys.length)
+      deps.reaper?.ended(keys)
       return keys.length
     },
 

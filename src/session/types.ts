@@ -27,6 +27,10 @@ export interface SessionRecord {
   readonly groups?: readonly string[] | undefined
   /** FxA's `metricsEnabled`; absent when the provider did not say. */
   readonly metricsEnabled?: boolean | undefined
+  /** When the provider last confirmed the session (ms): a refresh grant, else the login. */
+  readonly checkedAt?: number | undefined
+  /** Refresh attempts that failed in a row (provider outage); reset by a success. */
+  readonly refreshFailures?: number | undefined
   /** Provider tokens, AES-256-GCM sealed (see crypto/seal.ts). */
   readonly tokens: string
 }
@@ -51,8 +55,12 @@ export interface SessionStore {
   get(key: SessionKey, idleMs: number): Promise<SessionRecord | null>
   /** Reads a session without extending it (background work such as account events is not activity). */
   peek(key: SessionKey): Promise<SessionRecord | null>
-  /** Replaces the record of a live session without extending it. False when it is gone. */
-  update(key: SessionKey, record: SessionRecord): Promise<boolean>
+  /**
+   * Replaces the record of a live session without extending it. False when it is gone — or, with
+   * `expect`, when its sealed tokens are no longer `expect.tokens` (someone stored newer ones): a
+   * rotated refresh token is never overwritten by an older copy.
+   */
+  update(key: SessionKey, record: SessionRecord, expect?: { readonly tokens: string }): Promise<boolean>
   /** Ends a session. False when it did not exist. Invalidates caches everywhere. */
   delete(key: SessionKey): Promise<boolean>
   /** Keys of the user's live sessions (stale index entries are pruned). */

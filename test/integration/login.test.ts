@@ -319,7 +319,8 @@ describe('logout', () => {
       error: 'UNAUTHENTICATED',
       loginUrl: `${gate.url}/_gate/start`,
     })
-    expect(gate.fxa.calls.destroy.length).toBeGreaterThan(destroyedBefore)
+    // Destroyed in the background, so that FxA never holds the logout up.
+    for (let i = 0; i < 100 && gate.fxa.calls.destroy.length < destroyedBefore + 2; i++) await sleep(20)
     const destroyed = gate.fxa.calls.destroy.slice(destroyedBefore)
     expect(destroyed.some((body) => 'token' in body)).toBe(true)
     expect(destroyed.some((body) => 'refresh_token' in body)).toBe(true)
