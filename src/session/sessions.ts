@@ -101,9 +101,10 @@ export function createSessions(deps: SessionsDeps): Sessions {
         expiresAt: now + deps.absoluteTtlMs,
         tokens: await seal(deps.sealKeys, tokens),
       }
-      await guarded(() => store.create(key, record, deps.idleTtlMs))
-      // A session whose tokens are not tracked would leave them alive at the provider when it expires.
+      // Tracked first: a session whose tokens are not tracked would leave them alive at the provider
+      // when it expires, while tokens tracked for a session that failed to be stored are destroyed.
       await deps.reaper?.track(key, record)
+      await guarded(() => store.create(key, record, deps.idleTtlMs))
       metrics.sessionsCreated.inc()
       return { cookieValue: issueTicket(deps.cookieKeys, id), session: { key, record } }
     },
