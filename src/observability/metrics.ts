@@ -30,7 +30,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
     }),
     sessionsEnded: new Counter({
       name: 'fxa_gate_sessions_ended_total',
-      help: 'Sessions ended by reason (logout, revoked)',
+      help: 'Sessions ended by reason (logout, replaced by a new login, revoked, refresh_refused by the provider)',
       labelNames: ['reason'] as const,
       registers,
     }),
