@@ -23,7 +23,8 @@ export interface Revalidation {
   /**
    * The hot-path hook for a resolved session. Undefined (serve it) unless a check is due, which then
    * runs in the background. Only a session not checked for two intervals (it sat idle) is waited for,
-   * at most the provider timeout: the promise gives the session, or null when the check ended it.
+   * at most 2 s (then it is served and the check goes on): the promise gives the session, or null
+   * when the check ended it.
    */
   due(session: LiveSession): Promise<LiveSession | null> | undefined
   /**
@@ -54,6 +55,9 @@ export interface RevalidationDeps {
 }
 
 type Outcome = 'refreshed' | 'ended' | 'failed' | 'skipped'
+
+/** The longest a request waits for the check of a long-idle session; a slow provider is not its problem. */
+const MAX_WAIT_MS = 2000
 
 export function createRevalidation(deps: RevalidationDeps): Revalidation {
   const { store, locks, clock, metrics, logger, intervalMs } = deps
@@ -205,7 +209,7 @@ export function createRevalidation(deps: RevalidationDeps): Revalidation {
       if (now < last + 2 * intervalMs) return undefined
       let timer: NodeJS.Timeout | undefined
       const timeout = new Promise<Outcome>((resolve) => {
-        timer = setTimeout(() => resolve('skipped'), deps.providerTimeoutMs)
+        timer = setTimeout(() => resolve('skipped'), Math.min(deps.providerTimeoutMs, MAX_WAIT_MS))
       })
       return Promise.race([pending, timeout]).then((outcome) => {
         clearTimeout(timer)
