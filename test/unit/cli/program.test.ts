@@ -7,8 +7,16 @@ function context(env: Record<string, string> = {}) {
   const out = { stdout: '', stderr: '' }
   const ctx: Omit<CliContext, 'exit'> = {
     env,
-    stdout: { write: (text) => void (out.stdout += text) },
-    stderr: { write: (text) => void (out.stderr += text) },
+    stdout: {
+      write: (text) => {
+        out.stdout += text
+      },
+    },
+    stderr: {
+      write: (text) => {
+        out.stderr += text
+      },
+    },
     readFile: (path) => {
       throw Object.assign(new Error(`no ${path}`), { code: 'ENOENT' })
     },
