@@ -4,7 +4,7 @@ import { parser } from '@prometheus-io/lezer-promql'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { schemaErrors } from './k8s-schemas.ts'
 import { find } from './pods.ts'
-import { catchHelm, ensureChartTools, ROOT, render } from './tools.ts'
+import { catchHelm, ensureChartTools, type K8sObject, ROOT, render } from './tools.ts'
 
 beforeAll(ensureChartTools)
 
