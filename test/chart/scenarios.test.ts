@@ -1,15 +1,10 @@
 import { beforeAll, describe, expect, it } from 'vitest'
+import { EXTERNAL } from './external-objects.ts'
 import { schemaErrors, strictDecodingErrors } from './k8s-schemas.ts'
 import { find, gateDeployment, hardeningProblems, loadRenderedConfig, podSpecs } from './pods.ts'
 import { ensureChartTools, helm, parseManifests, type Rendered, scenarios, templateArgs } from './tools.ts'
 
 beforeAll(ensureChartTools)
-
-/** What a Secret created outside the chart (ci/existing-secret-values.yaml) would hold. */
-const EXISTING_SECRET = {
-  'oauth-client-secret': 'client-secret-from-elsewhere',
-  'cookie-secrets': 'cookie-secret-from-elsewhere-0123456789abcdef',
-}
 
 describe.each(scenarios())('ci/%s', (scenario) => {
   let manifests: string
@@ -91,7 +86,7 @@ describe.each(scenarios())('ci/%s', (scenario) => {
   })
 
   it('gives fxa-gate a configuration that its own loader accepts', () => {
-    const result = loadRenderedConfig(objects, EXISTING_SECRET)
+    const result = loadRenderedConfig(objects, EXTERNAL)
     expect(result.ok ? [] : result.problems).toEqual([])
   })
 })
