@@ -1,19 +1,26 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs'
+import { readFile } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
 import { revokeUserCommand } from './admin/revoke-command.ts'
 import { buildGate } from './app.ts'
 import type { Config } from './config/derive.ts'
 import { formatProblems, loadConfig } from './config/load.ts'
+import { injectCommand } from './injector/inject-command.ts'
+import { webhookCommand } from './injector/webhook-command.ts'
 import { createLogger } from './observability/logger.ts'
 import { openStores } from './session/open-store.ts'
 
 const USAGE = `Usage: fxa-gate [serve] [--config file.yaml]
        fxa-gate check-config [--config file.yaml]
        fxa-gate sessions revoke --user <uid> [--config file.yaml]
+       fxa-gate inject -f FILE|- [--image IMG] [--no-native-sidecar]
+       fxa-gate webhook
 
 Configuration comes from FXA_GATE_* environment variables and, optionally, a YAML file
-(environment wins). Secrets may be given as FXA_GATE_<NAME>_FILE. See README.md.`
+(environment wins). Secrets may be given as FXA_GATE_<NAME>_FILE. See README.md.
+inject and webhook read only the injector's FXA_GATE_INJECT_* and FXA_GATE_WEBHOOK_* keys
+(docs/injector.md).`
 
 function readConfiguration(configPath: string | undefined): Config {
   let yaml: string | undefined
@@ -63,10 +70,14 @@ async function serve(config: Config): Promise<void> {
 async function main(): Promise<void> {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
+    allowNegative: true,
     options: {
       config: { type: 'string', short: 'c' },
       help: { type: 'boolean', short: 'h' },
       user: { type: 'string' },
+      file: { type: 'string', short: 'f', multiple: true },
+      image: { type: 'string' },
+      'native-sidecar': { type: 'boolean' },
     },
   })
   if (values.help) {
@@ -74,6 +85,33 @@ async function main(): Promise<void> {
     return
   }
   const command = positionals[0] ?? 'serve'
+  // The injector's commands read their own keys only: no gate configuration is needed for them.
+  if (command === 'inject') {
+    process.exitCode = await injectCommand(
+      { files: values.file ?? [], image: values.image, nativeSidecar: values['native-sidecar'] },
+      {
+        stdin: process.stdin,
+        stdout: process.stdout,
+        stderr: process.stderr,
+        env: process.env,
+        readFile: (path) => readFile(path, 'utf8'),
+      },
+    )
+    return
+  }
+  if (command === 'webhook') {
+    const stop = new Promise<string>((resolve) => {
+      process.once('SIGTERM', () => resolve('SIGTERM'))
+      process.once('SIGINT', () => resolve('SIGINT'))
+    })
+    process.exitCode = await webhookCommand({
+      env: process.env,
+      stderr: process.stderr,
+      readFile: (path) => readFile(path, 'utf8'),
+      stop,
+    })
+    return
+  }
   const config = readConfiguration(values.config ?? process.env['FXA_GATE_CONFIG'])
   switch (command) {
     case 'serve':

@@ -1,5 +1,5 @@
 import type { z } from 'zod'
-import { type InjectorConfig, type InjectorKey, INJECTOR_KEYS, injectorSchema } from './injector-schema.ts'
+import { INJECTOR_KEYS, type InjectorConfig, type InjectorKey, injectorSchema } from './injector-schema.ts'
 import { type ConfigProblem, fromEnvString } from './load.ts'
 import { envName } from './schema.ts'
 

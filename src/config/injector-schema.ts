@@ -20,10 +20,7 @@ const quantity = z
   .regex(/^\d+(\.\d+)?(m|Ki|Mi|Gi|Ti|k|M|G|T)?$/, 'expected a Kubernetes quantity such as 50m or 96Mi')
 const dnsName = z
   .string()
-  .regex(
-    /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/,
-    'expected a DNS name',
-  )
+  .regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/, 'expected a DNS name')
 const objectName = z
   .string()
   .regex(/^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/, 'expected a Kubernetes object name')
@@ -103,7 +100,7 @@ export const INJECTOR_KEYS = {
   webhookConfigurationName: key(
     'string',
     objectName.optional(),
-    "Webhook, self-bootstrapped TLS: the MutatingWebhookConfiguration whose caBundle the injector keeps up to date",
+    'Webhook, self-bootstrapped TLS: the MutatingWebhookConfiguration whose caBundle the injector keeps up to date',
   ),
   webhookDnsNames: key(
     'list',

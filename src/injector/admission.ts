@@ -50,7 +50,10 @@ export function admit(body: unknown, settings: InjectSettings): AdmissionOutcome
   const parsed = review.safeParse(body)
   if (!parsed.success) {
     const issue = parsed.error.issues[0]
-    return { ok: false, problem: `not an AdmissionReview v1: ${issue?.path.join('.') || '(root)'}: ${issue?.message}` }
+    return {
+      ok: false,
+      problem: `not an AdmissionReview v1: ${issue?.path.join('.') || '(root)'}: ${issue?.message}`,
+    }
   }
   const { request } = parsed.data
   const answer = (response: Omit<AdmissionResponse, 'uid'>) => ({
@@ -61,7 +64,10 @@ export function admit(body: unknown, settings: InjectSettings): AdmissionOutcome
   const isPod = request.kind.group === '' && request.kind.kind === 'Pod' && request.operation === 'CREATE'
   if (!isPod) return { ok: true, result: 'not_a_pod', review: answer({ allowed: true }) }
 
-  const pod = request.object as { metadata?: { name?: string; generateName?: string; annotations?: unknown }; spec?: unknown }
+  const pod = request.object as {
+    metadata?: { name?: string; generateName?: string; annotations?: unknown }
+    spec?: unknown
+  }
   const name = `${request.namespace ?? ''}/${pod?.metadata?.name ?? `${pod?.metadata?.generateName ?? ''}*`}`
   const problem = typeof pod === 'object' && pod !== null ? podSpecProblem(pod.spec) : 'no object'
   if (problem !== undefined) return { ok: false, problem: `the review's pod is not valid: ${problem}` }
@@ -88,7 +94,10 @@ export function admit(body: unknown, settings: InjectSettings): AdmissionOutcome
       result: 'denied',
       pod: name,
       reason: error.message,
-      review: answer({ allowed: false, status: { code: 400, message: `fxa-gate injector: ${error.message}` } }),
+      review: answer({
+        allowed: false,
+        status: { code: 400, message: `fxa-gate injector: ${error.message}` },
+      }),
     }
   }
 }
@@ -97,7 +106,10 @@ export function admit(body: unknown, settings: InjectSettings): AdmissionOutcome
  * A JSON Patch from one pod spec to the other: each changed top-level list is replaced whole. The
  * patch applies to the very object the review carried, so coarse operations are exact.
  */
-export function podSpecPatch(before: V1PodSpec, after: V1PodSpec): { op: 'add'; path: string; value: unknown }[] {
+export function podSpecPatch(
+  before: V1PodSpec,
+  after: V1PodSpec,
+): { op: 'add'; path: string; value: unknown }[] {
   const fields = ['initContainers', 'containers', 'volumes'] as const
   return fields
     .filter((field) => after[field] !== before[field] && after[field] !== undefined)

@@ -77,7 +77,9 @@ export function readInjectionRequest(
   const inject = get(ANNOTATIONS.inject)?.trim().toLowerCase()
   if (inject === undefined || inject === 'false') return undefined
   if (inject !== 'true')
-    throw new InjectionError(`${ANNOTATIONS.inject}: expected "true" or "false", got "${get(ANNOTATIONS.inject)}"`)
+    throw new InjectionError(
+      `${ANNOTATIONS.inject}: expected "true" or "false", got "${get(ANNOTATIONS.inject)}"`,
+    )
 
   const upstream = get(ANNOTATIONS.upstreamPort)?.trim()
   if (upstream === undefined || upstream === '')

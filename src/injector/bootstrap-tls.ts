@@ -127,7 +127,10 @@ export async function openBootstrapTls(options: BootstrapOptions): Promise<TlsSo
       if (hooks.every((hook) => hook.clientConfig.caBundle === encoded)) return
       const body = {
         ...webhook,
-        webhooks: hooks.map((hook) => ({ ...hook, clientConfig: { ...hook.clientConfig, caBundle: encoded } })),
+        webhooks: hooks.map((hook) => ({
+          ...hook,
+          clientConfig: { ...hook.clientConfig, caBundle: encoded },
+        })),
       }
       try {
         await options.kube.replaceWebhook(body)

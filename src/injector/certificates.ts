@@ -1,5 +1,6 @@
 import 'reflect-metadata'
 import { createPrivateKey, X509Certificate as NodeCertificate, randomBytes, webcrypto } from 'node:crypto'
+import { isIP } from 'node:net'
 import * as x509 from '@peculiar/x509'
 
 export interface PemPair {
@@ -22,7 +23,10 @@ function serial(): string {
 
 async function keyPem(key: CryptoKey): Promise<string> {
   const der = Buffer.from(await crypto.subtle.exportKey('pkcs8', key))
-  return `-----BEGIN PRIVATE KEY-----\n${der.toString('base64').match(/.{1,64}/g)?.join('\n')}\n-----END PRIVATE KEY-----\n`
+  return `-----BEGIN PRIVATE KEY-----\n${der
+    .toString('base64')
+    .match(/.{1,64}/g)
+    ?.join('\n')}\n-----END PRIVATE KEY-----\n`
 }
 
 async function importKey(pem: string): Promise<CryptoKey> {
@@ -52,7 +56,7 @@ export async function createCa(commonName: string, now: Date, validityDays: numb
   return { cert: cert.toString('pem'), key: await keyPem(keys.privateKey) }
 }
 
-/** A serving certificate for `dnsNames`, signed by the CA. */
+/** A serving certificate for `dnsNames` (IP addresses become IP SANs), signed by the CA. */
 export async function createServingCert(
   ca: PemPair,
   dnsNames: readonly string[],
@@ -76,7 +80,9 @@ export async function createServingCert(
         new x509.BasicConstraintsExtension(false, undefined, true),
         new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
         new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
-        new x509.SubjectAlternativeNameExtension(dnsNames.map((value) => ({ type: 'dns' as const, value }))),
+        new x509.SubjectAlternativeNameExtension(
+          dnsNames.map((value) => ({ type: isIP(value) === 0 ? ('dns' as const) : ('ip' as const), value })),
+        ),
         await x509.AuthorityKeyIdentifierExtension.create(caCert),
       ],
     },
@@ -102,8 +108,11 @@ export function servingCertUsable(
     if (!cert.verify(caCert.publicKey) || !cert.checkIssued(caCert)) return false
     if (new Date(cert.validTo).getTime() < now.getTime() + marginDays * DAY) return false
     if (new Date(caCert.validTo).getTime() < now.getTime() + marginDays * DAY) return false
-    if (!dnsNames.every((name) => cert.checkHost(name, { subject: 'never', wildcards: false }) === name))
-      return false
+    const covers = (name: string) =>
+      isIP(name) === 0
+        ? cert.checkHost(name, { subject: 'never', wildcards: false }) === name
+        : cert.checkIP(name) === name
+    if (!dnsNames.every(covers)) return false
     return cert.checkPrivateKey(createPrivateKey(serving.key))
   } catch {
     return false

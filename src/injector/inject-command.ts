@@ -1,7 +1,7 @@
 import type { V1PodSpec } from '@kubernetes/client-node'
 import { type Document, parseAllDocuments } from 'yaml'
-import { formatProblems } from '../config/load.ts'
 import { loadInjectorConfig } from '../config/injector-load.ts'
+import { formatProblems } from '../config/load.ts'
 import { InjectionError, readInjectionRequest } from './annotations.ts'
 import { planInjection } from './mutate.ts'
 import { podSpecProblem } from './pod-shape.ts'

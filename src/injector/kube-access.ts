@@ -25,7 +25,11 @@ export function apiStatus(error: unknown): number | undefined {
  * Access through @kubernetes/client-node: in a pod, the ServiceAccount token (loadFromDefault reads
  * it); elsewhere, $KUBECONFIG or ~/.kube/config.
  */
-export function kubeAccess(target: { namespace: string; secretName: string; webhookName: string }): KubeAccess {
+export function kubeAccess(target: {
+  namespace: string
+  secretName: string
+  webhookName: string
+}): KubeAccess {
   const config = new KubeConfig()
   config.loadFromDefault()
   const core = config.makeApiClient(CoreV1Api)

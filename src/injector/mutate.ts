@@ -42,7 +42,9 @@ export function planInjection(
   if (request === undefined) return { result: 'skipped', spec }
   if (isInjected(spec)) return { result: 'already_injected', spec }
   if (spec.hostNetwork === true)
-    throw new InjectionError('a pod on the host network cannot get the sidecar: its ports would be the node’s')
+    throw new InjectionError(
+      'a pod on the host network cannot get the sidecar: its ports would be the node’s',
+    )
 
   const containers = spec.containers ?? []
   const allContainers = [...(spec.initContainers ?? []), ...containers]
@@ -53,7 +55,9 @@ export function planInjection(
       ? containers.flatMap((c) =>
           (c.ports ?? []).filter((p) => p.containerPort === request.upstreamPort).map((p) => ({ c, p })),
         )[0]
-      : containers.flatMap((c) => (c.ports ?? []).filter((p) => p.name === request.upstreamPort).map((p) => ({ c, p })))[0]
+      : containers.flatMap((c) =>
+          (c.ports ?? []).filter((p) => p.name === request.upstreamPort).map((p) => ({ c, p })),
+        )[0]
   if (typeof request.upstreamPort === 'string' && target === undefined)
     throw new InjectionError(
       `${ANNOTATIONS.upstreamPort}: no container of the pod has a port named "${request.upstreamPort}"`,
@@ -86,10 +90,13 @@ export function planInjection(
   const portName = takenName ?? SIDECAR_NAME
   const names = new Set(ports.map(({ port: p }) => p.name).filter((n) => n !== undefined))
   if (appPortName !== undefined && names.has(appPortName))
-    throw new InjectionError(`the pod already has a port named "${appPortName}", the name its "${takenName}" port would get`)
+    throw new InjectionError(
+      `the pod already has a port named "${appPortName}", the name its "${takenName}" port would get`,
+    )
   if (takenName === undefined && names.has(SIDECAR_NAME))
     throw new InjectionError(`the pod already has a port named "${SIDECAR_NAME}"`)
-  if (names.has(ADMIN_PORT_NAME)) throw new InjectionError(`the pod already has a port named "${ADMIN_PORT_NAME}"`)
+  if (names.has(ADMIN_PORT_NAME))
+    throw new InjectionError(`the pod already has a port named "${ADMIN_PORT_NAME}"`)
   for (const volume of spec.volumes ?? [])
     if (volume.name === TMP_VOLUME || volume.name === NO_TOKEN_VOLUME)
       throw new InjectionError(`the pod already has a volume named "${volume.name}"`)
@@ -144,7 +151,11 @@ function renamePort(container: V1Container, port: V1ContainerPort, from: string,
   return next
 }
 
-function renameInHandler<T extends Pick<V1Probe, 'httpGet' | 'tcpSocket'>>(handler: T, from: string, to: string): T {
+function renameInHandler<T extends Pick<V1Probe, 'httpGet' | 'tcpSocket'>>(
+  handler: T,
+  from: string,
+  to: string,
+): T {
   const next = { ...handler }
   if (handler.httpGet?.port === from) next.httpGet = { ...handler.httpGet, port: to }
   if (handler.tcpSocket?.port === from) next.tcpSocket = { ...handler.tcpSocket, port: to }

@@ -17,7 +17,10 @@ export interface TlsFilesOptions {
  */
 export async function openTlsFiles(options: TlsFilesOptions): Promise<TlsSource> {
   const read = async (): Promise<TlsMaterial> => {
-    const [cert, key] = await Promise.all([options.readFile(options.certFile), options.readFile(options.keyFile)])
+    const [cert, key] = await Promise.all([
+      options.readFile(options.certFile),
+      options.readFile(options.keyFile),
+    ])
     return tlsMaterial(cert, key)
   }
   let current = await read()

@@ -44,14 +44,21 @@ export function buildWebhookApp(deps: WebhookDeps): FastifyInstance {
   })
 
   app.setErrorHandler((error: { statusCode?: number; code?: string; message: string }, request, reply) => {
-    const status = error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500
+    const status =
+      error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500
+        ? error.statusCode
+        : 500
     if (status < 500) {
       deps.metrics.badRequests.inc()
       request.log.warn({ code: error.code, status, url: request.url }, 'webhook request refused')
     } else request.log.error({ err: error }, 'webhook request failed')
-    return reply.code(status).send({ error: status < 500 ? 'BAD_REQUEST' : 'INTERNAL', message: error.message })
+    return reply
+      .code(status)
+      .send({ error: status < 500 ? 'BAD_REQUEST' : 'INTERNAL', message: error.message })
   })
-  app.setNotFoundHandler((_request, reply) => reply.code(404).send({ error: 'NOT_FOUND', message: 'Not found.' }))
+  app.setNotFoundHandler((_request, reply) =>
+    reply.code(404).send({ error: 'NOT_FOUND', message: 'Not found.' }),
+  )
 
   app.post('/mutate', async (request, reply) => {
     const outcome = admit(request.body, deps.settings)
@@ -63,11 +70,16 @@ export function buildWebhookApp(deps: WebhookDeps): FastifyInstance {
     const result = outcome.result === 'not_a_pod' ? 'skipped' : outcome.result
     deps.metrics.injections.inc({ result })
     if (outcome.result === 'denied')
-      request.log.warn({ pod: outcome.pod, reason: outcome.reason }, 'pod refused: its injection annotations are invalid')
+      request.log.warn(
+        { pod: outcome.pod, reason: outcome.reason },
+        'pod refused: its injection annotations are invalid',
+      )
     else if (outcome.result === 'injected') request.log.info({ pod: outcome.pod }, 'sidecar injected')
     return reply.header('cache-control', 'no-store').send(outcome.review)
   })
-  app.get('/healthz', async (_request, reply) => reply.header('cache-control', 'no-store').send({ status: 'ok' }))
+  app.get('/healthz', async (_request, reply) =>
+    reply.header('cache-control', 'no-store').send({ status: 'ok' }),
+  )
   app.get('/readyz', async (_request, reply) => {
     const ready = deps.tls.current() !== undefined && (deps.ready?.() ?? true)
     return reply

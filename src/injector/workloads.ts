@@ -2,7 +2,10 @@
  * Where each workload kind keeps its pod template, as a path in the object. Kinds from other API
  * groups (an Argo Rollout, a Knative Service) are left alone: their shape is not ours to guess.
  */
-const TEMPLATE_PATHS: Record<string, { readonly apiVersions: readonly string[]; readonly path: readonly string[] }> = {
+const TEMPLATE_PATHS: Record<
+  string,
+  { readonly apiVersions: readonly string[]; readonly path: readonly string[] }
+> = {
   Pod: { apiVersions: ['v1'], path: [] },
   Deployment: { apiVersions: ['apps/v1'], path: ['spec', 'template'] },
   StatefulSet: { apiVersions: ['apps/v1'], path: ['spec', 'template'] },
