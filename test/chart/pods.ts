@@ -80,7 +80,11 @@ export function loadRenderedConfig(
   const configMap = objects
     .map((r) => r.object)
     .find((o) => o.kind === 'ConfigMap' && o.metadata.name === configMapName)
-  const secret = find(objects, 'Secret')
+  const mount = container.volumeMounts.find((m: Container) => m.mountPath === '/var/run/secrets/fxa-gate')
+  const volume = pod.volumes.find((v: Container) => v.name === mount?.name)
+  const secret = objects
+    .map((r) => r.object)
+    .find((o) => o.kind === 'Secret' && o.metadata.name === volume?.secret.secretName)
   const secretData: Record<string, string> = secret
     ? Object.fromEntries(
         Object.entries(secret.data as Record<string, string>).map(([k, v]) => [
@@ -89,8 +93,6 @@ export function loadRenderedConfig(
         ]),
       )
     : existingSecretData
-  const mount = container.volumeMounts.find((m: Container) => m.mountPath === '/var/run/secrets/fxa-gate')
-  const volume = pod.volumes.find((v: Container) => v.name === mount?.name)
   const items: { key: string; path: string }[] = volume?.secret.items ?? []
   const files = new Map(items.map((item) => [`${mount?.mountPath}/${item.path}`, secretData[item.key]]))
   const env: Record<string, string> = { ...(configMap?.data as Record<string, string>) }
