@@ -91,7 +91,7 @@ export function injectText(text: string, settings: InjectSettings, source: strin
     if (error !== undefined) {
       const at = error.linePos?.[0]
       throw new InputError(
-        `${source}${at ? `:${at.line}:${at.col}` : ''}: not valid YAML: ${error.message.split('\n')[0]}`,
+        `${source}${at ? `:${at.line}:${at.col}` : ''}: not valid YAML: ${error.message.split('\n')[0]?.replace(/ at line \d+, column \d+:?$/, '')}`,
       )
     }
   }
