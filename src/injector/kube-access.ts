@@ -21,6 +21,12 @@ export function apiStatus(error: unknown): number | undefined {
   return error instanceof ApiException ? error.code : undefined
 }
 
+function defaultKubeConfig(): KubeConfig {
+  const config = new KubeConfig()
+  config.loadFromDefault()
+  return config
+}
+
 /**
  * Access through @kubernetes/client-node: in a pod, the ServiceAccount token (loadFromDefault reads
  * it); elsewhere, $KUBECONFIG or ~/.kube/config.

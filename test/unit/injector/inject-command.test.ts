@@ -70,7 +70,9 @@ async function run(
   const out: string[] = []
   const err: string[] = []
   const io: CommandIO = {
-    stdin: [Buffer.from(stdin)],
+    stdin: (async function* () {
+      yield Buffer.from(stdin)
+    })(),
     stdout: { write: (text: string) => out.push(text) },
     stderr: { write: (text: string) => err.push(text) },
     env: { FXA_GATE_INJECT_IMAGE: IMAGE, ...env },
