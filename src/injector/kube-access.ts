@@ -31,13 +31,10 @@ function defaultKubeConfig(): KubeConfig {
  * Access through @kubernetes/client-node: in a pod, the ServiceAccount token (loadFromDefault reads
  * it); elsewhere, $KUBECONFIG or ~/.kube/config.
  */
-export function kubeAccess(target: {
-  namespace: string
-  secretName: string
-  webhookName: string
-}): KubeAccess {
-  const config = new KubeConfig()
-  config.loadFromDefault()
+export function kubeAccess(
+  target: { namespace: string; secretName: string; webhookName: string },
+  config: KubeConfig = defaultKubeConfig(),
+): KubeAccess {
   const core = config.makeApiClient(CoreV1Api)
   const admission = config.makeApiClient(AdmissionregistrationV1Api)
   const { namespace, secretName: name, webhookName } = target
