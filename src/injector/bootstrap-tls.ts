@@ -1,3 +1,4 @@
+import { X509Certificate } from 'node:crypto'
 import type { V1Secret } from '@kubernetes/client-node'
 import type { Logger } from '../observability/logger.ts'
 import { createCa, createServingCert, type PemPair, servingCertUsable } from './certificates.ts'
@@ -39,7 +40,10 @@ async function desiredData(
 ): Promise<{ data: Record<string, string>; changed: boolean }> {
   const ca = { cert: decode(secret, KEYS.ca) ?? '', key: decode(secret, KEYS.caKey) ?? '' }
   const serving = { cert: decode(secret, KEYS.cert) ?? '', key: decode(secret, KEYS.key) ?? '' }
-  const previous = decode(secret, KEYS.previousCa)
+  const kept = decode(secret, KEYS.previousCa)
+  // A previous CA stays in the bundle only while certificates it signed can still be valid.
+  const previous =
+    kept !== undefined && caStillGood({ cert: kept, key: '' }, now, 0, false) ? kept : undefined
   const caUsable = servingCertUsable(serving, ca, dnsNames, now, RENEW_DAYS) || caStillGood(ca, now)
   let nextCa: PemPair = ca
   let previousCa = previous
@@ -62,11 +66,16 @@ async function desiredData(
   return { data, changed }
 }
 
-function caStillGood(ca: PemPair, now: Date, marginDays = CA_RENEW_DAYS): boolean {
-  if (ca.cert === '' || ca.key === '') return false
+function caStillGood(ca: PemPair, now: Date, marginDays = CA_RENEW_DAYS, withKey = true): boolean {
+  if (ca.cert === '' || (withKey && ca.key === '')) return false
+  if (!withKey) return expiresAfter(ca.cert, now.getTime() + marginDays * 86_400_000)
+  // A CA signs itself: it is its own serving pair for this check (no DNS names).
+  return servingCertUsable(ca, ca, [], now, marginDays)
+}
+
+function expiresAfter(cert: string, time: number): boolean {
   try {
-    // A CA signs itself: it is its own serving pair for this check (no DNS names).
-    return servingCertUsable(ca, ca, [], now, marginDays)
+    return new Date(new X509Certificate(cert).validTo).getTime() > time
   } catch {
     return false
   }
