@@ -6,8 +6,6 @@ import { revokeUserCommand } from './admin/revoke-command.ts'
 import { buildGate } from './app.ts'
 import type { Config } from './config/derive.ts'
 import { formatProblems, loadConfig } from './config/load.ts'
-import { injectCommand } from './injector/inject-command.ts'
-import { webhookCommand } from './injector/webhook-command.ts'
 import { createLogger } from './observability/logger.ts'
 import { openStores } from './session/open-store.ts'
 
@@ -86,7 +84,9 @@ async function main(): Promise<void> {
   }
   const command = positionals[0] ?? 'serve'
   // The injector's commands read their own keys only: no gate configuration is needed for them.
+  // Loaded on demand, so `serve` never loads the Kubernetes client and the X.509 library.
   if (command === 'inject') {
+    const { injectCommand } = await import('./injector/inject-command.ts')
     process.exitCode = await injectCommand(
       { files: values.file ?? [], image: values.image, nativeSidecar: values['native-sidecar'] },
       {
@@ -100,6 +100,7 @@ async function main(): Promise<void> {
     return
   }
   if (command === 'webhook') {
+    const { webhookCommand } = await import('./injector/webhook-command.ts')
     const stop = new Promise<string>((resolve) => {
       process.once('SIGTERM', () => resolve('SIGTERM'))
       process.once('SIGINT', () => resolve('SIGINT'))
