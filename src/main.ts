@@ -6,6 +6,7 @@ import { readVersion } from './version.ts'
 // The only place that touches the process: arguments, environment, streams, signals, exit code.
 const code = await runCli(process.argv.slice(2), {
   env: process.env,
+  stdin: process.stdin,
   stdout: process.stdout,
   stderr: process.stderr,
   readFile: (path) => readFileSync(path, 'utf8'),

@@ -7,6 +7,8 @@ export interface Output {
 /** What a command may touch of the outside world: passed in, so tests can run commands in-process. */
 export interface CliContext {
   readonly env: Readonly<Record<string, string | undefined>>
+  /** Standard input (`inject -f -`). */
+  readonly stdin: AsyncIterable<Buffer | string>
   readonly stdout: Output
   readonly stderr: Output
   readonly readFile: (path: string) => string

@@ -34,7 +34,8 @@ function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value === '' ? undefined : value
 }
 
-function fromEnvString(def: KeyDefinition, value: string): unknown {
+/** Reads one environment value as its key's kind says (lists split, booleans and numbers parsed). */
+export function fromEnvString(def: KeyDefinition, value: string): unknown {
   switch (def.kind) {
     case 'list':
       return value

@@ -1,3 +1,4 @@
+import { INJECTOR_KEYS } from './injector-schema.ts'
 import { CONFIG_KEYS, envName } from './schema.ts'
 import { closestName } from './suggest.ts'
 
@@ -17,7 +18,12 @@ const OTHER_VARIABLES = ['FXA_GATE_CONFIG']
 function knownVariables(): { all: Set<string>; plain: Set<string> } {
   const all = new Set(OTHER_VARIABLES)
   const plain = new Set<string>()
-  for (const [name, def] of Object.entries(CONFIG_KEYS)) {
+  // The injector's keys are its own, but a pod may well carry both sets.
+  const keys: [string, { secret?: boolean | undefined }][] = [
+    ...Object.entries(CONFIG_KEYS),
+    ...Object.entries(INJECTOR_KEYS),
+  ]
+  for (const [name, def] of keys) {
     all.add(envName(name))
     if (def.secret) all.add(`${envName(name)}_FILE`)
     else plain.add(envName(name))

@@ -219,3 +219,35 @@ so every render runs them.
 {{- end }}
 {{- $_ := include "fxa-gate.publicHost" . }}
 {{- end }}
+
+{{/* The sidecar injector (injector.enabled): its names, labels and images. */}}
+{{- define "fxa-gate.injectorFullname" -}}
+{{- printf "%s-injector" (include "fxa-gate.fullname" . | trunc 54 | trimSuffix "-") }}
+{{- end }}
+
+{{- define "fxa-gate.injectorSelectorLabels" -}}
+app.kubernetes.io/name: {{ include "fxa-gate.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/component: injector
+{{- end }}
+
+{{- define "fxa-gate.injectorLabels" -}}
+{{ include "fxa-gate.injectorSelectorLabels" . }}
+{{ include "fxa-gate.commonLabels" . }}
+{{- end }}
+
+{{/* The image injected as the sidecar: injector.sidecarImage, else the chart's own image. */}}
+{{- define "fxa-gate.sidecarImage" -}}
+{{- default (include "fxa-gate.image" .) .Values.injector.sidecarImage }}
+{{- end }}
+
+{{/* The Service names the webhook's certificate must cover. */}}
+{{- define "fxa-gate.injectorDnsNames" -}}
+{{- $name := include "fxa-gate.injectorFullname" . }}
+{{- $ns := .Release.Namespace }}
+{{- list (printf "%s.%s.svc" $name $ns) (printf "%s.%s.svc.%s" $name $ns .Values.clusterDomain) | toJson }}
+{{- end }}
+
+{{- define "fxa-gate.injectorTlsSecret" -}}
+{{- printf "%s-tls" (include "fxa-gate.injectorFullname" .) }}
+{{- end }}

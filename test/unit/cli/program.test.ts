@@ -7,6 +7,7 @@ function context(env: Record<string, string> = {}) {
   const out = { stdout: '', stderr: '' }
   const ctx: Omit<CliContext, 'exit'> = {
     env,
+    stdin: (async function* () {})(),
     stdout: {
       write: (text) => {
         out.stdout += text
