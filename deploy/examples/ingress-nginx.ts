@@ -27,6 +27,17 @@ export interface IngressInput {
 
 const ANNOTATION = 'nginx.ingress.kubernetes.io/'
 
+/**
+ * The auth URL names the Ingress's host (`?host=`): nginx routes an absolute-form request line
+ * (`GET http://other.example/x`) by the host in it but builds X-Original-URL from the Host header,
+ * and fxa-gate believes the host, and applies host-scoped rules, only when it is the pinned one. A
+ * wildcard Ingress host cannot be pinned; host-scoped public rules then never apply to it.
+ */
+function pinnedAuthUrl(authUrl: string, host: string): string {
+  if (host.startsWith('*') || new URL(authUrl).searchParams.has('host')) return authUrl
+  return `${authUrl}${authUrl.includes('?') ? '&' : '?'}host=${encodeURIComponent(host)}`
+}
+
 /** An Ingress protected by fxa-gate through ingress-nginx's external-auth annotations. */
 export function appIngress(input: IngressInput): IngressExample {
   return {
@@ -36,7 +47,7 @@ export function appIngress(input: IngressInput): IngressExample {
     path: '/',
     service: input.service,
     annotations: {
-      [`${ANNOTATION}auth-url`]: input.authUrl,
+      [`${ANNOTATION}auth-url`]: pinnedAuthUrl(input.authUrl, input.host),
       // $http_host, not $host: $host drops the port. fxa-gate validates rd like any return URL.
       [`${ANNOTATION}auth-signin`]: `${input.signinUrl}?rd=$scheme://$http_host$escaped_request_uri`,
       [`${ANNOTATION}auth-response-headers`]: IDENTITY_HEADERS.join(','),
