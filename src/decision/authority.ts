@@ -1,4 +1,5 @@
 import { isIPv6 } from 'node:net'
+import { domainToASCII } from 'node:url'
 import { GateError } from '../errors.ts'
 
 /** A validated Host / X-Forwarded-Host / :authority value, in the one form decisions read. */
@@ -46,6 +47,8 @@ function regName(raw: string): string {
   // `127.1`, `0x7f.0.0.1`, `2130706433`: one server's name is another's address. Only the dotted
   // quad reads the same everywhere.
   if (NUMERIC_LABEL.test(hostname) && !DOTTED_QUAD.test(hostname)) bad('ambiguous numeric host')
+  // An `xn--` label that is no valid punycode: a URL parser refuses what nginx passes on.
+  if (hostname.includes('xn--') && domainToASCII(hostname) !== hostname) bad('invalid punycode in host')
   return hostname
 }
 

@@ -7,17 +7,23 @@ function bad(detail: string): never {
   throw new GateError('BAD_REQUEST', { detail })
 }
 
-/** Resolves `.` and `..` segments (RFC 3986 §5.2.4); `..` above the root stays at the root. */
-export function removeDotSegments(path: string): string {
+const ENCODED_DOT = /^(?:\.|%2e)$/i
+const ENCODED_DOTS = /^(?:\.|%2e){2}$/i
+
+/**
+ * Resolves `.` and `..` segments (RFC 3986 §5.2.4); `..` above the root stays at the root. With
+ * `encodedDots`, `%2e` counts as a dot, as the WHATWG URL parser counts it.
+ */
+export function removeDotSegments(path: string, encodedDots = false): string {
   const out: string[] = []
   const segments = path.split('/')
   for (let i = 1; i < segments.length; i++) {
     const segment = segments[i]!
     const last = i === segments.length - 1
-    if (segment === '..') {
+    if (segment === '..' || (encodedDots && ENCODED_DOTS.test(segment))) {
       out.pop()
       if (last) out.push('')
-    } else if (segment === '.') {
+    } else if (segment === '.' || (encodedDots && ENCODED_DOT.test(segment))) {
       if (last) out.push('')
     } else {
       out.push(segment)
@@ -66,8 +72,8 @@ export function readPath(rawPath: string): PathReadings {
 
 /**
  * The readings of a raw path that servers behind a proxy are known to act on: decoding before or
- * after resolving dot segments, merging `//` first (nginx), dropping `;params` (Tomcat, Jetty),
- * ignoring case (Windows, some frameworks).
+ * after resolving dot segments (with `%2e` as a dot or not: WHATWG URL counts it), merging `//`
+ * first (nginx), dropping `;params` (Tomcat, Jetty), ignoring case (Windows, some frameworks).
  */
 function readingsOf(rawPath: string, canonical: string): string[] {
   const readings = new Set<string>([canonical])
@@ -75,6 +81,7 @@ function readingsOf(rawPath: string, canonical: string): string[] {
     for (const merged of new Set([raw, raw.replace(/\/{2,}/g, '/')])) {
       readings.add(removeDotSegments(decodeOnce(merged)))
       readings.add(decodeOnce(removeDotSegments(merged)))
+      readings.add(decodeOnce(removeDotSegments(merged, true)))
       readings.add(removeDotSegments(decodeOnce(merged).replace(/\/{2,}/g, '/')))
     }
   }

@@ -1,7 +1,9 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { GateError } from '../errors.ts'
 import type { Identity } from '../identity/identity.ts'
+import { forbidden } from '../pipeline/answers.ts'
 import type { TransportDeps } from '../pipeline/deps.ts'
+import type { Answers } from '../pipeline/transport.ts'
 
 /** The single value of a header the proxy sets; duplicates mean someone else set it too. */
 export function proxyHeader(request: FastifyRequest, name: string): string | undefined {
@@ -31,5 +33,21 @@ export function createAllowAnswer(deps: TransportDeps) {
       .header('cache-control', identity !== null && ttl > 0 ? `max-age=${ttl}` : 'no-store')
       .header('vary', 'Cookie, Authorization')
     return reply.send()
+  }
+}
+
+/**
+ * The table of answers of a forward-auth endpoint: the allow above, 403, and the endpoint's own way
+ * to say "sign in" (nginx must never redirect; Traefik and Envoy pass a redirect to the browser).
+ */
+export function forwardAuthAnswers(
+  deps: TransportDeps,
+  unauthenticated: Answers<undefined>['unauthenticated'],
+): Answers<undefined> {
+  const allow = createAllowAnswer(deps)
+  return {
+    allow: (_request, reply, verdict) => allow(reply, verdict.identity),
+    unauthenticated,
+    forbidden,
   }
 }

@@ -2,10 +2,10 @@ import type { FastifyReply } from 'fastify'
 import { HOST_ROUTED } from '../decision/request.ts'
 import { GateError } from '../errors.ts'
 import type { Identity } from '../identity/identity.ts'
-import { forbidden, redirectOrUnauthenticated } from '../pipeline/answers.ts'
+import { redirectOrUnauthenticated } from '../pipeline/answers.ts'
 import type { TransportDeps } from '../pipeline/deps.ts'
 import type { Transport } from '../pipeline/transport.ts'
-import { createAllowAnswer, proxyHeader } from './answer.ts'
+import { forwardAuthAnswers, proxyHeader } from './answer.ts'
 
 const REMOVE = 'x-envoy-auth-headers-to-remove'
 
@@ -19,7 +19,7 @@ export function envoyTransport(deps: TransportDeps): Transport<undefined> {
   const base = `${deps.config.prefix}/auth/envoy`
   const { names, assertion } = deps.identityHeaders
   const all = names.join(',')
-  const allow = createAllowAnswer(deps)
+  const answers = forwardAuthAnswers(deps, redirectOrUnauthenticated)
   // Envoy overwrites the headers an answer sets (headersToBackend) and keeps a client's copy of any
   // other: name those for removal (Envoy removes after it sets).
   const unsetNames = (identity: Identity) => {
@@ -50,17 +50,18 @@ export function envoyTransport(deps: TransportDeps): Transport<undefined> {
       }
     },
     answers: {
-      allow(_request, reply, { identity }) {
+      allow(request, reply, verdict, state) {
+        const { identity } = verdict
         if (identity === null) removeAll(reply)
         else {
           const unset = unsetNames(identity)
           if (unset !== '') reply.header(REMOVE, unset)
         }
-        return allow(reply, identity)
+        return answers.allow(request, reply, verdict, state)
       },
       unauthenticated: (request, reply, loginUrl) =>
-        redirectOrUnauthenticated(request, removeAll(reply), loginUrl),
-      forbidden: (request, reply, decision) => forbidden(request, removeAll(reply), decision),
+        answers.unauthenticated(request, removeAll(reply), loginUrl),
+      forbidden: (request, reply, decision) => answers.forbidden(request, removeAll(reply), decision),
     },
   }
 }

@@ -1,9 +1,9 @@
 import { splitAbsoluteUrl } from '../decision/request.ts'
 import { GateError } from '../errors.ts'
-import { forbidden, unauthenticated } from '../pipeline/answers.ts'
+import { unauthenticated } from '../pipeline/answers.ts'
 import type { TransportDeps } from '../pipeline/deps.ts'
 import type { Transport } from '../pipeline/transport.ts'
-import { createAllowAnswer, proxyHeader } from './answer.ts'
+import { forwardAuthAnswers, proxyHeader } from './answer.ts'
 import { type createAuthUrlQuery, hostRouting } from './requirements-query.ts'
 
 /**
@@ -17,7 +17,6 @@ export function nginxTransport(
   deps: TransportDeps,
   authUrlQuery: ReturnType<typeof createAuthUrlQuery>,
 ): Transport<undefined> {
-  const allow = createAllowAnswer(deps)
   return {
     endpoint: 'nginx',
     read(request) {
@@ -37,10 +36,6 @@ export function nginxTransport(
         state: undefined,
       }
     },
-    answers: {
-      allow: (_request, reply, verdict) => allow(reply, verdict.identity),
-      unauthenticated,
-      forbidden,
-    },
+    answers: forwardAuthAnswers(deps, unauthenticated),
   }
 }

@@ -1,8 +1,8 @@
 import { GateError } from '../errors.ts'
-import { forbidden, redirectOrUnauthenticated } from '../pipeline/answers.ts'
+import { redirectOrUnauthenticated } from '../pipeline/answers.ts'
 import type { TransportDeps } from '../pipeline/deps.ts'
 import type { Transport } from '../pipeline/transport.ts'
-import { createAllowAnswer, proxyHeader } from './answer.ts'
+import { forwardAuthAnswers, proxyHeader } from './answer.ts'
 import { type createAuthUrlQuery, hostRouting } from './requirements-query.ts'
 
 /**
@@ -15,7 +15,6 @@ export function traefikTransport(
   deps: TransportDeps,
   authUrlQuery: ReturnType<typeof createAuthUrlQuery>,
 ): Transport<undefined> {
-  const allow = createAllowAnswer(deps)
   return {
     endpoint: 'traefik',
     read(request) {
@@ -44,10 +43,6 @@ export function traefikTransport(
         state: undefined,
       }
     },
-    answers: {
-      allow: (_request, reply, verdict) => allow(reply, verdict.identity),
-      unauthenticated: redirectOrUnauthenticated,
-      forbidden,
-    },
+    answers: forwardAuthAnswers(deps, redirectOrUnauthenticated),
   }
 }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { ENVOY_HEADERS_TO_EXT_AUTH } from '../../deploy/examples/headers.ts'
-import { type EchoApp, type EchoedRequest, startEchoApp } from '../../dev/echo-app.ts'
+import type { EchoedRequest } from '../../dev/echo-app.ts'
 import {
   ADMITTED_CASES,
   FORM_POSTS_WITHOUT_OVERRIDE,
@@ -9,9 +9,9 @@ import {
   type OverrideCase,
   rawOverrideRequest,
 } from '../fixtures/method-overrides.ts'
-import { startCaddy } from '../support/caddy.ts'
 import { createCookieJar, loginThroughGate, startTestGate, type TestGate } from '../support/gate.ts'
-import { type RunningServer, startNginx, untilReady } from '../support/nginx.ts'
+import { untilReady } from '../support/nginx.ts'
+import { type ProxiedApp, REAL_PROXIES, startBehindProxy } from '../support/proxies.ts'
 import { type RecordingUpstream, rawExchange, startRecordingUpstream } from '../support/sidecar.ts'
 
 const redisUrl = inject('redisUrl')
@@ -190,46 +190,20 @@ function arrivedWithOverride(test: OverrideCase, seen: EchoedRequest): boolean {
   return seen.rawHeaders.some((name, i) => i % 2 === 0 && sent.has(name.toLowerCase()))
 }
 
-describe.each([
-  ['ingress-nginx (real nginx)', 'nginx'],
-  ['Caddy forward_auth (real Caddy)', 'caddy'],
-] as const)('method overrides through %s', (_name, proxyKind) => {
-  let gate: TestGate
-  let echo: EchoApp
-  let proxy: RunningServer
+describe.each(REAL_PROXIES)('method overrides through %s', (_name, proxyKind) => {
+  let app: ProxiedApp
 
   beforeAll(async () => {
-    echo = await startEchoApp()
-    gate = await startTestGate({
-      redisUrl,
-      env: { FXA_GATE_RULES: RULES, FXA_GATE_TRUSTED_PROXIES: '127.0.0.1/32' },
-    })
-    await untilReady(gate.adminUrl)
-    const upstream = `127.0.0.1:${echo.port}`
-    proxy =
-      proxyKind === 'nginx'
-        ? await startNginx({
-            ingress: {
-              host: '127.0.0.1',
-              authUrl: `${gate.url}/_gate/auth/nginx`,
-              signinUrl: `${gate.url}/_gate/start`,
-            },
-            upstream,
-          })
-        : await startCaddy({ gate: `127.0.0.1:${gate.port}`, upstream })
+    app = await startBehindProxy(proxyKind, { redisUrl, env: { FXA_GATE_RULES: RULES } })
   })
-  afterAll(async () => {
-    await proxy?.stop()
-    await gate?.close()
-    await echo?.close()
-  })
+  afterAll(() => app?.close())
 
-  const arrived = (target: string) => echo.requests.filter((seen) => pathOf(seen.url) === pathOf(target))
+  const arrived = (target: string) => app.echo.requests.filter((seen) => pathOf(seen.url) === pathOf(target))
 
   it('lets no case reach the app anonymously with its override', async () => {
     for (const [i, test] of METHOD_OVERRIDE_CASES.entries()) {
       const request = numbered(test, i)
-      await statusOf(proxy.port, rawOverrideRequest(request, `127.0.0.1:${proxy.port}`))
+      await statusOf(app.proxy.port, rawOverrideRequest(request, `127.0.0.1:${app.proxy.port}`))
       const bypassed = arrived(request.target).filter((seen) => arrivedWithOverride(test, seen))
       expect(
         bypassed.map((seen) => `${seen.method} ${seen.url}`),
@@ -241,7 +215,10 @@ describe.each([
   it('still lets what the rules admit reach the app', async () => {
     for (const [i, test] of ADMITTED_CASES.entries()) {
       const request = numbered(test, 2000 + i)
-      const status = await statusOf(proxy.port, rawOverrideRequest(request, `127.0.0.1:${proxy.port}`))
+      const status = await statusOf(
+        app.proxy.port,
+        rawOverrideRequest(request, `127.0.0.1:${app.proxy.port}`),
+      )
       expect(status, test.name).toBe(200)
       expect(arrived(request.target), test.name).toHaveLength(1)
     }
