@@ -117,7 +117,6 @@ export function createGatekeeper(deps: TransportDeps, websockets: WebsocketWatch
             ? undefined
             : (assertions.cachedFor(identity) ?? (await assertions.assertionFor(identity)))
         const facts = {
-          // The host the decision was made on, in its canonical form.
           host: description.host,
           scheme: description.scheme,
           peer: raw.socket.remoteAddress,
