@@ -11,6 +11,7 @@ import { createMemoryTokenStore, type TokenStore } from './bearer/token-store.ts
 import type { Config } from './config/derive.ts'
 import type { GateContext } from './context.ts'
 import { deriveKeyring } from './crypto/keyring.ts'
+import { createAuthenticator } from './decision/credentials.ts'
 import { compilePolicy } from './decision/policy.ts'
 import { GateError } from './errors.ts'
 import { createMemoryEventState, type EventStateStore } from './events/event-state.ts'
@@ -27,6 +28,8 @@ import { loginRoutes } from './login/plugin.ts'
 import { buildAdminApp } from './observability/admin.ts'
 import type { Logger } from './observability/logger.ts'
 import { createMetrics, type Metrics } from './observability/metrics.ts'
+import type { TransportDeps } from './pipeline/deps.ts'
+import { createPipeline } from './pipeline/pipeline.ts'
 import { sidecarProxy } from './proxy/plugin.ts'
 import { compileReturnUrlPolicy } from './redirect/return-url.ts'
 import { createRevalidation } from './session/revalidation.ts'
@@ -136,36 +139,46 @@ export function buildGate(config: Config, deps: GateDeps): Gate {
     store: deps.store,
     keys,
     sessions,
-    revalidation,
-    reaper,
-    marks,
     provider,
     accounts: events.accounts,
     accountEvents: events.receive,
-    tokens: createTokenChecker({
-      config,
-      store: tokenStore,
-      fetch: deps.fetch ?? globalThis.fetch,
-      fetchProfile: createProfileFetcher({
-        config,
-        discover: provider.discover,
-        fetch: deps.fetch,
-        timeoutMs: config.bearerTimeout,
-      }),
-      clock,
-      metrics,
-      logger: deps.logger,
-      marks,
-    }),
-    policy: compilePolicy(config),
-    identityHeaders: compileIdentityHeaders(config.identityHeaderPrefix),
-    assertions: assertionSignerFromConfig(config, { clock, metrics, logger: deps.logger }),
-    trustedPeer: compileTrustedPeers(config.trustedProxies),
     returnUrls: compileReturnUrlPolicy({
       publicUrl: config.publicUrl,
       allowedHosts: config.allowedRedirectHosts,
       defaultRedirect: config.defaultRedirect,
     }),
+  }
+  const tokens = createTokenChecker({
+    config,
+    store: tokenStore,
+    fetch: deps.fetch ?? globalThis.fetch,
+    fetchProfile: createProfileFetcher({
+      config,
+      discover: provider.discover,
+      fetch: deps.fetch,
+      timeoutMs: config.bearerTimeout,
+    }),
+    clock,
+    metrics,
+    logger: deps.logger,
+    marks,
+  })
+  const authenticator = createAuthenticator({
+    tokens,
+    sessions,
+    cookieName: config.cookie.sessionName,
+    revalidation,
+  })
+  const assertions = assertionSignerFromConfig(config, { clock, metrics, logger: deps.logger })
+  const transports: TransportDeps = {
+    config,
+    pipeline: createPipeline({ authenticator, policy: compilePolicy(config) }),
+    authenticator,
+    metrics,
+    identityHeaders: compileIdentityHeaders(config.identityHeaderPrefix),
+    assertions,
+    trustedPeer: compileTrustedPeers(config.trustedProxies),
+    clock,
   }
 
   const app = Fastify({
@@ -184,12 +197,12 @@ export function buildGate(config: Config, deps: GateDeps): Gate {
   app.setErrorHandler(createErrorHandler(metrics))
   app.setNotFoundHandler((request, reply) => replyError(request, reply, new GateError('NOT_FOUND')))
   app.register(loginRoutes, ctx)
-  app.register(forwardAuthRoutes, ctx)
+  app.register(forwardAuthRoutes, transports)
   if (config.eventsEnabled) app.register(accountEventRoutes, ctx)
-  const jwks = createJwksHandler(ctx.assertions)
+  const jwks = createJwksHandler(assertions)
   app.get(`${config.prefix}/jwks.json`, jwks)
   // Sidecar mode: everything outside the prefix is decided on, then proxied to the upstream.
-  if (config.upstream !== undefined) app.register(sidecarProxy, ctx)
+  if (config.upstream !== undefined) app.register(sidecarProxy, transports)
 
   const admin = buildAdminApp(ctx)
   admin.get('/jwks.json', jwks)
@@ -213,10 +226,10 @@ export function buildGate(config: Config, deps: GateDeps): Gate {
     async close() {
       stopDiscovery?.()
       stopReaper?.()
-      await revalidation.settled()
       await Promise.allSettled([app.close(), admin.close()])
+      await revalidation.settled()
       ctx.sessions.close()
-      ctx.tokens.close()
+      tokens.close()
       await events.close()
     },
   }

@@ -4,6 +4,12 @@
  */
 export const ERRORS = {
   BAD_REQUEST: { status: 400, message: 'The request could not be understood.' },
+  HOST_MISMATCH: {
+    status: 400,
+    message:
+      "The request's host is not the one this auth URL serves (its host parameter names the Ingress's host).",
+  },
+  REQUEST_TIMEOUT: { status: 408, message: 'The request took too long to arrive.' },
   BAD_RETURN_URL: { status: 400, message: 'The return URL is not allowed.' },
   LOGIN_STATE_MISSING: {
     status: 400,

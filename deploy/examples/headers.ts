@@ -1,5 +1,6 @@
 /** What every example shares: the identity headers each proxy must copy, and the files' header line. */
 import { CONFIG_KEYS } from '../../src/config/schema.ts'
+import { METHOD_OVERRIDE_HEADERS } from '../../src/decision/methods.ts'
 import { compileIdentityHeaders } from '../../src/headers/identity-headers.ts'
 
 export const GENERATED =
@@ -22,8 +23,10 @@ export const IDENTITY_HEADERS: readonly string[] = [
 
 /**
  * Client headers Envoy must pass to the check request besides Host, Method, Path, Content-Length and
- * Authorization: the session cookie, what tells a browser navigation from an API call, and the scheme
- * (believed only from FXA_GATE_TRUSTED_PROXIES, https otherwise).
+ * Authorization: the session cookie, what tells a browser navigation from an API call, the scheme
+ * (believed only from FXA_GATE_TRUSTED_PROXIES, https otherwise), and what says which method an
+ * application will run: the method-override headers and Content-Type (without it, a POST may carry
+ * a form whose `_method` fxa-gate cannot rule out). Envoy Gateway refuses header names with `_`.
  */
 export const ENVOY_HEADERS_TO_EXT_AUTH: readonly string[] = [
   'cookie',
@@ -32,4 +35,6 @@ export const ENVOY_HEADERS_TO_EXT_AUTH: readonly string[] = [
   'x-requested-with',
   'upgrade',
   'x-forwarded-proto',
+  'content-type',
+  ...METHOD_OVERRIDE_HEADERS,
 ]

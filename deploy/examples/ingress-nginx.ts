@@ -27,6 +27,17 @@ export interface IngressInput {
 
 const ANNOTATION = 'nginx.ingress.kubernetes.io/'
 
+/**
+ * The auth URL names the Ingress's host (`?host=`): nginx routes an absolute-form request line
+ * (`GET http://other.example/x`) by the host in it but builds X-Original-URL from the Host header,
+ * and fxa-gate believes the host, and applies host-scoped rules, only when it is the pinned one. A
+ * wildcard Ingress host cannot be pinned; host-scoped public rules then never apply to it.
+ */
+function pinnedAuthUrl(authUrl: string, host: string): string {
+  if (host.startsWith('*') || new URL(authUrl).searchParams.has('host')) return authUrl
+  return `${authUrl}${authUrl.includes('?') ? '&' : '?'}host=${encodeURIComponent(host)}`
+}
+
 /** An Ingress protected by fxa-gate through ingress-nginx's external-auth annotations. */
 export function appIngress(input: IngressInput): IngressExample {
   return {
@@ -36,7 +47,7 @@ export function appIngress(input: IngressInput): IngressExample {
     path: '/',
     service: input.service,
     annotations: {
-      [`${ANNOTATION}auth-url`]: input.authUrl,
+      [`${ANNOTATION}auth-url`]: pinnedAuthUrl(input.authUrl, input.host),
       // $http_host, not $host: $host drops the port. fxa-gate validates rd like any return URL.
       [`${ANNOTATION}auth-signin`]: `${input.signinUrl}?rd=$scheme://$http_host$escaped_request_uri`,
       [`${ANNOTATION}auth-response-headers`]: IDENTITY_HEADERS.join(','),
@@ -111,13 +122,8 @@ function signinRedirect(signin: string): string {
   return `${signin}${separator}rd=$scheme://$http_host$escaped_request_uri`
 }
 
-/**
- * The nginx configuration ingress-nginx generates for the Ingress's external auth (nginx.tmpl:
- * the internal auth location, the sign-in location and the protected location), reduced to the
- * directives that decide what the auth service and the upstream see. Lua (balancer, cache-key
- * hashing) is replaced by plain nginx with the same effect.
- */
-export function nginxConf(ingress: IngressExample, runtime: NginxRuntime): string {
+/** The server block ingress-nginx generates for one Ingress host (its locations, see nginxConf). */
+function serverBlock(ingress: IngressExample, runtime: NginxRuntime): string[] {
   const authUrl = annotation(ingress, 'auth-url')
   if (authUrl === undefined) throw new TypeError('the Ingress has no auth-url annotation')
   const authHost = new URL(authUrl).hostname
@@ -130,7 +136,6 @@ export function nginxConf(ingress: IngressExample, runtime: NginxRuntime): strin
     .map((name) => name.trim())
     .filter(Boolean)
   const upstream = runtime.endpoints(ingress.service)
-  const data = runtime.dataDir
 
   const authLocation = [
     `location = ${authPath} {`,
@@ -202,11 +207,31 @@ export function nginxConf(ingress: IngressExample, runtime: NginxRuntime): strin
     `    proxy_pass http://${upstream};`,
     '}',
   ]
-  const indent = (lines: string[], depth: number) => lines.map((line) => `${'    '.repeat(depth)}${line}`)
+  return [
+    '    server {',
+    `        listen ${runtime.listen};`,
+    `        server_name ${ingress.host};`,
+    ...indent(authLocation, 2),
+    ...indent(signinLocation, 2),
+    ...indent(appLocation, 2),
+    '    }',
+  ]
+}
 
+const indent = (lines: string[], depth: number) => lines.map((line) => `${'    '.repeat(depth)}${line}`)
+
+/**
+ * The nginx configuration ingress-nginx generates for the Ingresses' external auth (nginx.tmpl:
+ * per host, the internal auth location, the sign-in location and the protected location), reduced
+ * to the directives that decide what the auth service and the upstream see. Lua (balancer,
+ * cache-key hashing) is replaced by plain nginx with the same effect.
+ */
+export function nginxConf(ingresses: IngressExample | readonly IngressExample[], runtime: NginxRuntime): string {
+  const all = Array.isArray(ingresses) ? (ingresses as readonly IngressExample[]) : [ingresses as IngressExample]
+  const data = runtime.dataDir
   return [
     `# ${GENERATED}`,
-    `# What ingress-nginx renders for the external auth of Ingress ${ingress.namespace}/${ingress.name}`,
+    `# What ingress-nginx renders for the external auth of Ingress ${all.map((ingress) => `${ingress.namespace}/${ingress.name}`).join(', ')}`,
     '# (see ingress.yaml beside this file); plain nginx can use it as it is.',
     `load_module ${runtime.modulesDir}/ndk_http_module.so;`,
     `load_module ${runtime.modulesDir}/ngx_http_set_misc_module.so;`,
@@ -240,13 +265,7 @@ export function nginxConf(ingress: IngressExample, runtime: NginxRuntime): strin
     '            return 404;',
     '        }',
     '    }',
-    '    server {',
-    `        listen ${runtime.listen};`,
-    `        server_name ${ingress.host};`,
-    ...indent(authLocation, 2),
-    ...indent(signinLocation, 2),
-    ...indent(appLocation, 2),
-    '    }',
+    ...all.flatMap((ingress) => serverBlock(ingress, runtime)),
     '}',
     '',
   ].join('\n')

@@ -1,40 +1,63 @@
 import type { IncomingHttpHeaders } from 'node:http'
 import { readBearer, refuseTokenInQuery } from '../bearer/authorization-header.ts'
-import type { GateContext } from '../context.ts'
+import type { TokenChecker } from '../bearer/token-checker.ts'
 import { readCookie } from '../http/cookies.ts'
 import { type Identity, identityFromSession } from '../identity/identity.ts'
+import type { Revalidation } from '../session/revalidation.ts'
+import type { Sessions } from '../session/sessions.ts'
+import type { SessionRecord } from '../session/types.ts'
 
-const identities = new WeakMap<object, Identity>()
+/** The credentials of one request, as its transport received them. */
+export interface Credentials {
+  readonly headers: IncomingHttpHeaders
+  /** Lets duplicate Authorization lines be seen (Node keeps only the first in `headers`). */
+  readonly rawHeaders: readonly string[]
+  /** The URL being decided on, whose query must not carry a token. */
+  readonly url?: string
+}
 
-/**
- * Who the request is from, by its credentials: `Authorization: Bearer` first (an invalid token is
- * a 401, never a fall-back to the cookie), then the session cookie. Null for an anonymous request.
- * A valid session awaits at most one store round trip, usually none (local cache).
- *
- * `rawHeaders` lets duplicate Authorization lines be seen; `url` (the request being decided on)
- * lets a token in its query string be refused.
- */
-export async function authenticate(
-  ctx: GateContext,
-  headers: IncomingHttpHeaders,
-  request: { rawHeaders?: readonly string[]; url?: string } = {},
-): Promise<Identity | null> {
-  if (request.url !== undefined) refuseTokenInQuery(request.url)
-  const bearer = readBearer(headers.authorization, request.rawHeaders ?? [])
-  if (bearer.kind === 'bearer') return ctx.tokens.identify(bearer.token)
-  const cookie = readCookie(headers.cookie, ctx.config.cookie.sessionName)
-  if (cookie === undefined) return null
-  let session = await ctx.sessions.resolve(cookie)
-  if (!session) return null
-  // Nothing to do until the session's revalidation is due; only a long-idle one waits for it.
-  const check = ctx.revalidation.due(session)
-  if (check !== undefined) session = await check
-  if (!session) return null
-  // Cached records are the same object across requests: derive their identity once.
-  let identity = identities.get(session.record)
-  if (identity === undefined) {
-    identity = identityFromSession(session.record)
-    identities.set(session.record, identity)
+export interface Authenticator {
+  /**
+   * Who the request is from, by its credentials: `Authorization: Bearer` first (an invalid token is
+   * a 401, never a fall-back to the cookie), then the session cookie. Null for an anonymous request.
+   * A valid session awaits at most one store round trip, usually none (local cache).
+   */
+  authenticate(credentials: Credentials): Promise<Identity | null>
+}
+
+export interface AuthenticatorDeps {
+  readonly tokens: TokenChecker
+  readonly sessions: Sessions
+  readonly cookieName: string
+  /** Re-checks sessions with the provider when due (sessions follow the account). */
+  readonly revalidation?: Pick<Revalidation, 'due'> | undefined
+}
+
+/** Built once per app: every transport and the websocket watch authenticate through it. */
+export function createAuthenticator(deps: AuthenticatorDeps): Authenticator {
+  const { tokens, sessions, cookieName } = deps
+  // Cached records are the same object across requests: derive their identity once, so the
+  // header and assertion caches keyed on the identity hit too.
+  const identities = new WeakMap<SessionRecord, Identity>()
+  return {
+    async authenticate(credentials) {
+      if (credentials.url !== undefined) refuseTokenInQuery(credentials.url)
+      const bearer = readBearer(credentials.headers.authorization, credentials.rawHeaders)
+      if (bearer.kind === 'bearer') return tokens.identify(bearer.token)
+      const cookie = readCookie(credentials.headers.cookie, cookieName)
+      if (cookie === undefined) return null
+      let session = await sessions.resolve(cookie)
+      if (!session) return null
+      // Nothing to do until the session's revalidation is due; only a long-idle one waits for it.
+      const check = deps.revalidation?.due(session)
+      if (check !== undefined) session = await check
+      if (!session) return null
+      let identity = identities.get(session.record)
+      if (identity === undefined) {
+        identity = identityFromSession(session.record)
+        identities.set(session.record, identity)
+      }
+      return identity
+    },
   }
-  return identity
 }

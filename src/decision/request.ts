@@ -1,157 +1,141 @@
-import { LRUCache } from 'lru-cache'
+import type { IncomingHttpHeaders } from 'node:http'
 import { GateError } from '../errors.ts'
+import { parseAuthority } from './authority.ts'
+import type { BodyMethods } from './body-methods.ts'
+import { type BodyKind, bodyKind, methodReadings } from './methods.ts'
+import { readPath } from './path.ts'
 
 /**
- * The request an auth decision is about, parsed and canonicalized once. Rules match `paths`
- * (every plausible reading of the path, see below) and `host`; the decision must hold for all.
+ * The request an auth decision is about, parsed and canonicalized once, the same way for every
+ * transport. Rules match every reading of it (paths, methods, host); the decision must hold for all.
  */
 export interface RequestDescription {
-  readonly method: string
   readonly scheme: 'http' | 'https'
-  /** Lower-case, no trailing dot, no default port. */
+  /** Validated (see parseAuthority): lower-case, no trailing dot, no default port. */
   readonly host: string
+  /**
+   * The proxy may have routed the request by another host than `host` (ingress-nginx, whose auth
+   * URL does not name its Ingress's host): host-scoped rules may or may not apply.
+   */
+  readonly anyHost: boolean
   /** Canonical path: percent-decoded once, dot segments resolved, no query or fragment. */
   readonly path: string
-  /**
-   * Other readings of the same path that some server behind us might act on (dot segments
-   * resolved before decoding, `;params` stripped, `//` collapsed, lower-cased). A request is only
-   * as permitted as its least permitted reading.
-   */
+  /** Every reading of the path some server behind us might act on, the canonical one first. */
   readonly paths: readonly string[]
+  /** The request line's method. */
+  readonly method: string
+  /** Every method the request may be run as: the request line's, then overrides, as sent and upper-cased. */
+  readonly methods: readonly string[]
+  /** A body fxa-gate has not read may name any method (`_method` in a form or JSON body). */
+  readonly anyMethod: boolean
+  /** How the body could name a method, when it could. */
+  readonly bodyKind: BodyKind | undefined
   /** The URL to come back to after login (scheme://host/path?query as the client sent it). */
   readonly url: string
 }
 
-const MAX_URL_LENGTH = 8192
-const METHOD = /^[A-Za-z]{1,20}$/
-const HOST = /^[a-z0-9.-]+$|^\[[0-9a-f:.]+\]$/
-// Raw request targets: printable ASCII without space, backslash, or a fragment.
-const RAW_PATH = /^\/[\x21-\x22\x24-\x5b\x5d-\x7e]*$/
+/** How far a transport can believe the host it reads. */
+export type HostRouting =
+  /** The proxy routes by the very host it reports (Node, Go, Envoy). */
+  | { readonly kind: 'routed' }
+  /** The auth URL names the host the proxy routed by (`?host=`): the reported one must be it. */
+  | { readonly kind: 'pinned'; readonly hostname: string }
+  /** Nothing says which host the proxy routed by. */
+  | { readonly kind: 'unpinned' }
+
+/** What a transport read from its proxy's request, before anything is validated. */
+export interface RequestParts {
+  readonly method: string
+  readonly scheme: string
+  readonly authority: string
+  /** The request target: origin-form (`/path?query`). */
+  readonly target: string
+  /** The client's headers as the proxy passed them on (credentials, method overrides, Content-Type). */
+  readonly headers: IncomingHttpHeaders
+  readonly rawHeaders: readonly string[]
+  /**
+   * The body as fxa-gate sees it: `absent` (the sidecar saw none), `readable` (the sidecar can read
+   * its first bytes), `unseen` (forward-auth: the proxy keeps the body).
+   */
+  readonly body: 'absent' | 'readable' | 'unseen'
+  readonly hostRouting: HostRouting
+}
+
+const MAX_TARGET_LENGTH = 8192
+
+/** The routing of every transport whose proxy routes by the host it reports. */
+export const HOST_ROUTED: HostRouting = Object.freeze({ kind: 'routed' })
 
 function bad(detail: string): never {
   throw new GateError('BAD_REQUEST', { detail })
 }
 
-/** Resolves `.` and `..` segments (RFC 3986 §5.2.4); `..` above the root stays at the root. */
-function removeDotSegments(path: string): string {
-  const out: string[] = []
-  const segments = path.split('/')
-  for (let i = 1; i < segments.length; i++) {
-    const segment = segments[i]!
-    const last = i === segments.length - 1
-    if (segment === '..') {
-      out.pop()
-      if (last) out.push('')
-    } else if (segment === '.') {
-      if (last) out.push('')
-    } else {
-      out.push(segment)
-    }
+function singleContentType(rawHeaders: readonly string[]): void {
+  let count = 0
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    if (rawHeaders[i]!.length === 12 && rawHeaders[i]!.toLowerCase() === 'content-type') count++
   }
-  return `/${out.join('/')}`
-}
-
-function decodeOnce(path: string): string {
-  let decoded: string
-  try {
-    decoded = decodeURIComponent(path)
-  } catch {
-    bad('malformed percent-encoding or UTF-8 in path')
-  }
-  // NUL, control characters and backslashes mean different things to different servers.
-  if (/[\x00-\x1f\x7f\\]/.test(decoded)) bad('control character or backslash in path')
-  // What is still encoded after one decoding is a second layer some server may peel off too.
-  if (/%(2e|2f|5c|00|25)/i.test(decoded)) bad('double-encoded path')
-  // Segments of three or more dots are read as `..` by some file systems.
-  if (/(^|\/)\.{3,}(\/|$)/.test(decoded)) bad('dot-only path segment')
-  return decoded
-}
-
-/** Canonical host: lower-case, no trailing dot, no port when it is the scheme's default. */
-export function canonicalHost(rawHost: string, scheme: 'http' | 'https'): string {
-  let url: URL
-  try {
-    url = new URL(`${scheme}://${rawHost}/`)
-  } catch {
-    bad('unparseable host')
-  }
-  if (url.username || url.password || url.pathname !== '/' || url.search || url.hash) bad('unparseable host')
-  const hostname = url.hostname.replace(/\.$/, '')
-  if (!hostname || !HOST.test(hostname)) bad('unparseable host')
-  return url.port ? `${hostname}:${url.port}` : hostname
+  // Node keeps the first, other servers the last: which body parser runs would be a guess.
+  if (count > 1) bad('duplicate Content-Type')
 }
 
 /**
- * Describes a request from its parts. Throws GateError BAD_REQUEST for anything that does not
- * parse: the caller denies, never allows.
+ * Describes a request from what a transport read. Validates the host before anything reads it and
+ * throws GateError (BAD_REQUEST, HOST_MISMATCH) for anything that does not parse: the caller
+ * denies, never allows.
  */
-export function describeRequest(parts: {
-  method: string
-  scheme: string
-  host: string
-  target: string
-}): RequestDescription {
-  if (!METHOD.test(parts.method)) bad('invalid method')
+export function describeRequest(parts: RequestParts): RequestDescription {
   const scheme = parts.scheme.toLowerCase()
   if (scheme !== 'http' && scheme !== 'https') bad('invalid scheme')
-  if (parts.target.length > MAX_URL_LENGTH) bad('request target too long')
-  const host = canonicalHost(parts.host, scheme)
+  const authority = parseAuthority(parts.authority, scheme)
+  const routing = parts.hostRouting
+  if (routing.kind === 'pinned' && routing.hostname !== authority.hostname)
+    throw new GateError('HOST_MISMATCH', { detail: `${authority.hostname} is not ${routing.hostname}` })
+  if (parts.target.length > MAX_TARGET_LENGTH) bad('request target too long')
   const hashAt = parts.target.indexOf('#')
   const target = hashAt === -1 ? parts.target : parts.target.slice(0, hashAt)
   const queryAt = target.indexOf('?')
-  const rawPath = queryAt === -1 ? target : target.slice(0, queryAt)
-  if (!RAW_PATH.test(rawPath)) bad('invalid request path')
-
-  const path = removeDotSegments(decodeOnce(rawPath))
+  const { path, paths } = readPath(queryAt === -1 ? target : target.slice(0, queryAt))
+  const methods = methodReadings(
+    parts.method,
+    parts.rawHeaders,
+    queryAt === -1 ? '' : target.slice(queryAt + 1),
+  )
+  singleContentType(parts.rawHeaders)
+  const kind = parts.body === 'absent' ? undefined : bodyKind(parts.method, parts.headers['content-type'])
   return {
-    method: parts.method,
     scheme,
-    host,
+    host: authority.host,
+    anyHost: routing.kind === 'unpinned',
     path,
-    paths: readingsOf(rawPath, path),
-    url: `${scheme}://${host}${target}`,
+    paths,
+    method: parts.method,
+    methods,
+    anyMethod: kind !== undefined,
+    bodyKind: kind,
+    url: `${scheme}://${authority.host}${target}`,
   }
+}
+
+/** The description once the first bytes of its body were read for `_method`. */
+export function withBodyMethods(description: RequestDescription, body: BodyMethods): RequestDescription {
+  const methods = [...description.methods]
+  for (const method of body.methods) {
+    for (const reading of [method, method.toUpperCase()])
+      if (!methods.includes(reading)) methods.push(reading)
+  }
+  return { ...description, methods, anyMethod: body.any }
 }
 
 /**
- * The readings of a raw path that servers behind a proxy are known to act on: decoding before or
- * after resolving dot segments, merging `//` first (nginx), dropping `;params` (Tomcat, Jetty),
- * ignoring case (Windows, some frameworks).
+ * Splits an absolute http(s) URL (ingress-nginx's X-Original-URL, `$scheme://$http_host$request_uri`)
+ * into scheme, authority and target. The authority ends at the first `/`, `?` or `#`; the target
+ * must then be origin-form, so a Host that held a delimiter leaves a target that is refused.
  */
-function readingsOf(rawPath: string, canonical: string): string[] {
-  const readings = new Set<string>([canonical])
-  for (const raw of new Set([rawPath, rawPath.replace(/;[^/]*/g, '')])) {
-    for (const merged of new Set([raw, raw.replace(/\/{2,}/g, '/')])) {
-      readings.add(removeDotSegments(decodeOnce(merged)))
-      readings.add(decodeOnce(removeDotSegments(merged)))
-      readings.add(removeDotSegments(decodeOnce(merged).replace(/\/{2,}/g, '/')))
-    }
-  }
-  for (const reading of [...readings]) readings.add(reading.toLowerCase())
-  return [...readings]
-}
-// Proxies ask about the same URLs over and over: describe each once. Only successes are kept.
-const described = new LRUCache<string, RequestDescription>({ max: 10_000 })
-
-/** describeRequest, remembered for recently seen requests (descriptions are immutable). */
-export function describeCached(parts: {
-  method: string
-  scheme: string
-  host: string
-  target: string
-}): RequestDescription {
-  const cacheKey = `${parts.method} ${parts.scheme}://${parts.host}${parts.target}`
-  let description = described.get(cacheKey)
-  if (description === undefined) {
-    description = Object.freeze(describeRequest(parts))
-    described.set(cacheKey, description)
-  }
-  return description
-}
-
-/** Describes a request from one absolute URL (ingress-nginx's X-Original-URL). */
-export function describeUrl(method: string, rawUrl: string): RequestDescription {
-  const match = /^(https?):\/\/([^/?#]+)(.*)$/i.exec(rawUrl)
+export function splitAbsoluteUrl(rawUrl: string): { scheme: string; authority: string; target: string } {
+  const match = /^(https?):\/\/([^/?#]*)(.*)$/i.exec(rawUrl)
   if (!match) bad('X-Original-URL is not an absolute http(s) URL')
-  return describeCached({ method, scheme: match[1]!, host: match[2]!, target: match[3] || '/' })
+  const target = match[3] || '/'
+  if (!target.startsWith('/')) bad('X-Original-URL has no path')
+  return { scheme: match[1]!, authority: match[2]!, target }
 }

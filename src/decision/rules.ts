@@ -32,7 +32,13 @@ export interface CompiledRule {
   readonly name: string
   readonly public: boolean
   readonly requirements: Requirements
-  matches(method: string, host: string, path: string): boolean
+  /** The methods the rule is scoped to (upper-case); undefined for every method. */
+  readonly methods: ReadonlySet<string> | undefined
+  /** Whether the rule is scoped to hosts. */
+  readonly hostScoped: boolean
+  /** Whether the rule matches this method and path, its hosts aside. */
+  matchesRequest(method: string, path: string): boolean
+  matchesHost(host: string): boolean
 }
 
 export const NO_REQUIREMENTS: Requirements = Object.freeze({
@@ -99,18 +105,30 @@ export function compileRule(spec: RuleSpec, name: string): CompiledRule {
     name,
     public: spec.access === 'public',
     requirements: compileRequirements(spec),
-    matches(method, host, path) {
+    methods,
+    hostScoped: hosts !== undefined,
+    matchesRequest(method, path) {
       if (methods && !methods.has(method)) return false
-      if (hosts && !hosts.some((match) => match(host))) return false
       return paths.some((match) => match(path))
     },
+    matchesHost: (host) => hosts === undefined || hosts.some((match) => match(host)),
   }
 }
 
 export interface RuleSet {
-  /** The rules every reading of the request falls under (first match per reading). */
+  /**
+   * The rules the request falls under: for every reading of its path and method, the first rule
+   * that matches. A request that may name any method is read as every method a rule names and as
+   * one no rule names; a request whose host may be another is read as matching and as not matching
+   * each host-scoped rule.
+   */
   match(request: RequestDescription): CompiledRule[]
+  /** Whether any rule is scoped to hosts (they need a host the proxy routed by, see anyHost). */
+  readonly hostScoped: boolean
 }
+
+/** A method no rule names (rules name method tokens, never the empty string). */
+const UNNAMED_METHOD = ''
 
 const SIGNED_IN: CompiledRule = compileRule({ access: 'authenticated' }, 'default')
 
@@ -124,20 +142,27 @@ export function compileRules(publicPaths: readonly string[], specs: readonly Rul
     ...specs.map((spec, i) => compileRule(spec, `rules[${i}]`)),
     SIGNED_IN,
   ]
-  const known = new WeakMap<RequestDescription, CompiledRule[]>()
+  const namedMethods = [...new Set(rules.flatMap((rule) => [...(rule.methods ?? [])]))]
+  function firstMatches(request: RequestDescription, method: string, path: string, into: Set<CompiledRule>) {
+    for (const rule of rules) {
+      if (!rule.matchesRequest(method, path)) continue
+      if (!rule.hostScoped) return void into.add(rule)
+      // Both branches of "is this the host?": the rule applies, and the ones after it might too.
+      if (request.anyHost) into.add(rule)
+      else if (rule.matchesHost(request.host)) return void into.add(rule)
+    }
+  }
   return {
+    hostScoped: rules.some((rule) => rule.hostScoped),
     match(request) {
-      const cached = known.get(request)
-      if (cached !== undefined) return cached
       const matched = new Set<CompiledRule>()
-      for (const method of new Set([request.method, request.method.toUpperCase()])) {
-        for (const path of request.paths) {
-          matched.add(rules.find((rule) => rule.matches(method, request.host, path)) ?? SIGNED_IN)
-        }
+      const methods = request.anyMethod
+        ? new Set([...request.methods, ...namedMethods, UNNAMED_METHOD])
+        : request.methods
+      for (const method of methods) {
+        for (const path of request.paths) firstMatches(request, method, path, matched)
       }
-      const result = [...matched]
-      known.set(request, result)
-      return result
+      return [...matched]
     },
   }
 }

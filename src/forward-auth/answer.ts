@@ -1,10 +1,9 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import type { GateContext } from '../context.ts'
-import type { Decision } from '../decision/decide.ts'
 import { GateError } from '../errors.ts'
-import { replyError } from '../http/error-reply.ts'
-import { isNavigation } from '../http/navigation.ts'
 import type { Identity } from '../identity/identity.ts'
+import { forbidden } from '../pipeline/answers.ts'
+import type { TransportDeps } from '../pipeline/deps.ts'
+import type { Answers } from '../pipeline/transport.ts'
 
 /** The single value of a header the proxy sets; duplicates mean someone else set it too. */
 export function proxyHeader(request: FastifyRequest, name: string): string | undefined {
@@ -14,63 +13,41 @@ export function proxyHeader(request: FastifyRequest, name: string): string | und
 }
 
 /**
- * 200 with the identity headers, the signed assertion, and how long the proxy may cache the answer:
- * never longer than the assertion in it stays valid.
+ * The forward-auth allow: 200 with the identity headers, the signed assertion, and how long the
+ * proxy may cache the answer: never longer than the assertion in it stays valid.
  */
-export async function allow(
-  ctx: GateContext,
-  reply: FastifyReply,
-  identity: Identity | null,
-): Promise<FastifyReply> {
-  let ttl = Math.floor(ctx.config.authCacheTtl / 1000)
-  reply.code(200).headers(ctx.identityHeaders.headersFor(identity))
-  if (identity !== null) {
-    const assertion = ctx.assertions.cachedFor(identity) ?? (await ctx.assertions.assertionFor(identity))
-    reply.header(ctx.identityHeaders.assertion, assertion.token)
-    ttl = Math.min(ttl, Math.floor((assertion.expiresAt - ctx.clock()) / 1000) - 1)
+export function createAllowAnswer(deps: TransportDeps) {
+  const { identityHeaders, assertions, clock } = deps
+  const maxTtl = Math.floor(deps.config.authCacheTtl / 1000)
+  return async function allow(reply: FastifyReply, identity: Identity | null): Promise<FastifyReply> {
+    let ttl = maxTtl
+    reply.code(200).headers(identityHeaders.headersFor(identity))
+    if (identity !== null) {
+      const assertion = assertions.cachedFor(identity) ?? (await assertions.assertionFor(identity))
+      reply.header(identityHeaders.assertion, assertion.token)
+      ttl = Math.min(ttl, Math.floor((assertion.expiresAt - clock()) / 1000) - 1)
+    }
+    // Not `private`: nginx's proxy_cache (ingress-nginx auth-cache-key) stores nothing marked so, and
+    // that proxy is the cache meant here. Vary keeps one credential's answer from another's.
+    reply
+      .header('cache-control', identity !== null && ttl > 0 ? `max-age=${ttl}` : 'no-store')
+      .header('vary', 'Cookie, Authorization')
+    return reply.send()
   }
-  // Not `private`: nginx's proxy_cache (ingress-nginx auth-cache-key) stores nothing marked so, and
-  // that proxy is the cache meant here. Vary keeps one credential's answer from another's.
-  reply
-    .header('cache-control', identity !== null && ttl > 0 ? `max-age=${ttl}` : 'no-store')
-    .header('vary', 'Cookie, Authorization')
-  return reply.send()
-}
-
-/** 401 that an API client, an XHR or a proxy can act on: the login URL in a header and the body. */
-export function unauthenticated(
-  request: FastifyRequest,
-  reply: FastifyReply,
-  loginUrl: string,
-): FastifyReply {
-  reply.header('www-authenticate', 'Bearer realm="fxa-gate"').header('location', loginUrl)
-  return replyError(request, reply, new GateError('UNAUTHENTICATED'), { loginUrl }, 'json')
 }
 
 /**
- * The answer for proxies that pass non-2xx answers to the client (Traefik, Caddy, Envoy): a
- * browser navigation is sent to the login, everything else gets a 401 it can act on.
+ * The table of answers of a forward-auth endpoint: the allow above, 403, and the endpoint's own way
+ * to say "sign in" (nginx must never redirect; Traefik and Envoy pass a redirect to the browser).
  */
-export function redirectOrUnauthenticated(
-  request: FastifyRequest,
-  reply: FastifyReply,
-  loginUrl: string,
-): FastifyReply {
-  if (isNavigation(request.headers)) return reply.header('cache-control', 'no-store').redirect(loginUrl, 302)
-  return unauthenticated(request, reply, loginUrl)
-}
-
-export function forbidden(request: FastifyRequest, reply: FastifyReply, reason: string): FastifyReply {
-  request.log.info({ reason }, 'forbidden')
-  return replyError(request, reply, new GateError('FORBIDDEN'), {}, 'json')
-}
-
-/** Counts and logs what a decision ended in; success is counted, never logged per request. */
-export function createDecisionCounter(ctx: GateContext, transport: string) {
-  const counters = {
-    allow: ctx.metrics.decisions.labels(transport, 'allow'),
-    unauthenticated: ctx.metrics.decisions.labels(transport, 'unauthenticated'),
-    forbidden: ctx.metrics.decisions.labels(transport, 'forbidden'),
+export function forwardAuthAnswers(
+  deps: TransportDeps,
+  unauthenticated: Answers<undefined>['unauthenticated'],
+): Answers<undefined> {
+  const allow = createAllowAnswer(deps)
+  return {
+    allow: (_request, reply, verdict) => allow(reply, verdict.identity),
+    unauthenticated,
+    forbidden,
   }
-  return (decision: Decision) => counters[decision.kind].inc()
 }

@@ -1,59 +1,67 @@
-import type { FastifyReply, FastifyRequest } from 'fastify'
-import type { GateContext } from '../context.ts'
-import { authenticate } from '../decision/credentials.ts'
-import { decide } from '../decision/decide.ts'
-import { describeCached } from '../decision/request.ts'
+import type { FastifyReply } from 'fastify'
+import { HOST_ROUTED } from '../decision/request.ts'
 import { GateError } from '../errors.ts'
 import type { Identity } from '../identity/identity.ts'
-import { allow, createDecisionCounter, forbidden, proxyHeader, redirectOrUnauthenticated } from './answer.ts'
+import { redirectOrUnauthenticated } from '../pipeline/answers.ts'
+import type { TransportDeps } from '../pipeline/deps.ts'
+import type { Transport } from '../pipeline/transport.ts'
+import { forwardAuthAnswers, proxyHeader } from './answer.ts'
+
+const REMOVE = 'x-envoy-auth-headers-to-remove'
 
 /**
  * `<prefix>/auth/envoy/*` — Envoy ext_authz (HTTP service, `path_prefix` = this path). Method and
- * path come from the check request itself, the host from `Host`. Envoy forwards non-200 answers
- * to the client, and removes the headers named in x-envoy-auth-headers-to-remove.
+ * path come from the check request itself, the host from `Host` (Envoy's :authority). Envoy
+ * forwards non-200 answers to the client, and removes the headers named in
+ * x-envoy-auth-headers-to-remove.
  */
-export function createEnvoyHandler(ctx: GateContext) {
-  const base = `${ctx.config.prefix}/auth/envoy`
-  const { names, assertion } = ctx.identityHeaders
-  const toRemove = names.join(',')
-  const count = createDecisionCounter(ctx, 'envoy')
+export function envoyTransport(deps: TransportDeps): Transport<undefined> {
+  const base = `${deps.config.prefix}/auth/envoy`
+  const { names, assertion } = deps.identityHeaders
+  const all = names.join(',')
+  const answers = forwardAuthAnswers(deps, redirectOrUnauthenticated)
+  // Envoy overwrites the headers an answer sets (headersToBackend) and keeps a client's copy of any
+  // other: name those for removal (Envoy removes after it sets).
   const unsetNames = (identity: Identity) => {
-    const set = ctx.identityHeaders.headersFor(identity)
-    // The assertion is not among them: allow() adds it to every answer with an identity.
+    const set = deps.identityHeaders.headersFor(identity)
+    // The assertion is not among them: the allow answer adds it to every answer with an identity.
     return names.filter((name) => name !== assertion && !(name in set)).join(',')
   }
-  return async function envoy(request: FastifyRequest, reply: FastifyReply) {
-    const target = request.url.slice(base.length) || '/'
-    const host = proxyHeader(request, 'host')
-    if (host === undefined) throw new GateError('BAD_REQUEST', { detail: 'Host missing' })
-    const trusted = ctx.trustedPeer(request.socket.remoteAddress)
-    const description = describeCached({
-      method: request.method,
-      scheme: (trusted ? proxyHeader(request, 'x-forwarded-proto') : undefined) ?? 'https',
-      host,
-      target: target.startsWith('/') ? target : `/${target}`,
-    })
-    const decision = decide(
-      description,
-      await authenticate(ctx, request.headers, { rawHeaders: request.raw.rawHeaders, url: description.url }),
-      ctx.policy,
-    )
-    count(decision)
-    // Envoy overwrites the headers an answer sets (headersToBackend) and keeps a client's copy of
-    // any other: name those for removal (Envoy removes after it sets).
-    if (decision.kind === 'allow' && decision.identity !== null) {
-      const unset = unsetNames(decision.identity)
-      if (unset !== '') reply.header('x-envoy-auth-headers-to-remove', unset)
-    } else {
-      reply.header('x-envoy-auth-headers-to-remove', toRemove)
-    }
-    switch (decision.kind) {
-      case 'allow':
-        return allow(ctx, reply, decision.identity)
-      case 'unauthenticated':
-        return redirectOrUnauthenticated(request, reply, decision.loginUrl)
-      case 'forbidden':
-        return forbidden(request, reply, decision.reason)
-    }
+  const removeAll = (reply: FastifyReply) => reply.header(REMOVE, all)
+  return {
+    endpoint: 'envoy',
+    read(request) {
+      const path = request.url.slice(base.length) || '/'
+      const authority = proxyHeader(request, 'host')
+      if (authority === undefined) throw new GateError('BAD_REQUEST', { detail: 'Host missing' })
+      const trusted = deps.trustedPeer(request.socket.remoteAddress)
+      return {
+        parts: {
+          method: request.method,
+          scheme: (trusted ? proxyHeader(request, 'x-forwarded-proto') : undefined) ?? 'https',
+          authority,
+          target: path.startsWith('/') ? path : `/${path}`,
+          headers: request.headers,
+          rawHeaders: request.raw.rawHeaders,
+          body: 'unseen',
+          hostRouting: HOST_ROUTED,
+        },
+        state: undefined,
+      }
+    },
+    answers: {
+      allow(request, reply, verdict, state) {
+        const { identity } = verdict
+        if (identity === null) removeAll(reply)
+        else {
+          const unset = unsetNames(identity)
+          if (unset !== '') reply.header(REMOVE, unset)
+        }
+        return answers.allow(request, reply, verdict, state)
+      },
+      unauthenticated: (request, reply, loginUrl) =>
+        answers.unauthenticated(request, removeAll(reply), loginUrl),
+      forbidden: (request, reply, decision) => answers.forbidden(request, removeAll(reply), decision),
+    },
   }
 }

@@ -60,8 +60,8 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
     }),
     decisions: new Counter({
       name: 'fxa_gate_decisions_total',
-      help: 'Authorization decisions by transport (nginx, traefik, envoy, proxy) and outcome',
-      labelNames: ['transport', 'decision'] as const,
+      help: 'Authorization decisions by endpoint (nginx, traefik, envoy, sidecar) and result (allow, unauthenticated, forbidden)',
+      labelNames: ['endpoint', 'result'] as const,
       registers,
     }),
     upstreamErrors: new Counter({

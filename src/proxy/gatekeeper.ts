@@ -1,73 +1,55 @@
 import type { IncomingHttpHeaders } from 'node:http'
+import type { Readable } from 'node:stream'
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import type { GateContext } from '../context.ts'
-import { authenticate } from '../decision/credentials.ts'
-import { type Decision, decide } from '../decision/decide.ts'
-import { describeCached, type RequestDescription } from '../decision/request.ts'
+import { methodsInBody } from '../decision/body-methods.ts'
+import { HOST_ROUTED } from '../decision/request.ts'
 import { GateError } from '../errors.ts'
-import { createDecisionCounter, forbidden, redirectOrUnauthenticated } from '../forward-auth/answer.ts'
-import { cleanRequestHeaders, compileCookieFilter, compileHeaderHygiene } from '../headers/hygiene.ts'
-import type { Identity } from '../identity/identity.ts'
+import {
+  type CleanedHeaders,
+  cleanRequestHeaders,
+  compileCookieFilter,
+  compileHeaderHygiene,
+} from '../headers/hygiene.ts'
+import { forbidden, redirectOrUnauthenticated } from '../pipeline/answers.ts'
+import type { TransportDeps } from '../pipeline/deps.ts'
+import type { Verdict } from '../pipeline/pipeline.ts'
+import { createTransportHandler, type Transport } from '../pipeline/transport.ts'
+import { peekBody } from './body-peek.ts'
 import { type UpstreamHeaders, upstreamHeaders } from './upstream-headers.ts'
 import type { WebsocketWatch } from './websocket-watch.ts'
 
-/** Headers some frameworks read as the "real" method; the decision must hold for those too. */
-const METHOD_OVERRIDE_HEADERS = ['x-http-method-override', 'x-http-method', 'x-method-override'] as const
-const METHOD = /^[A-Za-z]{1,20}$/
 const BODYLESS = new Set(['GET', 'HEAD'])
+/**
+ * How much of a form or JSON body is read for `_method` when a method-scoped rule makes it matter.
+ * Frameworks put `_method` first (Rails' and Laravel's form helpers); a longer body counts as
+ * naming any method, so nothing beyond this is ever held.
+ */
+const BODY_PEEK_LIMIT = 16 * 1024
+/** How long those first bytes may take to arrive. */
+const BODY_PEEK_TIMEOUT_MS = 10_000
 
 export interface Gatekeeper {
   /** The onRequest hook of every proxied route (HTTP and websocket upgrades alike). */
   onRequest(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined>
+  /** The preParsing hook: reads the first bytes of a body when the decision waits for them. */
+  preParsing(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    payload: Readable,
+    done: (error: Error | null, payload?: Readable) => void,
+  ): void
   /** The upstream headers prepared for an allowed request (the fastify request is the key). */
   upstreamHeadersOf(request: object): UpstreamHeaders
 }
 
+/** What the sidecar read besides the request parts: what the upstream request is built from. */
+interface SidecarState {
+  readonly cleaned: CleanedHeaders
+  readonly trusted: boolean
+}
+
 function bad(detail: string): never {
   throw new GateError('BAD_REQUEST', { detail })
-}
-
-/**
- * The other methods a request may be read as: method-override headers, and `_method` in the query of
- * a POST (Rails, Laravel, Symfony). Only the canonical header spellings get here: the hygiene drops
- * every other spelling of these names before they reach the upstream.
- */
-function methodReadings(request: FastifyRequest): string[] | undefined {
-  let readings: string[] | undefined
-  const add = (method: string) => {
-    if (readings === undefined) readings = [method]
-    else readings.push(method)
-  }
-  const headers = request.raw.headers
-  for (const name of METHOD_OVERRIDE_HEADERS) {
-    const value = headers[name]
-    if (value === undefined) continue
-    if (typeof value !== 'string' || !METHOD.test(value)) bad(`invalid ${name}`)
-    add(value)
-  }
-  const url = request.raw.url ?? ''
-  if (request.method === 'POST' && url.includes('_method')) {
-    for (const value of new URLSearchParams(url.slice(url.indexOf('?') + 1)).getAll('_method')) {
-      if (!METHOD.test(value)) bad('invalid _method')
-      add(value)
-    }
-  }
-  return readings
-}
-
-function decideEveryReading(
-  description: RequestDescription,
-  identity: Identity | null,
-  ctx: GateContext,
-  methods: readonly string[] | undefined,
-): Decision {
-  let decision = decide(description, identity, ctx.policy)
-  if (methods === undefined) return decision
-  for (const method of methods) {
-    if (decision.kind !== 'allow') break
-    decision = decide({ ...description, method }, identity, ctx.policy)
-  }
-  return decision
 }
 
 function single(headers: IncomingHttpHeaders, name: string): string | undefined {
@@ -82,81 +64,124 @@ function hasBody(headers: IncomingHttpHeaders): boolean {
 }
 
 /**
- * The sidecar's decision step: canonicalize the request (method, scheme, Host, raw target), refuse
- * what is ambiguous, authenticate, ask `decide()`, then either answer (login redirect, 401, 403) or
- * prepare the upstream headers and let the proxy route run.
+ * The sidecar as a transport of the shared pipeline: it reads the request from the socket (Host,
+ * request line, headers after hygiene), answers a denial itself, and on an allow prepares the
+ * upstream headers and lets the proxy route run. When only a form body's `_method` stands between
+ * the request and an allow, it reads the body's first bytes (and passes them on unchanged).
  */
-export function createGatekeeper(ctx: GateContext, websockets: WebsocketWatch): Gatekeeper {
-  const { config } = ctx
+export function createGatekeeper(deps: TransportDeps, websockets: WebsocketWatch): Gatekeeper {
+  const { config, identityHeaders, assertions } = deps
   const hygiene = compileHeaderHygiene({
     identityPrefix: config.identityHeaderPrefix,
     legacyNames: config.legacyIdentityHeaders,
-    writtenNames: ctx.identityHeaders.names,
+    writtenNames: identityHeaders.names,
   })
   const filterCookie = compileCookieFilter([config.cookie.sessionName, config.cookie.loginName])
   // Without a trusted proxy saying otherwise, clients reach the sidecar the way publicUrl says.
   const defaultScheme = new URL(config.publicUrl).protocol === 'https:' ? 'https' : 'http'
   const prepared = new WeakMap<object, UpstreamHeaders>()
-  const count = createDecisionCounter(ctx, 'proxy')
+  const waiting = new WeakMap<object, { verdict: Verdict; state: SidecarState }>()
+  const passAuthorization = (auth: 'session' | 'bearer' | undefined) =>
+    config.upstreamAuthorization === 'pass' ||
+    (config.upstreamAuthorization === 'remove-when-consumed' && auth !== 'bearer')
 
-  async function onRequest(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
-    const raw = request.raw
-    // A refused upgrade ends its connection: nothing sent after it on the socket is read as HTTP.
-    if (raw.headers.upgrade !== undefined) reply.header('connection', 'close')
-    const cleaned = cleanRequestHeaders(raw.rawHeaders, hygiene, filterCookie)
-    if (cleaned.host === undefined) bad('Host missing')
-    // The proxy cannot forward a GET or HEAD body, and must not drop it silently either.
-    if (BODYLESS.has(request.method) && hasBody(raw.headers)) bad(`${request.method} with a body`)
-    const peer = raw.socket.remoteAddress
-    const trusted = ctx.trustedPeer(peer)
-    const forwardedProto = trusted ? single(raw.headers, 'x-forwarded-proto') : undefined
-    const description = describeCached({
-      method: request.method,
-      scheme: forwardedProto ?? defaultScheme,
-      host: cleaned.host,
-      target: raw.url ?? '',
-    })
-    const identity = await authenticate(ctx, raw.headers, {
-      rawHeaders: raw.rawHeaders,
-      url: description.url,
-    })
-    const decision = decideEveryReading(description, identity, ctx, methodReadings(request))
-    count(decision)
-    switch (decision.kind) {
-      case 'allow': {
-        const who = decision.identity
+  const transport: Transport<SidecarState> = {
+    endpoint: 'sidecar',
+    read(request) {
+      const raw = request.raw
+      const cleaned = cleanRequestHeaders(raw.rawHeaders, hygiene, filterCookie)
+      if (cleaned.host === undefined) bad('Host missing')
+      const body = hasBody(raw.headers)
+      // The proxy cannot forward a GET or HEAD body, and must not drop it silently either.
+      if (body && BODYLESS.has(request.method)) bad(`${request.method} with a body`)
+      const trusted = deps.trustedPeer(raw.socket.remoteAddress)
+      return {
+        parts: {
+          method: request.method,
+          scheme: (trusted ? single(raw.headers, 'x-forwarded-proto') : undefined) ?? defaultScheme,
+          authority: cleaned.host,
+          target: raw.url ?? '',
+          headers: raw.headers,
+          rawHeaders: raw.rawHeaders,
+          body: body ? 'readable' : 'absent',
+          hostRouting: HOST_ROUTED,
+        },
+        state: { cleaned, trusted },
+      }
+    },
+    answers: {
+      async allow(request, _reply, { identity, description }, { cleaned, trusted }) {
+        const raw = request.raw
         const assertion =
-          who === null
+          identity === null
             ? undefined
-            : (ctx.assertions.cachedFor(who) ?? (await ctx.assertions.assertionFor(who)))
-        const forwardedFor = trusted ? single(raw.headers, 'x-forwarded-for') : undefined
-        const headers = upstreamHeaders(
-          cleaned,
-          { host: cleaned.host, scheme: description.scheme, peer, trustedForwardedFor: forwardedFor },
-          ctx.identityHeaders.headersFor(who),
-          {
-            authorization:
-              config.upstreamAuthorization === 'pass' ||
-              (config.upstreamAuthorization === 'remove-when-consumed' && who?.auth !== 'bearer'),
-            assertion: assertion && { name: ctx.identityHeaders.assertion, token: assertion.token },
-          },
+            : (assertions.cachedFor(identity) ?? (await assertions.assertionFor(identity)))
+        const facts = {
+          host: description.host,
+          scheme: description.scheme,
+          peer: raw.socket.remoteAddress,
+          trustedForwardedFor: trusted ? single(raw.headers, 'x-forwarded-for') : undefined,
+        }
+        prepared.set(
+          request,
+          upstreamHeaders(cleaned, facts, identityHeaders.headersFor(identity), {
+            authorization: passAuthorization(identity?.auth),
+            assertion: assertion && { name: identityHeaders.assertion, token: assertion.token },
+          }),
         )
-        prepared.set(request, headers)
         if (raw.headers.upgrade !== undefined) websockets.watch(raw.socket, raw.headers, raw.rawHeaders)
         return undefined
-      }
-      case 'unauthenticated':
-        return redirectOrUnauthenticated(request, reply, decision.loginUrl)
-      case 'forbidden':
-        return forbidden(request, reply, decision.reason)
-    }
+      },
+      unauthenticated: redirectOrUnauthenticated,
+      forbidden,
+    },
+    readBody(request, _reply, verdict, state) {
+      waiting.set(request, { verdict, state })
+      return undefined
+    },
+  }
+  const handler = createTransportHandler(deps.pipeline, deps.metrics, transport)
+
+  /** Reads the first bytes of the body, decides again with what they say, and hands the body on. */
+  async function decideOnBody(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    payload: Readable,
+    pending: { verdict: Verdict; state: SidecarState },
+  ): Promise<Readable> {
+    const length = Number(request.headers['content-length'] ?? Number.NaN)
+    const peeked = await peekBody(payload, {
+      limit: BODY_PEEK_LIMIT,
+      timeoutMs: BODY_PEEK_TIMEOUT_MS,
+      expectedLength: Number.isSafeInteger(length) ? length : undefined,
+    })
+    const kind = pending.verdict.description.bodyKind!
+    const found = methodsInBody(kind, request.headers['content-type'], peeked.head, peeked.complete)
+    await handler.answer(request, reply, deps.pipeline.withBody(pending.verdict, found), pending.state)
+    // A refused request's body is read and dropped, as Node does for any unread body.
+    if (reply.sent) peeked.body.resume()
+    return peeked.body
   }
 
   return {
-    onRequest,
+    onRequest(request, reply) {
+      // A refused upgrade ends its connection: nothing sent after it on the socket is read as HTTP.
+      if (request.raw.headers.upgrade !== undefined) reply.header('connection', 'close')
+      return handler.handle(request, reply)
+    },
+    // Callback style: no promise for the requests (nearly all) that wait for nothing.
+    preParsing(request, reply, payload, done) {
+      const pending = waiting.get(request)
+      if (pending === undefined) return done(null, payload)
+      waiting.delete(request)
+      decideOnBody(request, reply, payload, pending).then(
+        (body) => done(null, body),
+        (error: Error) => done(error),
+      )
+    },
     upstreamHeadersOf(request) {
       const headers = prepared.get(request)
-      // Unreachable: the proxy routes run only after onRequest allowed and prepared the request.
+      // Unreachable: the proxy routes run only after the decision allowed and prepared the request.
       if (headers === undefined)
         throw new GateError('INTERNAL', { detail: 'proxied request without a decision' })
       return headers

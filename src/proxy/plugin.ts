@@ -2,9 +2,9 @@ import type { Socket } from 'node:net'
 import type { Readable } from 'node:stream'
 import httpProxy from '@fastify/http-proxy'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import type { GateContext } from '../context.ts'
 import { GateError } from '../errors.ts'
 import { replyError } from '../http/error-reply.ts'
+import type { TransportDeps } from '../pipeline/deps.ts'
 import { createGatekeeper } from './gatekeeper.ts'
 import { compileResponseCookieFilter, stripResponseHopByHop } from './response-headers.ts'
 import { translateUpstreamError } from './upstream-errors.ts'
@@ -19,13 +19,13 @@ const WEBSOCKET_CLOSE_TIMEOUT = 2_000
 const UPGRADE_IDLE_TIMEOUT = 15_000
 
 /**
- * Sidecar mode: every request outside fxa-gate's prefix goes through the gatekeeper (`decide()`),
+ * Sidecar mode: every request outside fxa-gate's prefix goes through the gatekeeper (the pipeline),
  * then, when allowed, to the upstream with cleaned headers plus fxa-gate's identity headers.
  * @fastify/http-proxy (undici, keep-alive pool) streams bodies both ways; websocket upgrades take the
  * same route and hooks before ws accepts them.
  */
-export async function sidecarProxy(app: FastifyInstance, ctx: GateContext): Promise<void> {
-  const { config, metrics } = ctx
+export async function sidecarProxy(app: FastifyInstance, deps: TransportDeps): Promise<void> {
+  const { config, metrics } = deps
   if (config.upstream === undefined) return
 
   // fxa-gate's prefix is its own, including paths it does not serve: never proxied.
@@ -50,10 +50,11 @@ export async function sidecarProxy(app: FastifyInstance, ctx: GateContext): Prom
     // its pass-through parser for every content type).
     scope.removeAllContentTypeParsers()
     const dropOwnCookies = compileResponseCookieFilter([config.cookie.sessionName, config.cookie.loginName])
-    const websockets = createWebsocketWatch(ctx)
+    const websockets = createWebsocketWatch(deps)
     scope.addHook('onClose', async () => websockets.stop())
-    const gatekeeper = createGatekeeper(ctx, websockets)
+    const gatekeeper = createGatekeeper(deps, websockets)
     scope.addHook('onRequest', gatekeeper.onRequest)
+    scope.addHook('preParsing', gatekeeper.preParsing)
     await scope.register(httpProxy, {
       upstream: config.upstream!,
       httpMethods: METHODS,

@@ -1,8 +1,8 @@
 import type { IncomingHttpHeaders } from 'node:http'
 import type { Socket } from 'node:net'
-import type { GateContext } from '../context.ts'
-import { authenticate } from '../decision/credentials.ts'
+import type { Authenticator } from '../decision/credentials.ts'
 import { GateError } from '../errors.ts'
+import type { Metrics } from '../observability/metrics.ts'
 
 /** How often open websockets have their credentials checked again. */
 const RECHECK_INTERVAL_MS = 1000
@@ -25,7 +25,10 @@ export interface WebsocketWatch {
  * deletion, operator) or expired, or whose bearer token expired, is ended. A store outage keeps
  * connections open (they were valid; nothing can be revoked meanwhile) and is retried.
  */
-export function createWebsocketWatch(ctx: GateContext): WebsocketWatch {
+export function createWebsocketWatch(deps: {
+  readonly authenticator: Authenticator
+  readonly metrics: Metrics
+}): WebsocketWatch {
   const open = new Map<Socket, Watched>()
   let checking = false
 
@@ -40,13 +43,17 @@ export function createWebsocketWatch(ctx: GateContext): WebsocketWatch {
         }
         let valid = true
         try {
-          valid = (await authenticate(ctx, watched.headers, { rawHeaders: watched.rawHeaders })) !== null
+          valid =
+            (await deps.authenticator.authenticate({
+              headers: watched.headers,
+              rawHeaders: watched.rawHeaders,
+            })) !== null
         } catch (error) {
           valid = !(error instanceof GateError && error.status === 401)
         }
         if (!valid) {
           open.delete(socket)
-          ctx.metrics.websocketsRevoked.inc()
+          deps.metrics.websocketsRevoked.inc()
           socket.destroy()
         }
       }

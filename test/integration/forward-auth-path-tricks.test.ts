@@ -1,14 +1,13 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
-import { type EchoApp, startEchoApp } from '../../dev/echo-app.ts'
 import {
   ADMIN_TRICKS,
   PATH_TRICK_PUBLIC_PATHS,
   PATH_TRICKS,
   PUBLIC_TARGETS,
 } from '../fixtures/path-tricks.ts'
-import { startCaddy } from '../support/caddy.ts'
-import { createCookieJar, loginThroughGate, startTestGate, type TestGate } from '../support/gate.ts'
-import { type RunningServer, rawRequestStatus, startNginx, untilReady } from '../support/nginx.ts'
+import { createCookieJar, loginThroughGate, type TestGate } from '../support/gate.ts'
+import { rawRequestStatus } from '../support/nginx.ts'
+import { type ProxiedApp, REAL_PROXIES, startBehindProxy } from '../support/proxies.ts'
 
 const redisUrl = inject('redisUrl')
 
@@ -17,43 +16,23 @@ const redisUrl = inject('redisUrl')
  * normalizes it); the proxy may refuse it itself (400, 404), fxa-gate may deny it, but the app
  * behind must never receive one without the right identity.
  */
-describe.each([
-  ['ingress-nginx (real nginx)', 'nginx'],
-  ['Caddy forward_auth (real Caddy)', 'caddy'],
-] as const)('the path-trick corpus through %s', (_name, proxyKind) => {
+describe.each(REAL_PROXIES)('the path-trick corpus through %s', (_name, proxyKind) => {
+  let app: ProxiedApp
   let gate: TestGate
-  let echo: EchoApp
-  let proxy: RunningServer
+  let echo: ProxiedApp['echo']
+  let proxy: ProxiedApp['proxy']
 
   beforeAll(async () => {
-    echo = await startEchoApp()
-    gate = await startTestGate({
+    app = await startBehindProxy(proxyKind, {
       redisUrl,
       env: {
         FXA_GATE_PUBLIC_PATHS: PATH_TRICK_PUBLIC_PATHS.join(','),
         FXA_GATE_RULES: JSON.stringify([{ paths: ['/admin/*'], allowedDomains: ['corp.example'] }]),
-        FXA_GATE_TRUSTED_PROXIES: '127.0.0.1/32',
       },
     })
-    await untilReady(gate.adminUrl)
-    const upstream = `127.0.0.1:${echo.port}`
-    proxy =
-      proxyKind === 'nginx'
-        ? await startNginx({
-            ingress: {
-              host: '127.0.0.1',
-              authUrl: `${gate.url}/_gate/auth/nginx`,
-              signinUrl: `${gate.url}/_gate/start`,
-            },
-            upstream,
-          })
-        : await startCaddy({ gate: `127.0.0.1:${gate.port}`, upstream })
+    ;({ gate, echo, proxy } = app)
   })
-  afterAll(async () => {
-    await proxy?.stop()
-    await gate?.close()
-    await echo?.close()
-  })
+  afterAll(() => app?.close())
 
   it(`has at least 80 cases (${PATH_TRICKS.length})`, () =>
     expect(PATH_TRICKS.length).toBeGreaterThanOrEqual(80))

@@ -149,6 +149,8 @@ export interface NginxOptions {
   readonly ingress: Omit<IngressInput, 'namespace' | 'service'>
   /** The application (echo app) `host:port`. */
   readonly upstream: string
+  /** More Ingresses (other hosts, each with its own application), as the controller renders them side by side. */
+  readonly others?: readonly { readonly ingress: NginxOptions['ingress']; readonly upstream: string }[]
 }
 
 /**
@@ -158,7 +160,10 @@ export interface NginxOptions {
  */
 export async function startNginx(options: NginxOptions): Promise<RunningServer & { conf(): string }> {
   const dir = await mkdtemp(join(tmpdir(), 'fxa-gate-nginx-'))
-  const ingress = appIngress({ namespace: 'test', service: { name: 'echo', port: 0 }, ...options.ingress })
+  const servers = [{ ingress: options.ingress, upstream: options.upstream }, ...(options.others ?? [])]
+  const ingresses = servers.map((server, i) =>
+    appIngress({ namespace: 'test', service: { name: `echo-${i}`, port: 0 }, ...server.ingress }),
+  )
   const confPath = join(dir, 'nginx.conf')
   await mkdir(join(dir, 'logs'))
   let conf = ''
@@ -167,11 +172,11 @@ export async function startNginx(options: NginxOptions): Promise<RunningServer &
     dir,
     serverHeader: /^nginx/,
     async args(port) {
-      conf = nginxConf(ingress, {
+      conf = nginxConf(ingresses, {
         listen: `127.0.0.1:${port}`,
         dataDir: dir,
         modulesDir: NGINX_MODULES_DIR,
-        endpoints: () => options.upstream,
+        endpoints: (service) => servers[Number(service.name.slice('echo-'.length))]!.upstream,
         // A root master would hand requests to `nobody` workers, which cannot write into this directory.
         mainLines: process.getuid?.() === 0 ? ['user root;'] : [],
       })

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest'
 import { type DecisionPolicy, decide } from '../../../src/decision/decide.ts'
-import { describeRequest, describeUrl } from '../../../src/decision/request.ts'
 import { compileRequirements, compileRules } from '../../../src/decision/rules.ts'
 import { GateError } from '../../../src/errors.ts'
 import type { Identity } from '../../../src/identity/identity.ts'
@@ -10,6 +9,12 @@ import {
   PATH_TRICKS,
   PUBLIC_TARGETS,
 } from '../../fixtures/path-tricks.ts'
+import { describe as describeRequest, describeUrl } from '../../support/request-parts.ts'
+
+const extra = (spec: Parameters<typeof compileRequirements>[0]) => ({
+  requirements: compileRequirements(spec),
+  source: 'auth URL',
+})
 
 const policy: DecisionPolicy = {
   rules: compileRules(PATH_TRICK_PUBLIC_PATHS, [{ paths: ['/admin/*'], allowedDomains: ['corp.example'] }]),
@@ -63,7 +68,7 @@ describe('path tricks (THREATS §4)', () => {
     expect(decideTarget('/ADMIN/panel', user({ email: 'boss@corp.example' })).kind).toBe('allow')
   })
 
-  it('ignores method case tricks and never reads X-HTTP-Method-Override', () => {
+  it('reads a lower-case method as itself and as upper case: both must be allowed', () => {
     const rules = compileRules([], [{ paths: ['/api/*'], methods: ['GET'], access: 'public' }])
     const p = { ...policy, rules }
     const d = (method: string) =>
@@ -141,7 +146,7 @@ describe('decide()', () => {
 
   it('applies email, domain, capability, scope and AAL requirements, all of them', () => {
     const check = (spec: Parameters<typeof compileRequirements>[0], identity: Identity) =>
-      decide(request, identity, policy, compileRequirements(spec)).kind
+      decide(request, identity, policy, extra(spec)).kind
     expect(check({ allowedEmails: ['Ann@Example.org'] }, user())).toBe('allow')
     expect(check({ allowedEmails: ['bob@example.org'] }, user())).toBe('forbidden')
     expect(check({ allowedDomains: ['example.org'] }, user())).toBe('allow')
@@ -160,10 +165,10 @@ describe('decide()', () => {
 
   it('combines rule requirements with the transport requirements (both must hold)', () => {
     const admin = describeUrl('GET', 'https://app.example.com/admin/x')
-    const extra = compileRequirements({ requiredCapabilities: ['staff'] })
-    expect(decide(admin, user({ email: 'a@corp.example' }), policy, extra).kind).toBe('forbidden')
+    const staff = extra({ requiredCapabilities: ['staff'] })
+    expect(decide(admin, user({ email: 'a@corp.example' }), policy, staff).kind).toBe('forbidden')
     expect(
-      decide(admin, user({ email: 'a@corp.example', subscriptions: ['staff'] }), policy, extra).kind,
+      decide(admin, user({ email: 'a@corp.example', subscriptions: ['staff'] }), policy, staff).kind,
     ).toBe('allow')
   })
 
@@ -190,7 +195,7 @@ describe('decide()', () => {
 describe('decide(): FxA scopes, groups and bearer tokens', () => {
   const request = describeUrl('GET', 'https://app.example.com/page')
   const check = (spec: Parameters<typeof compileRequirements>[0], identity: Identity, p = policy) =>
-    decide(request, identity, p, compileRequirements(spec)).kind
+    decide(request, identity, p, { requirements: compileRequirements(spec), source: 'auth URL' }).kind
 
   it('matches required scopes by FxA hierarchy: profile satisfies profile:email, not profile:write', () => {
     expect(check({ requiredScopes: ['profile:email'] }, user({ scopes: ['profile'] }))).toBe('allow')

@@ -1,0 +1,21 @@
+import type { AssertionSigner } from '../assertion/signer.ts'
+import type { Config } from '../config/derive.ts'
+import type { Authenticator } from '../decision/credentials.ts'
+import type { IdentityHeaders } from '../headers/identity-headers.ts'
+import type { Metrics } from '../observability/metrics.ts'
+import type { Pipeline } from './pipeline.ts'
+
+/** What the transports (forward-auth endpoints, the sidecar) are built from, once, in app.ts. */
+export interface TransportDeps {
+  readonly config: Config
+  readonly pipeline: Pipeline
+  /** For what outlives a decision (open websockets are checked again). */
+  readonly authenticator: Authenticator
+  readonly metrics: Metrics
+  readonly identityHeaders: IdentityHeaders
+  /** Signs X-User-Assertion (cached per identity). */
+  readonly assertions: AssertionSigner
+  /** Whether a socket peer address may set X-Forwarded-* headers. */
+  readonly trustedPeer: (address: string | undefined) => boolean
+  readonly clock: () => number
+}

@@ -1,0 +1,71 @@
+import { PassThrough, pipeline, type Readable } from 'node:stream'
+import { GateError } from '../errors.ts'
+
+export interface PeekedBody {
+  /** The first bytes of the body: at least `limit` of them unless the body is shorter. */
+  readonly head: Buffer
+  /** Whether `head` is the whole body. */
+  readonly complete: boolean
+  /** The whole body again, `head` first: what goes upstream. */
+  readonly body: Readable
+}
+
+export interface PeekOptions {
+  readonly limit: number
+  /** How long the first bytes may take; a client that stalls gets a 408. */
+  readonly timeoutMs: number
+  /** Content-Length, when the client sent one: a body that long is complete without waiting for its end. */
+  readonly expectedLength: number | undefined
+}
+
+/**
+ * Reads the first bytes of a request body without holding more than about `limit` bytes, and hands
+ * back a stream that yields the whole body unchanged, so the upstream gets it intact.
+ */
+export function peekBody(source: Readable, options: PeekOptions): Promise<PeekedBody> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    let size = 0
+    const timer = setTimeout(
+      () => fail(new GateError('REQUEST_TIMEOUT', { detail: 'request body too slow to arrive' })),
+      options.timeoutMs,
+    )
+    const onData = (chunk: Buffer) => {
+      chunks.push(chunk)
+      size += chunk.length
+      if (options.expectedLength !== undefined && size >= options.expectedLength) finish(true)
+      else if (size >= options.limit) finish(false)
+    }
+    const onEnd = () => finish(true)
+    const onError = (error: unknown) =>
+      fail(new GateError('BAD_REQUEST', { detail: 'request body broke off', cause: error }))
+    const onClose = () => onError(new Error('connection closed'))
+    function stopListening() {
+      clearTimeout(timer)
+      source.off('data', onData)
+      source.off('end', onEnd)
+      source.off('error', onError)
+      source.off('close', onClose)
+    }
+    function fail(error: GateError) {
+      stopListening()
+      source.pause()
+      reject(error)
+    }
+    function finish(complete: boolean) {
+      stopListening()
+      source.pause()
+      const head = Buffer.concat(chunks, size)
+      const body = new PassThrough()
+      body.write(head)
+      // The rest flows on as the upstream reads it; an error on either side ends both.
+      if (source.readableEnded) body.end()
+      else pipeline(source, body, () => {})
+      resolve({ head, complete, body })
+    }
+    source.on('data', onData)
+    source.once('end', onEnd)
+    source.once('error', onError)
+    source.once('close', onClose)
+  })
+}
