@@ -4,6 +4,10 @@
  */
 export const ERRORS = {
   BAD_REQUEST: { status: 400, message: 'The request could not be understood.' },
+  FORGED_IDENTITY_HEADER: {
+    status: 400,
+    message: 'The request carries an identity header that only fxa-gate may set.',
+  },
   BAD_RETURN_URL: { status: 400, message: 'The return URL is not allowed.' },
   LOGIN_STATE_MISSING: {
     status: 400,

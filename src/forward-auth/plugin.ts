@@ -1,5 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { GateContext } from '../context.ts'
+import { refuseForgedIdentityHeaders } from '../headers/forged-identity.ts'
+import { compileHeaderHygiene } from '../headers/hygiene.ts'
 import { createEnvoyHandler } from './envoy.ts'
 import { createNginxHandler } from './nginx.ts'
 import { createQueryRequirements } from './requirements-query.ts'
@@ -18,10 +20,25 @@ export async function forwardAuthRoutes(app: FastifyInstance, ctx: GateContext):
   })
   const requirementsOf = createQueryRequirements()
   const prefix = `${ctx.config.prefix}/auth`
-  app.route({ method: ALL_METHODS, url: `${prefix}/nginx`, handler: createNginxHandler(ctx, requirementsOf) })
+  // nginx and Traefik/Caddy copy the client's headers onto the auth request: an identity-shaped one
+  // still there is one the proxy did not clear, and would reach the application (Envoy sends only
+  // the headers it is told to).
+  const hygiene = compileHeaderHygiene({
+    identityPrefix: ctx.config.identityHeaderPrefix,
+    legacyNames: ctx.config.legacyIdentityHeaders,
+    writtenNames: ctx.identityHeaders.names,
+  })
+  const nginxSets = new Set(['x-auth-request-redirect'])
+  app.route({
+    method: ALL_METHODS,
+    url: `${prefix}/nginx`,
+    onRequest: async (request) => refuseForgedIdentityHeaders(request.raw.rawHeaders, hygiene, nginxSets),
+    handler: createNginxHandler(ctx, requirementsOf),
+  })
   app.route({
     method: ALL_METHODS,
     url: `${prefix}/traefik`,
+    onRequest: async (request) => refuseForgedIdentityHeaders(request.raw.rawHeaders, hygiene),
     handler: createTraefikHandler(ctx, requirementsOf),
   })
   const envoy = createEnvoyHandler(ctx)
