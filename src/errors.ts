@@ -46,6 +46,12 @@ export const ERRORS = {
     status: 503,
     message: 'The account provider cannot be reached. Try again shortly.',
   },
+  PROVIDER_THROTTLED: {
+    status: 503,
+    message: 'The account provider asked fxa-gate to slow down. Try again shortly.',
+  },
+  TOO_MANY_REQUESTS: { status: 429, message: 'Too many requests from this client. Try again shortly.' },
+  OVERLOADED: { status: 503, message: 'fxa-gate is at capacity. Try again shortly.' },
   PROVIDER_ERROR: { status: 502, message: 'The account provider answered with an error.' },
   STORE_UNAVAILABLE: { status: 503, message: 'The session store cannot be reached. Try again shortly.' },
   NOT_READY: { status: 503, message: 'fxa-gate is starting or has lost a dependency.' },

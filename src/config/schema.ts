@@ -262,6 +262,26 @@ export const CONFIG_KEYS = {
     duration.prefault('5s'),
     'How long a failed provider check (outage) answers 503 before trying again, unless FxA sent Retry-After',
   ),
+  bearerCheckRate: key(
+    'int',
+    z.number().int().min(1).max(100_000).default(20),
+    'Checks per second at the provider of bearer tokens not yet known, overall; a check of a valid token is given back',
+  ),
+  bearerCheckBurst: key(
+    'int',
+    z.number().int().min(1).max(100_000).default(100),
+    'How many such checks may go out at once before bearerCheckRate applies (then 503 with Retry-After)',
+  ),
+  bearerCheckRatePerClient: key(
+    'int',
+    z.number().int().min(1).max(100_000).default(2),
+    'The same per client address (IPv6 per /64; X-Forwarded-For only from trustedProxies)',
+  ),
+  bearerCheckBurstPerClient: key(
+    'int',
+    z.number().int().min(1).max(100_000).default(20),
+    'How many such checks one client may start at once before bearerCheckRatePerClient applies (then 429)',
+  ),
   bearerAllowedClients: key(
     'list',
     list.default([]),

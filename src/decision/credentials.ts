@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http'
 import { readBearer, refuseTokenInQuery } from '../bearer/authorization-header.ts'
 import type { GateContext } from '../context.ts'
+import { clientAddress } from '../http/client-address.ts'
 import { readCookie } from '../http/cookies.ts'
 import { type Identity, identityFromSession } from '../identity/identity.ts'
 
@@ -12,16 +13,20 @@ const identities = new WeakMap<object, Identity>()
  * A valid session awaits at most one store round trip, usually none (local cache).
  *
  * `rawHeaders` lets duplicate Authorization lines be seen; `url` (the request being decided on)
- * lets a token in its query string be refused.
+ * lets a token in its query string be refused; `peer` (the socket's address) names the client whose
+ * budget a check of an unknown bearer token comes from.
  */
 export async function authenticate(
   ctx: GateContext,
   headers: IncomingHttpHeaders,
-  request: { rawHeaders?: readonly string[]; url?: string } = {},
+  request: { rawHeaders?: readonly string[]; url?: string; peer?: string | undefined } = {},
 ): Promise<Identity | null> {
   if (request.url !== undefined) refuseTokenInQuery(request.url)
   const bearer = readBearer(headers.authorization, request.rawHeaders ?? [])
-  if (bearer.kind === 'bearer') return ctx.tokens.identify(bearer.token)
+  if (bearer.kind === 'bearer') {
+    const client = clientAddress(request.peer, headers['x-forwarded-for'], ctx.trustedPeer)
+    return ctx.tokens.identify(bearer.token, client)
+  }
   const cookie = readCookie(headers.cookie, ctx.config.cookie.sessionName)
   if (cookie === undefined) return null
   const session = await ctx.sessions.resolve(cookie)

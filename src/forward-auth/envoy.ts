@@ -35,7 +35,11 @@ export function createEnvoyHandler(ctx: GateContext) {
     })
     const decision = decide(
       description,
-      await authenticate(ctx, request.headers, { rawHeaders: request.raw.rawHeaders, url: description.url }),
+      await authenticate(ctx, request.headers, {
+        rawHeaders: request.raw.rawHeaders,
+        url: description.url,
+        peer: request.socket.remoteAddress,
+      }),
       ctx.policy,
     )
     count(decision)

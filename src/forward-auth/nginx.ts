@@ -24,7 +24,11 @@ export function createNginxHandler(
     const extra = requirementsOf(request.url)
     const decision = decide(
       description,
-      await authenticate(ctx, request.headers, { rawHeaders: request.raw.rawHeaders, url: description.url }),
+      await authenticate(ctx, request.headers, {
+        rawHeaders: request.raw.rawHeaders,
+        url: description.url,
+        peer: request.socket.remoteAddress,
+      }),
       ctx.policy,
       extra,
     )

@@ -119,6 +119,7 @@ export function createGatekeeper(ctx: GateContext, websockets: WebsocketWatch): 
     const identity = await authenticate(ctx, raw.headers, {
       rawHeaders: raw.rawHeaders,
       url: description.url,
+      peer,
     })
     const decision = decideEveryReading(description, identity, ctx, methodReadings(request))
     count(decision)
