@@ -8,6 +8,11 @@ export const ERRORS = {
     status: 400,
     message: 'The request carries an identity header that only fxa-gate may set.',
   },
+  HEADERS_TOO_LARGE: { status: 431, message: 'The request headers are too large.' },
+  REQUEST_TIMEOUT: {
+    status: 408,
+    message: 'The request was not received in time; the connection is closed.',
+  },
   BAD_RETURN_URL: { status: 400, message: 'The return URL is not allowed.' },
   LOGIN_STATE_MISSING: {
     status: 400,

@@ -195,6 +195,41 @@ export const CONFIG_KEYS = {
     ]),
     'Other identity header names stripped from client requests (Name-* = the name and any -suffix)',
   ),
+  requestTimeout: key(
+    'duration',
+    duration.prefault('60s').refine((ms) => ms >= 1_000, 'must be at least 1s'),
+    'Longest a client may take to send a whole request, headers and body, on every listener; then 408 and the connection closes',
+  ),
+  requestBodyIdleTimeout: key(
+    'duration',
+    duration.prefault('10s').refine((ms) => ms >= 1_000, 'must be at least 1s'),
+    'Longest pause within a request body (fxa-gate not holding it back); then 408 and the connection closes',
+  ),
+  maxInFlight: key(
+    'int',
+    z.number().int().min(1).max(1_000_000).default(1024),
+    'Sidecar: most requests being proxied at once; more get 503 with Retry-After',
+  ),
+  maxInFlightPerConnection: key(
+    'int',
+    z.number().int().min(1).max(10_000).default(16),
+    'Sidecar: most requests one client connection has in flight (HTTP/1.1 pipelining); more get 429',
+  ),
+  upstreamConnections: key(
+    'int',
+    z.number().int().min(2).max(100_000).default(256),
+    'Sidecar: most connections to the upstream at once (keep-alive pool)',
+  ),
+  maxUploads: key(
+    'int',
+    z.number().int().min(1).max(100_000).default(128),
+    'Sidecar: most requests still sending their body at once, so stalled uploads hold at most this much of the pool; more get 503',
+  ),
+  maxUploadsPerClient: key(
+    'int',
+    z.number().int().min(1).max(100_000).default(16),
+    'Sidecar: the same per client address (IPv6 per /64; X-Forwarded-For only from trustedProxies); more get 429',
+  ),
   upstreamTimeout: key(
     'duration',
     duration.prefault('30s'),

@@ -1,6 +1,8 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify'
 import type { GateContext } from '../context.ts'
 import { GateError } from '../errors.ts'
+import { handleClientError } from '../http/connection-errors.ts'
+import { guardListener } from '../http/listener.ts'
 
 /** What readiness depends on: the provider's discovery and the session store. */
 export async function checkReadiness(
@@ -24,7 +26,9 @@ export function buildAdminApp(ctx: GateContext): FastifyInstance {
   const admin = Fastify({
     loggerInstance: ctx.logger.child({ listener: 'admin' }) as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
+    clientErrorHandler: handleClientError,
   })
+  guardListener(admin, ctx.config, ctx.metrics)
   admin.get('/healthz', async (_request, reply) =>
     reply.header('cache-control', 'no-store').send({ status: 'ok' }),
   )

@@ -5,6 +5,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { GateContext } from '../context.ts'
 import { GateError } from '../errors.ts'
 import { replyError } from '../http/error-reply.ts'
+import { createAdmission } from './admission.ts'
 import { createGatekeeper } from './gatekeeper.ts'
 import { compileResponseCookieFilter, stripResponseHopByHop } from './response-headers.ts'
 import { translateUpstreamError } from './upstream-errors.ts'
@@ -53,13 +54,17 @@ export async function sidecarProxy(app: FastifyInstance, ctx: GateContext): Prom
     const websockets = createWebsocketWatch(ctx)
     scope.addHook('onClose', async () => websockets.stop())
     const gatekeeper = createGatekeeper(ctx, websockets)
+    const admission = createAdmission(config, ctx.trustedPeer)
+    // Limits first (cheap), then the decision, then what only an allowed upload may hold.
+    scope.addHook('onRequest', admission.enter)
     scope.addHook('onRequest', gatekeeper.onRequest)
+    scope.addHook('onRequest', admission.upload)
     await scope.register(httpProxy, {
       upstream: config.upstream!,
       httpMethods: METHODS,
       disableRequestLogging: true,
       undici: {
-        connections: 256,
+        connections: config.upstreamConnections,
         pipelining: 1,
         headersTimeout: config.upstreamTimeout,
         bodyTimeout: config.upstreamTimeout,
