@@ -72,7 +72,12 @@ export const ERRORS = {
   },
   ADMIN_FORBIDDEN: {
     status: 403,
-    message: 'Revoking sessions on the admin listener needs FXA_GATE_ADMIN_TOKEN, or a call from loopback.',
+    message:
+      'Changing state on the admin listener needs FXA_GATE_ADMIN_TOKEN, which is not set: loopback alone proves nothing in a pod.',
+  },
+  ADMIN_HOST_REFUSED: {
+    status: 421,
+    message: 'The admin listener does not serve this host name (see FXA_GATE_ADMIN_HOSTS).',
   },
   INTERNAL: { status: 500, message: 'Internal error.' },
 } as const satisfies Record<string, { status: number; message: string }>

@@ -363,8 +363,13 @@ export const CONFIG_KEYS = {
   adminToken: key(
     'string',
     z.string().min(32, 'needs at least 32 characters').optional(),
-    'Bearer token for POST /sessions/revoke on the admin listener; absent = only loopback callers may revoke',
+    'Bearer token for the admin endpoints that change state (POST /sessions/revoke); absent = they refuse everyone',
     true,
+  ),
+  adminHosts: key(
+    'list',
+    z.array(z.string().regex(/^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*$/, 'expected a host name')).default([]),
+    'Host names the admin listener answers besides localhost and IP literals (e.g. its Service name); others get 421',
   ),
 
   // sessions
