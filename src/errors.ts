@@ -45,6 +45,11 @@ export const ERRORS = {
   },
   BEARER_INVALID: { status: 401, message: 'The bearer token is invalid, expired or not accepted here.' },
   FORBIDDEN: { status: 403, message: 'You are signed in but not allowed here.' },
+  LOGOUT_NOT_SAME_ORIGIN: {
+    status: 403,
+    message:
+      'Signing out needs a request from this site itself: open the logout page in the browser and confirm.',
+  },
   NOT_FOUND: { status: 404, message: 'Not found.' },
   METHOD_NOT_ALLOWED: { status: 405, message: 'Method not allowed.' },
   PROVIDER_UNAVAILABLE: {
