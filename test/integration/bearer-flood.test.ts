@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { request as httpRequest } from 'node:http'
+import { Agent, request as httpRequest } from 'node:http'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
@@ -12,6 +12,20 @@ const redisUrl = inject('redisUrl')
 const PER_CLIENT = { rate: 2, burst: 20 }
 const OVERALL = { rate: 20, burst: 100 }
 
+/**
+ * Keep-alive connections per source address: tens of thousands of short connections would leave as
+ * many local ports in TIME_WAIT, and other tests' servers could not find a free port.
+ */
+const agents = new Map<string, Agent>()
+function agentFor(from: string): Agent {
+  let agent = agents.get(from)
+  if (agent === undefined) {
+    agent = new Agent({ keepAlive: true, maxSockets: 64, localAddress: from })
+    agents.set(from, agent)
+  }
+  return agent
+}
+
 /** One check on the nginx endpoint, from a chosen loopback source address. */
 function check(
   gate: TestGate,
@@ -23,12 +37,10 @@ function check(
       host: '127.0.0.1',
       port: gate.port,
       path: '/_gate/auth/nginx',
-      localAddress: from,
-      agent: false,
+      agent: agentFor(from),
       headers: {
         'x-original-url': 'https://app.example.com/api/thing',
         authorization: `Bearer ${token}`,
-        connection: 'close',
       },
     })
     req.once('error', reject)
@@ -77,6 +89,7 @@ describe('bearer floods: unknown tokens are rationed, cached tokens keep working
     expect((await check(gate, cached)).status).toBe(200)
   })
   afterAll(async () => {
+    for (const agent of agents.values()) agent.destroy()
     redis?.disconnect()
     await gate?.close()
     await fxa?.close()
