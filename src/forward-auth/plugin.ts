@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import type { GateContext } from '../context.ts'
-import { refuseForgedIdentityHeaders } from '../headers/forged-identity.ts'
+import { forgedIdentityRefusal } from '../headers/forged-identity.ts'
 import { compileHeaderHygiene } from '../headers/hygiene.ts'
 import { createEnvoyHandler } from './envoy.ts'
 import { createNginxHandler } from './nginx.ts'
@@ -32,13 +32,14 @@ export async function forwardAuthRoutes(app: FastifyInstance, ctx: GateContext):
   app.route({
     method: ALL_METHODS,
     url: `${prefix}/nginx`,
-    onRequest: async (request) => refuseForgedIdentityHeaders(request.raw.rawHeaders, hygiene, nginxSets),
+    onRequest: (request, _reply, done) =>
+      done(forgedIdentityRefusal(request.raw.rawHeaders, hygiene, nginxSets)),
     handler: createNginxHandler(ctx, requirementsOf),
   })
   app.route({
     method: ALL_METHODS,
     url: `${prefix}/traefik`,
-    onRequest: async (request) => refuseForgedIdentityHeaders(request.raw.rawHeaders, hygiene),
+    onRequest: (request, _reply, done) => done(forgedIdentityRefusal(request.raw.rawHeaders, hygiene)),
     handler: createTraefikHandler(ctx, requirementsOf),
   })
   const envoy = createEnvoyHandler(ctx)

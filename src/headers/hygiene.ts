@@ -103,7 +103,7 @@ export interface HeaderHygieneOptions {
 export interface HeaderHygiene {
   /** The verdict on one raw header name; memoized, the set of names a client uses is small. */
   classify(rawName: string): HeaderVerdict
-  /** Whether a name falls under the identity prefix or the legacy list (for tests and checks). */
+  /** Whether a name falls under the identity prefix or the legacy list; memoized like classify. */
   isIdentityName(rawName: string): boolean
 }
 
@@ -162,6 +162,7 @@ export function compileHeaderHygiene(options: HeaderHygieneOptions): HeaderHygie
   const identity = compileNameList(identityNamePatterns(options))
   const dropped = new Set([...HOP_BY_HOP, ...REQUEST_DESCRIPTION])
   const memo = new Map<string, HeaderVerdict>()
+  const identityMemo = new Map<string, boolean>()
 
   function judge(rawName: string): HeaderVerdict {
     const name = rawName.toLowerCase()
@@ -185,7 +186,14 @@ export function compileHeaderHygiene(options: HeaderHygieneOptions): HeaderHygie
       }
       return verdict
     },
-    isIdentityName: (rawName) => identity(foldHeaderName(rawName)),
+    isIdentityName(rawName) {
+      let known = identityMemo.get(rawName)
+      if (known === undefined) {
+        known = identity(foldHeaderName(rawName))
+        if (identityMemo.size < MEMO_LIMIT) identityMemo.set(rawName, known)
+      }
+      return known
+    },
   }
 }
 

@@ -1,19 +1,19 @@
 import type { Socket } from 'node:net'
-import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { onRequestHookHandler } from 'fastify'
 import type { Config } from '../config/derive.ts'
 import { GateError } from '../errors.ts'
 import { clientAddress } from '../http/client-address.ts'
 
 export interface Admission {
   /** onRequest, before the decision: the sidecar's and the connection's in-flight limits. */
-  enter(request: FastifyRequest, reply: FastifyReply): Promise<void>
+  readonly enter: onRequestHookHandler
   /** onRequest, once the request is allowed: the limits on requests still sending a body. */
-  upload(request: FastifyRequest, reply: FastifyReply): Promise<void>
+  readonly upload: onRequestHookHandler
 }
 
 type Limits = Pick<Config, 'maxInFlight' | 'maxInFlightPerConnection' | 'maxUploads' | 'maxUploadsPerClient'>
 
-function hasBody(request: FastifyRequest): boolean {
+function hasBody(request: { headers: Record<string, string | string[] | undefined> }): boolean {
   const length = request.headers['content-length']
   return request.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0')
 }
@@ -48,35 +48,37 @@ export function createAdmission(
   const uploadsPerClient = new Map<string, number>()
 
   return {
-    async enter(request, reply) {
-      if (request.headers.upgrade !== undefined) return
+    // Callback style: these run on every proxied request, and async hooks cost a promise each.
+    enter(request, reply, done) {
+      if (request.headers.upgrade !== undefined) return done()
       const socket = request.raw.socket
       const onConnection = perConnection.get(socket) ?? 0
-      if (onConnection >= limits.maxInFlightPerConnection)
-        throw new GateError('TOO_MANY_REQUESTS', {
-          detail: 'requests in flight on one connection',
-          retryAfterSeconds: 1,
-        })
+      if (onConnection >= limits.maxInFlightPerConnection) {
+        const detail = 'requests in flight on one connection'
+        return done(new GateError('TOO_MANY_REQUESTS', { detail, retryAfterSeconds: 1 }))
+      }
       if (inFlight >= limits.maxInFlight)
-        throw new GateError('OVERLOADED', { detail: 'requests in flight', retryAfterSeconds: 1 })
+        return done(new GateError('OVERLOADED', { detail: 'requests in flight', retryAfterSeconds: 1 }))
       inFlight += 1
       perConnection.set(socket, onConnection + 1)
       once(() => {
         inFlight -= 1
         perConnection.set(socket, (perConnection.get(socket) ?? 1) - 1)
       }, [reply.raw, 'close'])
+      done()
     },
 
-    async upload(request, reply) {
-      if (request.headers.upgrade !== undefined || !hasBody(request)) return
-      const client =
-        clientAddress(request.raw.socket.remoteAddress, request.headers['x-forwarded-for'], trustedPeer) ??
-        'unknown'
+    upload(request, reply, done) {
+      if (request.headers.upgrade !== undefined || !hasBody(request)) return done()
+      const peer = request.raw.socket.remoteAddress
+      const client = clientAddress(peer, request.headers['x-forwarded-for'], trustedPeer) ?? 'unknown'
       const ofClient = uploadsPerClient.get(client) ?? 0
-      if (ofClient >= limits.maxUploadsPerClient)
-        throw new GateError('TOO_MANY_REQUESTS', { detail: 'uploads from one client', retryAfterSeconds: 1 })
+      if (ofClient >= limits.maxUploadsPerClient) {
+        const detail = 'uploads from one client'
+        return done(new GateError('TOO_MANY_REQUESTS', { detail, retryAfterSeconds: 1 }))
+      }
       if (uploads >= limits.maxUploads)
-        throw new GateError('OVERLOADED', { detail: 'uploads in progress', retryAfterSeconds: 1 })
+        return done(new GateError('OVERLOADED', { detail: 'uploads in progress', retryAfterSeconds: 1 }))
       uploads += 1
       uploadsPerClient.set(client, ofClient + 1)
       // A complete body cannot stall: the slot is free once it is in, or the exchange is over.
@@ -91,6 +93,7 @@ export function createAdmission(
         [request.raw, 'close'],
         [reply.raw, 'close'],
       )
+      done()
     },
   }
 }
