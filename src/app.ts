@@ -19,7 +19,9 @@ import { accountEventRoutes } from './events/plugin.ts'
 import { setUpAccountEvents } from './events/setup.ts'
 import { forwardAuthRoutes } from './forward-auth/plugin.ts'
 import { compileIdentityHeaders } from './headers/identity-headers.ts'
+import { handleClientError } from './http/connection-errors.ts'
 import { createErrorHandler, replyError } from './http/error-reply.ts'
+import { guardListener } from './http/listener.ts'
 import { compileTrustedPeers } from './http/trusted-peers.ts'
 import type { Fetch } from './identity/http.ts'
 import { createProfileFetcher } from './identity/profile-api.ts'
@@ -163,10 +165,12 @@ export function buildGate(config: Config, deps: GateDeps): Gate {
     logger: deps.logger,
     marks,
   })
+  const trustedPeer = compileTrustedPeers(config.trustedProxies)
   const authenticator = createAuthenticator({
     tokens,
     sessions,
     cookieName: config.cookie.sessionName,
+    trustedPeer,
     revalidation,
   })
   const assertions = assertionSignerFromConfig(config, { clock, metrics, logger: deps.logger })
@@ -177,7 +181,7 @@ export function buildGate(config: Config, deps: GateDeps): Gate {
     metrics,
     identityHeaders: compileIdentityHeaders(config.identityHeaderPrefix),
     assertions,
-    trustedPeer: compileTrustedPeers(config.trustedProxies),
+    trustedPeer,
     clock,
   }
 
@@ -191,9 +195,10 @@ export function buildGate(config: Config, deps: GateDeps): Gate {
     return503OnClosing: true,
     keepAliveTimeout: 72_000,
     bodyLimit: 1024 * 1024,
+    clientErrorHandler: handleClientError,
   })
-  // Slow clients may not hold a connection open by trickling headers (THREATS §7).
-  app.server.headersTimeout = 15_000
+  // Slow clients may not hold a connection open by trickling headers or a body (THREATS §7).
+  guardListener(app, config, metrics)
   app.setErrorHandler(createErrorHandler(metrics))
   app.setNotFoundHandler((request, reply) => replyError(request, reply, new GateError('NOT_FOUND')))
   app.register(loginRoutes, ctx)

@@ -1,6 +1,10 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify'
+import { compileAdminHosts } from '../admin/host-check.ts'
 import type { GateContext } from '../context.ts'
 import { GateError } from '../errors.ts'
+import { handleClientError } from '../http/connection-errors.ts'
+import { createErrorHandler } from '../http/error-reply.ts'
+import { guardListener } from '../http/listener.ts'
 
 /** What readiness depends on: the provider's discovery and the session store. */
 export async function checkReadiness(
@@ -19,11 +23,21 @@ export async function checkReadiness(
   return { ready, checks }
 }
 
-/** The admin listener: probes and metrics, never exposed through the ingress. */
+/**
+ * The admin listener: probes and metrics, never exposed through the ingress. It answers only its own
+ * host names (see admin/host-check.ts); what changes state needs the admin token (admin/revoke.ts).
+ */
 export function buildAdminApp(ctx: GateContext): FastifyInstance {
   const admin = Fastify({
     loggerInstance: ctx.logger.child({ listener: 'admin' }) as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
+    clientErrorHandler: handleClientError,
+  })
+  guardListener(admin, ctx.config, ctx.metrics)
+  admin.setErrorHandler(createErrorHandler(ctx.metrics))
+  const servesHost = compileAdminHosts(ctx.config.adminHosts)
+  admin.addHook('onRequest', async (request) => {
+    if (!servesHost(request.headers.host)) throw new GateError('ADMIN_HOST_REFUSED')
   })
   admin.get('/healthz', async (_request, reply) =>
     reply.header('cache-control', 'no-store').send({ status: 'ok' }),
