@@ -58,7 +58,7 @@ bench: deps build ## Throughput and latency of fxa-gate against bare baselines (
 	@command -v wrk >/dev/null || { echo "installing wrk from Debian"; $(if $(filter 0,$(shell id -u)),,sudo) apt-get install -y -qq wrk >/dev/null || true; }
 	node bench/run.ts
 
-docs: deps ## Regenerate docs/configuration.md and docs/errors.md from their sources
+docs: deps ## Regenerate docs/configuration.md, docs/errors.md and docs/metrics.md from their sources
 	node scripts/reference-docs.ts --write
 
 examples: deps ## Re-render deploy/examples/ (the proxy configs the integration tests run)

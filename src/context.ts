@@ -7,20 +7,28 @@ import type { AccountActions } from './events/accounts.ts'
 import type { EventReceiver } from './events/receiver.ts'
 import type { IdentityHeaders } from './headers/identity-headers.ts'
 import type { Provider } from './identity/provider.ts'
+import type { Dependencies } from './observability/dependencies.ts'
 import type { Logger } from './observability/logger.ts'
 import type { Metrics } from './observability/metrics.ts'
+import type { Tracing } from './observability/tracing.ts'
 import type { ReturnUrlPolicy } from './redirect/return-url.ts'
+import type { SecretHolder } from './secrets/state.ts'
 import type { Sessions } from './session/sessions.ts'
 import type { SessionStore } from './session/types.ts'
 
 /**
  * Everything derived from configuration, built once at start-up and never mutated: route handlers
- * read it, none of them rebuild policy per request.
+ * read it, none of them rebuild policy per request. What derives from secrets (keys, the assertion
+ * signer) lives in `secrets`, an immutable state swapped whole when a secret file changes; `keys`
+ * and `assertions` read the current one.
  */
 export interface GateContext {
   readonly config: Config
   readonly logger: Logger
   readonly metrics: Metrics
+  /** Latency and up-ness of Redis, FxA and the upstream. */
+  readonly dependencies: Dependencies
+  readonly tracing: Tracing
   readonly clock: () => number
   readonly store: SessionStore
   readonly sessions: Sessions
@@ -39,4 +47,6 @@ export interface GateContext {
   /** Whether a socket peer address may set X-Forwarded-* headers. */
   readonly trustedPeer: (address: string | undefined) => boolean
   readonly keys: { readonly cookie: Keyring; readonly seal: Keyring; readonly login: Keyring }
+  /** The current secret state (rotated at run time without a restart). */
+  readonly secrets: SecretHolder
 }

@@ -62,6 +62,8 @@ export function createTokenChecker(deps: TokenCheckerDeps): TokenChecker {
     shared: outcome('shared_hit'),
     provider: outcome('provider'),
     failed: outcome('provider_failed'),
+    cacheHit: metrics.cacheHits.labels('bearer'),
+    cacheMiss: metrics.cacheMisses.labels('bearer'),
   }
 
   function ttlFor(result: TokenResult, now: number): number {
@@ -101,8 +103,10 @@ export function createTokenChecker(deps: TokenCheckerDeps): TokenChecker {
     if (cached !== undefined) {
       if ('failure' in cached) throw cached.failure
       counters.local.inc()
+      counters.cacheHit.inc()
       return cached.result
     }
+    counters.cacheMiss.inc()
     const shared = await store.get(hash)
     if (shared !== undefined) {
       counters.shared.inc()

@@ -5,7 +5,7 @@ import { NO_REQUIREMENTS, type Requirements, type RuleSet } from './rules.ts'
 export type Decision =
   | { readonly kind: 'allow'; readonly identity: Identity | null }
   | { readonly kind: 'unauthenticated'; readonly loginUrl: string }
-  | { readonly kind: 'forbidden'; readonly reason: string }
+  | { readonly kind: 'forbidden'; readonly reason: string; readonly identity: Identity }
 
 export interface DecisionPolicy {
   readonly rules: RuleSet
@@ -33,7 +33,7 @@ export function decide(
   let reason = unmetRequirement(identity, extra)
   for (let i = 0; reason === undefined && i < rules.length; i++)
     reason = unmetRequirement(identity, rules[i]!.requirements)
-  return reason === undefined ? { kind: 'allow', identity } : { kind: 'forbidden', reason }
+  return reason === undefined ? { kind: 'allow', identity } : { kind: 'forbidden', reason, identity }
 }
 
 /** The first requirement the identity does not meet, or undefined when it meets them all. */

@@ -23,7 +23,8 @@ export interface WebhookNotifier {
 
 export interface WebhookOptions {
   readonly urls: readonly string[]
-  readonly secret: string
+  /** The signing key, or how to read it now (it may be rotated at run time). */
+  readonly secret: string | (() => string)
   readonly logger: Logger
   readonly metrics: Metrics
   readonly fetch?: Fetch
@@ -76,6 +77,8 @@ type Attempt =
 export function createWebhookNotifier(options: WebhookOptions): WebhookNotifier {
   const fetch = options.fetch ?? globalThis.fetch
   const clock = options.clock ?? Date.now
+  const { secret } = options
+  const secretNow = typeof secret === 'function' ? secret : () => secret
   const attempts = options.attempts ?? 8
   const firstDelay = options.firstDelayMs ?? 1000
   const maxDelay = options.maxDelayMs ?? 60_000
@@ -97,7 +100,7 @@ export function createWebhookNotifier(options: WebhookOptions): WebhookNotifier 
         method: 'POST',
         headers: {
           'content-type': 'application/json',
-          [SIGNATURE_HEADER]: signWebhook(options.secret, Math.floor(clock() / 1000), body),
+          [SIGNATURE_HEADER]: signWebhook(secretNow(), Math.floor(clock() / 1000), body),
         },
         body,
         redirect: 'manual',

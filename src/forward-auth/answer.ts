@@ -1,10 +1,13 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { GateContext } from '../context.ts'
 import type { Decision } from '../decision/decide.ts'
+import type { RequestDescription } from '../decision/request.ts'
 import { GateError } from '../errors.ts'
 import { replyError } from '../http/error-reply.ts'
 import { isNavigation } from '../http/navigation.ts'
 import type { Identity } from '../identity/identity.ts'
+import type { DecisionEndpoint } from '../observability/metric-definitions.ts'
+import { noteDecision, noteRefusal } from '../observability/request-context.ts'
 
 /** The single value of a header the proxy sets; duplicates mean someone else set it too. */
 export function proxyHeader(request: FastifyRequest, name: string): string | undefined {
@@ -60,17 +63,24 @@ export function redirectOrUnauthenticated(
   return unauthenticated(request, reply, loginUrl)
 }
 
+/** 403; the refusal line (host, path, uid, reason, request id) is written when the answer ends. */
 export function forbidden(request: FastifyRequest, reply: FastifyReply, reason: string): FastifyReply {
-  request.log.info({ reason }, 'forbidden')
+  noteRefusal(request, { code: 'FORBIDDEN', detail: reason })
   return replyError(request, reply, new GateError('FORBIDDEN'), {}, 'json')
 }
 
-/** Counts and logs what a decision ended in; success is counted, never logged per request. */
-export function createDecisionCounter(ctx: GateContext, transport: string) {
+/**
+ * Counts what a decision ended in, and notes it on the request for the access log and the refusal
+ * line (which request it was about, whose); success is counted, never logged per request.
+ */
+export function createDecisionCounter(ctx: GateContext, endpoint: DecisionEndpoint) {
   const counters = {
-    allow: ctx.metrics.decisions.labels(transport, 'allow'),
-    unauthenticated: ctx.metrics.decisions.labels(transport, 'unauthenticated'),
-    forbidden: ctx.metrics.decisions.labels(transport, 'forbidden'),
+    allow: ctx.metrics.decisions.labels(endpoint, 'allow'),
+    unauthenticated: ctx.metrics.decisions.labels(endpoint, 'unauthenticated'),
+    forbidden: ctx.metrics.decisions.labels(endpoint, 'forbidden'),
   }
-  return (decision: Decision) => counters[decision.kind].inc()
+  return (request: FastifyRequest, description: RequestDescription, decision: Decision) => {
+    counters[decision.kind].inc()
+    noteDecision(request, description, decision)
+  }
 }

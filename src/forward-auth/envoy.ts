@@ -38,7 +38,7 @@ export function createEnvoyHandler(ctx: GateContext) {
       await authenticate(ctx, request.headers, { rawHeaders: request.raw.rawHeaders, url: description.url }),
       ctx.policy,
     )
-    count(decision)
+    count(request, description, decision)
     // Envoy overwrites the headers an answer sets (headersToBackend) and keeps a client's copy of
     // any other: name those for removal (Envoy removes after it sets).
     if (decision.kind === 'allow' && decision.identity !== null) {

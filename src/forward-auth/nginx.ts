@@ -28,7 +28,7 @@ export function createNginxHandler(
       ctx.policy,
       extra,
     )
-    count(decision)
+    count(request, description, decision)
     switch (decision.kind) {
       case 'allow':
         return allow(ctx, reply, decision.identity)

@@ -39,7 +39,7 @@ export function createTraefikHandler(
       ctx.policy,
       requirementsOf(request.url),
     )
-    count(decision)
+    count(request, description, decision)
     switch (decision.kind) {
       case 'allow':
         return allow(ctx, reply, decision.identity)

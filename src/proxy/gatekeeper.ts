@@ -97,7 +97,7 @@ export function createGatekeeper(ctx: GateContext, websockets: WebsocketWatch): 
   // Without a trusted proxy saying otherwise, clients reach the sidecar the way publicUrl says.
   const defaultScheme = new URL(config.publicUrl).protocol === 'https:' ? 'https' : 'http'
   const prepared = new WeakMap<object, UpstreamHeaders>()
-  const count = createDecisionCounter(ctx, 'proxy')
+  const count = createDecisionCounter(ctx, 'sidecar')
 
   async function onRequest(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
     const raw = request.raw
@@ -121,7 +121,7 @@ export function createGatekeeper(ctx: GateContext, websockets: WebsocketWatch): 
       url: description.url,
     })
     const decision = decideEveryReading(description, identity, ctx, methodReadings(request))
-    count(decision)
+    count(request, description, decision)
     switch (decision.kind) {
       case 'allow': {
         const who = decision.identity

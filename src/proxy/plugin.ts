@@ -8,6 +8,7 @@ import { replyError } from '../http/error-reply.ts'
 import { createGatekeeper } from './gatekeeper.ts'
 import { compileResponseCookieFilter, stripResponseHopByHop } from './response-headers.ts'
 import { translateUpstreamError } from './upstream-errors.ts'
+import { createUpstreamObserver } from './upstream-observe.ts'
 import { createWebsocketWatch } from './websocket-watch.ts'
 
 const METHODS = ['DELETE', 'GET', 'HEAD', 'PATCH', 'POST', 'PUT', 'OPTIONS']
@@ -53,6 +54,7 @@ export async function sidecarProxy(app: FastifyInstance, ctx: GateContext): Prom
     const websockets = createWebsocketWatch(ctx)
     scope.addHook('onClose', async () => websockets.stop())
     const gatekeeper = createGatekeeper(ctx, websockets)
+    const upstream = createUpstreamObserver(scope, ctx)
     scope.addHook('onRequest', gatekeeper.onRequest)
     await scope.register(httpProxy, {
       upstream: config.upstream!,
@@ -66,7 +68,7 @@ export async function sidecarProxy(app: FastifyInstance, ctx: GateContext): Prom
         connect: { timeout: config.upstreamConnectTimeout },
       },
       replyOptions: {
-        rewriteRequestHeaders: (request) => gatekeeper.upstreamHeadersOf(request),
+        rewriteRequestHeaders: (request) => upstream.request(request, gatekeeper.upstreamHeadersOf(request)),
         rewriteHeaders: (headers) => dropOwnCookies(stripResponseHopByHop(headers)),
         // An upstream answer is the client's answer: never retried behind its back (reply-from
         // retries GETs answered 503 by default).
@@ -74,9 +76,11 @@ export async function sidecarProxy(app: FastifyInstance, ctx: GateContext): Prom
         onError(reply, { error }) {
           const failure = translateUpstreamError(error)
           metrics.upstreamErrors.inc({ reason: failure.reason })
+          upstream.failed(reply.request, failure.reason)
           reply.send(failure.error)
         },
-        onResponse(_request, reply, response) {
+        onResponse(request, reply, response) {
+          upstream.answered(request)
           const body = (response as unknown as { stream: Readable }).stream
           body.on('error', countAbortedResponse)
           reply.send(body)
@@ -92,7 +96,8 @@ export async function sidecarProxy(app: FastifyInstance, ctx: GateContext): Prom
         closeTimeout: WEBSOCKET_CLOSE_TIMEOUT,
       } as Record<string, unknown>,
       wsClientOptions: {
-        rewriteRequestHeaders: (_headers: unknown, request: object) => gatekeeper.upstreamHeadersOf(request),
+        rewriteRequestHeaders: (_headers: unknown, request: FastifyRequest) =>
+          upstream.websocket(request, gatekeeper.upstreamHeadersOf(request)),
         handshakeTimeout: config.upstreamConnectTimeout,
         followRedirects: false,
         perMessageDeflate: false,

@@ -1,0 +1,72 @@
+import { buildGate } from '../app.ts'
+import type { Config } from '../config/derive.ts'
+import { type ConfigSources, loadConfig } from '../config/load.ts'
+import { errorFields } from '../observability/error-fields.ts'
+import { createLogger } from '../observability/logger.ts'
+import { startTracing } from '../observability/tracing.ts'
+import { openStores } from '../session/open-store.ts'
+import { packageVersion } from '../version.ts'
+import { watchSecretFiles } from './secret-files.ts'
+import { createShutdown } from './shutdown.ts'
+
+/**
+ * `fxa-gate serve`: builds the gate, listens, re-reads `…_FILE` secrets when they change, and on
+ * SIGTERM or SIGINT drains (lifecycle/shutdown.ts) and exits 0. `sources` are where `config` came
+ * from, read again when a secret file changes.
+ */
+export async function serve(config: Config, sources: ConfigSources): Promise<void> {
+  const logger = createLogger({ level: config.logLevel })
+  const version = packageVersion()
+  const tracing = await startTracing({ enabled: config.tracing, version, logger })
+  const stores = openStores(config, logger)
+  const gate = buildGate(config, {
+    store: stores.sessions,
+    tokenStore: stores.tokens,
+    eventState: stores.events,
+    redis: stores.redis,
+    logger,
+    tracing,
+    version,
+  })
+  gate.ctx.secrets.onChange((state) => stores.usePassword?.(state.redisPassword))
+  gate.start()
+  await gate.app.listen({ host: config.listen.host, port: config.listen.port })
+  await gate.admin.listen({ host: config.adminListen.host, port: config.adminListen.port })
+  logger.info(
+    { publicUrl: config.publicUrl, store: stores.sessions.shared ? 'redis' : 'memory', version },
+    'fxa-gate started',
+  )
+
+  const stopWatching = watchSecretFiles({
+    env: sources.env,
+    load: () => loadConfig(sources),
+    apply: (next) => gate.reloadSecrets(next),
+    running: config,
+    logger,
+    metrics: gate.ctx.metrics,
+  })
+  const shutdown = createShutdown(
+    {
+      lifecycle: gate.lifecycle,
+      server: gate.app.server,
+      closeListener: () => gate.app.close(),
+      async closeRest() {
+        stopWatching()
+        await gate.close()
+        await stores.close()
+        await tracing.shutdown()
+      },
+    },
+    { logger, delayMs: config.shutdownDelay, timeoutMs: config.shutdownTimeout },
+  )
+  const onSignal = (signal: NodeJS.Signals) =>
+    void shutdown.begin(signal).then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error(errorFields(error), 'shutdown failed')
+        process.exit(1)
+      },
+    )
+  process.on('SIGTERM', onSignal)
+  process.on('SIGINT', onSignal)
+}
