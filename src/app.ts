@@ -213,6 +213,7 @@ export function buildGate(config: Config, deps: GateDeps): Gate {
     prefix: config.prefix,
     sidecar: config.upstream !== undefined,
     accessLog: config.accessLog,
+    lifecycle,
   })
   app.setErrorHandler(createErrorHandler(metrics, { observed: true }))
   app.setNotFoundHandler((request, reply) => replyError(request, reply, new GateError('NOT_FOUND')))

@@ -120,13 +120,14 @@ export function createDependencies(options: DependencyOptions): Dependencies {
         const tick = async () => {
           if (stopped) return
           const state = states.get(name)!
-          if (clock() - state.since >= everyMs) {
+          // While down, look every second: recovery shows as soon as it happens.
+          if (!state.up || clock() - state.since >= everyMs) {
             await probe().then(
               () => report(name, true),
               () => report(name, false),
             )
           }
-          if (!stopped) timers.set(name, setTimeout(tick, Math.min(everyMs, 5_000)).unref())
+          if (!stopped) timers.set(name, setTimeout(tick, 1_000).unref())
         }
         void tick()
       }

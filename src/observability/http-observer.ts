@@ -22,6 +22,8 @@ export interface HttpObserverOptions {
   /** Sidecar mode: requests outside the prefix are proxied (`endpoint="sidecar"`). */
   readonly sidecar: boolean
   readonly accessLog: string
+  /** While draining, every answer ends its connection (`Connection: close`). */
+  readonly lifecycle: { readonly draining: boolean }
 }
 
 /** Routes under the prefix, by their path after it. */
@@ -53,7 +55,7 @@ type ObservedResponse = ServerResponse & { [kObserved]?: FastifyReply; gateSpan?
  * registration.
  */
 export function observeRequests(app: FastifyInstance, options: HttpObserverOptions): void {
-  const { metrics, logger, tracing, prefix } = options
+  const { metrics, logger, tracing, prefix, lifecycle } = options
   const accessLog: AccessLogPolicy = compileAccessLog(options.accessLog)
   const inFlight = metrics.inFlight
   const cells = new Map<Endpoint, (Cells | undefined)[]>(ENDPOINTS.map((endpoint) => [endpoint, []]))
@@ -138,6 +140,7 @@ export function observeRequests(app: FastifyInstance, options: HttpObserverOptio
     if (options.sidecar && !underPrefix(request.raw.url ?? '/')) request.gateEndpoint = 'sidecar'
     // Sent on every answer, so nginx can log it ($upstream_http_x_request_id) and users can quote it.
     reply.header(REQUEST_ID_HEADER, request.id)
+    if (lifecycle.draining) reply.header('connection', 'close')
     inFlight.value++
     res[kObserved] = reply
     res.on('close', finished)

@@ -176,7 +176,7 @@ describe('ingress-nginx auth-cache-key (real nginx proxy_cache)', () => {
   async function gateAsked(): Promise<number> {
     const metric = await gate.gate.ctx.metrics.decisions.get()
     return metric.values
-      .filter((value) => value.labels['transport'] === 'nginx')
+      .filter((value) => value.labels['endpoint'] === 'nginx')
       .reduce((sum, value) => sum + value.value, 0)
   }
 
