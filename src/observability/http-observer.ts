@@ -110,7 +110,7 @@ export function observeRequests(app: FastifyInstance, options: HttpObserverOptio
     inFlight.value--
     const request = reply.request
     const upgraded = request.raw.headers.upgrade !== undefined && !this.headersSent
-    const status = this.writableFinished ? this.statusCode : upgraded ? 101 : 499
+    const status = this.writableEnded ? this.statusCode : upgraded ? 101 : 499
     const ms = reply.elapsedTime
     const seconds = Number.isFinite(ms) ? ms / 1000 : 0
     const endpoint = request.gateEndpoint

@@ -55,7 +55,8 @@ describe('OpenTelemetry tracing when FXA_GATE_TRACING=true (OTLP over HTTP to a 
     })
     expect(response.status).toBe(200)
     const seen = upstream.seenWith('/app/traced').at(-1)!
-    const sent = seen.rawHeaders[seen.rawHeaders.findIndex((name) => name.toLowerCase() === 'traceparent') + 1]!
+    const sent =
+      seen.rawHeaders[seen.rawHeaders.findIndex((name) => name.toLowerCase() === 'traceparent') + 1]!
     // Same trace, but the parent is now fxa-gate's upstream span.
     expect(sent).toMatch(new RegExp(`^00-${TRACE_ID}-[0-9a-f]{16}-01$`))
     expect(sent).not.toContain(PARENT)
@@ -65,7 +66,14 @@ describe('OpenTelemetry tracing when FXA_GATE_TRACING=true (OTLP over HTTP to a 
     expect(await gate.exited).toBe(0)
     const body = Buffer.concat(exports)
     expect(body.includes(Buffer.from(TRACE_ID, 'hex'))).toBe(true)
-    for (const name of ['GET sidecar', 'upstream', 'redis create', 'fxa token', 'GET callback', 'gate-under-test'])
+    for (const name of [
+      'GET sidecar',
+      'upstream',
+      'redis create',
+      'fxa token',
+      'GET callback',
+      'gate-under-test',
+    ])
       expect(body.includes(Buffer.from(name)), name).toBe(true)
   }, 40_000)
 })
