@@ -9,7 +9,7 @@ import { createMemorySessionStore } from '../../../src/session/memory-store.ts'
 const GOLDEN = join(import.meta.dirname, 'metrics.golden.txt')
 
 /** `name type {labels}` for every family the exposition has, labels from its series (`le` aside). */
-export function familiesOf(text: string): string[] {
+function familiesOf(text: string): string[] {
   const types = new Map<string, string>()
   const labels = new Map<string, Set<string>>()
   for (const line of text.split('\n')) {
