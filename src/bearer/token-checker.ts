@@ -5,6 +5,7 @@ import { GateError } from '../errors.ts'
 import type { Fetch } from '../identity/http.ts'
 import type { Identity } from '../identity/identity.ts'
 import type { ProfileFetcher } from '../identity/profile-api.ts'
+import { errorFields } from '../observability/error-fields.ts'
 import type { Logger } from '../observability/logger.ts'
 import type { Metrics } from '../observability/metrics.ts'
 import { checkWithProvider, fetchTokenProfile } from './provider-check.ts'
@@ -83,7 +84,7 @@ export function createTokenChecker(deps: TokenCheckerDeps): TokenChecker {
       const failure =
         error instanceof GateError ? error : new GateError('PROVIDER_UNAVAILABLE', { cause: error })
       local.set(hash, { failure }, { ttl: (failure.retryAfterSeconds ?? 5) * 1000 })
-      deps.logger.warn({ code: failure.code, detail: failure.detail }, 'bearer token check failed')
+      deps.logger.warn(errorFields(failure), 'bearer token check failed')
       throw failure
     }
     counters.provider.inc()
@@ -91,7 +92,7 @@ export function createTokenChecker(deps: TokenCheckerDeps): TokenChecker {
     if (ttl > 0) {
       local.set(hash, { result }, { ttl: Math.min(ttl, config.sessionCacheTtl || 1000) })
       await store.set(hash, result, ttl).catch((error: GateError) => {
-        deps.logger.warn({ code: error.code }, 'could not share a bearer token result')
+        deps.logger.warn(errorFields(error), 'could not share a bearer token result')
       })
     }
     return result

@@ -1,6 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto'
 import { setTimeout as sleepFor } from 'node:timers/promises'
 import type { Fetch } from '../identity/http.ts'
+import { errorFields } from '../observability/error-fields.ts'
 import type { Logger } from '../observability/logger.ts'
 import type { Metrics } from '../observability/metrics.ts'
 
@@ -65,7 +66,7 @@ export function verifyWebhookSignature(
 
 type Attempt =
   | { kind: 'delivered' }
-  | { kind: 'retry'; afterMs?: number | undefined; why: string }
+  | { kind: 'retry'; afterMs?: number | undefined; why: string; causeCode?: string | undefined }
   | { kind: 'give_up'; why: string }
 
 /**
@@ -108,7 +109,8 @@ export function createWebhookNotifier(options: WebhookOptions): WebhookNotifier 
       })
       await response.body?.cancel()
     } catch (error) {
-      return { kind: 'retry', why: (error as Error).name }
+      const cause = errorFields(error)
+      return { kind: 'retry', why: cause.causeClass ?? 'Error', causeCode: cause.causeCode }
     }
     if (response.status >= 200 && response.status < 300) return { kind: 'delivered' }
     if (response.status >= 500 || [408, 425, 429].includes(response.status)) {
@@ -133,7 +135,13 @@ export function createWebhookNotifier(options: WebhookOptions): WebhookNotifier 
       if (result.kind === 'give_up' || n >= attempts || stop.signal.aborted) {
         outcome.failed.inc()
         options.logger.error(
-          { target, id: event.id, attempts: n, why: result.why },
+          {
+            target,
+            id: event.id,
+            attempts: n,
+            why: result.why,
+            ...(result.kind === 'retry' && result.causeCode ? { causeCode: result.causeCode } : {}),
+          },
           'delete-user webhook not delivered',
         )
         return
