@@ -34,7 +34,7 @@ import {
 } from './observability/instrument-stores.ts'
 import type { Logger } from './observability/logger.ts'
 import { createMetrics, type Metrics } from './observability/metrics.ts'
-import { requestIdOf } from './observability/request-context.ts'
+import { type RequestScope, requestIdOf } from './observability/request-context.ts'
 import { requestLoggerFactory } from './observability/request-logger.ts'
 import { TRACING_OFF, type Tracing } from './observability/tracing.ts'
 import { sidecarProxy } from './proxy/plugin.ts'
@@ -54,6 +54,8 @@ export interface GateDeps {
   readonly logger: Logger
   readonly metrics?: Metrics
   readonly tracing?: Tracing
+  /** The scope whose ids the logger's mixin adds to every line (see createRequestScope). */
+  readonly requestScope?: RequestScope
   /** fxa-gate's version (`fxa_gate_build_info`). */
   readonly version?: string
   readonly fetch?: Fetch
@@ -214,6 +216,7 @@ export function buildGate(config: Config, deps: GateDeps): Gate {
     sidecar: config.upstream !== undefined,
     accessLog: config.accessLog,
     lifecycle,
+    scope: deps.requestScope,
   })
   app.setErrorHandler(createErrorHandler(metrics, { observed: true }))
   app.setNotFoundHandler((request, reply) => replyError(request, reply, new GateError('NOT_FOUND')))

@@ -3,6 +3,7 @@ import type { Config } from '../config/derive.ts'
 import { type ConfigSources, loadConfig } from '../config/load.ts'
 import { errorFields } from '../observability/error-fields.ts'
 import { createLogger } from '../observability/logger.ts'
+import { createRequestScope } from '../observability/request-context.ts'
 import { startTracing } from '../observability/tracing.ts'
 import { openStores } from '../session/open-store.ts'
 import { packageVersion } from '../version.ts'
@@ -15,7 +16,8 @@ import { createShutdown } from './shutdown.ts'
  * from, read again when a secret file changes.
  */
 export async function serve(config: Config, sources: ConfigSources): Promise<void> {
-  const logger = createLogger({ level: config.logLevel })
+  const requestScope = createRequestScope()
+  const logger = createLogger({ level: config.logLevel, mixin: requestScope.logFields })
   const version = packageVersion()
   const tracing = await startTracing({ enabled: config.tracing, version, logger })
   const stores = openStores(config, logger)
@@ -26,6 +28,7 @@ export async function serve(config: Config, sources: ConfigSources): Promise<voi
     redis: stores.redis,
     logger,
     tracing,
+    requestScope,
     version,
   })
   gate.ctx.secrets.onChange((state) => stores.usePassword?.(state.redisPassword))

@@ -10,7 +10,7 @@ import { type AccessLogPolicy, compileAccessLog, writeAccessLine } from './acces
 import type { Logger } from './logger.ts'
 import { ENDPOINTS, type Endpoint } from './metric-definitions.ts'
 import type { Metrics } from './metrics.ts'
-import { REQUEST_FIELDS, REQUEST_ID_HEADER } from './request-context.ts'
+import { REQUEST_FIELDS, REQUEST_ID_HEADER, type RequestScope } from './request-context.ts'
 import type { CounterCell, HistogramCell } from './series.ts'
 import type { SpanHandle, Tracing } from './tracing.ts'
 
@@ -24,6 +24,8 @@ export interface HttpObserverOptions {
   readonly accessLog: string
   /** While draining, every answer ends its connection (`Connection: close`). */
   readonly lifecycle: { readonly draining: boolean }
+  /** Puts each request in scope for the log lines written while it is handled. */
+  readonly scope?: RequestScope | undefined
 }
 
 /** Routes under the prefix, by their path after it. */
@@ -55,7 +57,7 @@ type ObservedResponse = ServerResponse & { [kObserved]?: FastifyReply; gateSpan?
  * registration.
  */
 export function observeRequests(app: FastifyInstance, options: HttpObserverOptions): void {
-  const { metrics, logger, tracing, prefix, lifecycle } = options
+  const { metrics, logger, tracing, prefix, lifecycle, scope } = options
   const accessLog: AccessLogPolicy = compileAccessLog(options.accessLog)
   const inFlight = metrics.inFlight
   const cells = new Map<Endpoint, (Cells | undefined)[]>(ENDPOINTS.map((endpoint) => [endpoint, []]))
@@ -144,7 +146,13 @@ export function observeRequests(app: FastifyInstance, options: HttpObserverOptio
     inFlight.value++
     res[kObserved] = reply
     res.on('close', finished)
-    if (tracing.enabled) res.gateSpan = tracing.request(request.raw, done)
+    if (tracing.enabled) {
+      const traced = () => {
+        res.gateSpan = tracing.request(request.raw, done)
+      }
+      if (scope) scope.run(request, traced)
+      else traced()
+    } else if (scope) scope.run(request, done)
     else done()
   })
 }

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks'
 import { randomUUID } from 'node:crypto'
 import type { IncomingMessage } from 'node:http'
 import type { FastifyRequest } from 'fastify'
@@ -82,4 +83,31 @@ export function traceIdOf(raw: IncomingMessage): string | undefined {
   if (typeof value !== 'string') return undefined
   const match = TRACEPARENT.exec(value)
   return match === null || /^0+$/.test(match[1]!) ? undefined : match[1]
+}
+
+/**
+ * Which request the code running now works for, so that every log line written meanwhile — by
+ * request.log or by a module's own logger (bearer checks, account events, revocations) — carries
+ * the request's ids (the logger's `mixin`). One per process, made by the entry point and given to
+ * both the logger and the gate.
+ */
+export interface RequestScope {
+  /** Runs the rest of the request's handling (fastify's `done`) inside its scope. */
+  run(request: FastifyRequest, next: () => void): void
+  /** `reqId` (and `traceId`) of the request in scope; an empty object outside any. */
+  logFields(): Record<string, string>
+}
+
+export function createRequestScope(): RequestScope {
+  const current = new AsyncLocalStorage<FastifyRequest>()
+  return {
+    run: (request, next) => current.run(request, next),
+    // A new object each time: pino merges the line into it.
+    logFields() {
+      const request = current.getStore()
+      if (request === undefined) return {}
+      const traceId = traceIdOf(request.raw)
+      return traceId === undefined ? { reqId: request.id } : { reqId: request.id, traceId }
+    },
+  }
 }

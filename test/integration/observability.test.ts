@@ -136,6 +136,16 @@ describe('request ids, trace context, logs and request metrics (fxa-gate in its 
     expect(JSON.stringify(line)).not.toContain('/*')
   })
 
+  it('puts the ids on lines that modules log with their own logger while handling the request', async () => {
+    const response = await fetch(`${gate.url}/_gate/events/fxa`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer not.a.jwt', 'x-request-id': 'event-9', traceparent: TRACEPARENT },
+    })
+    expect(response.status).toBe(401)
+    const line = await gate.waitForLog((l) => l.msg === 'account event refused' && l['reqId'] === 'event-9')
+    expect(line['traceId']).toBe(TRACE_ID)
+  })
+
   it('puts the request id on error pages as their reference', async () => {
     const page = await exactRequest(port, '/_gate/nowhere', {
       accept: 'text/html',
