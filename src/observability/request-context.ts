@@ -103,7 +103,7 @@ export function createRequestScope(): RequestScope {
   return {
     run: (request, next) => current.run(request, next),
     // A new object each time: pino merges the line into it.
-    logFields() {
+    logFields(): Record<string, string> {
       const request = current.getStore()
       if (request === undefined) return {}
       const traceId = traceIdOf(request.raw)
