@@ -38,6 +38,21 @@ export async function startGateProcess(
   env: Record<string, string>,
   options: { waitForDependencies?: boolean } = {},
 ): Promise<GateProcess> {
+  // A port free a moment ago may be someone's ephemeral source port for a moment now: try again.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(env, options)
+    } catch (error) {
+      if (attempt === 3 || !/EADDRINUSE/.test((error as Error).message)) throw error
+      await sleep(500)
+    }
+  }
+}
+
+async function startOnce(
+  env: Record<string, string>,
+  options: { waitForDependencies?: boolean },
+): Promise<GateProcess> {
   const listen = env['FXA_GATE_LISTEN']!
   const admin = env['FXA_GATE_ADMIN_LISTEN']!
   const child = spawn(process.execPath, [join(root, 'src/main.ts'), 'serve'], {
