@@ -49,7 +49,7 @@ export function writeAccessLine(logger: Logger, request: FastifyRequest, status:
     host: subject?.host ?? raw.headers.host,
     path: subject?.path ?? pathOf(raw.url ?? ''),
     status,
-    ms: Math.round(ms * 100) / 100,
+    durationMs: Math.round(ms * 100) / 100,
     uid: request.gateUid ?? undefined,
   }
   const traceparent = raw.headers.traceparent

@@ -104,7 +104,7 @@ describe('request ids, trace context, logs and request metrics (fxa-gate in its 
       status: 401,
       decision: 'unauthenticated',
     })
-    expect(typeof line['ms']).toBe('number')
+    expect(typeof line['durationMs']).toBe('number')
     expect(JSON.stringify(gate.logs())).not.toContain('leak-me')
     expect(gate.logs().filter((l) => l['reqId'] === 'deny-me-42')).toHaveLength(1)
   })
