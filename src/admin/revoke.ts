@@ -22,9 +22,16 @@ function isLoopback(address: string | undefined): boolean {
  * pod itself (kubectl exec / port-forward). The admin port also serves metrics to the whole cluster
  * network, which must not be able to log users out.
  */
-function createAdminCheck(adminToken: string | undefined) {
-  const expected = adminToken === undefined ? undefined : digest(`Bearer ${adminToken}`)
+function createAdminCheck(adminToken: () => string | undefined) {
+  // Re-derived when the token is rotated (FXA_GATE_ADMIN_TOKEN_FILE changed): the old one stops working.
+  let digestOf: string | undefined
+  let expected: Buffer | undefined
   return (request: FastifyRequest): void => {
+    const token = adminToken()
+    if (token !== digestOf) {
+      digestOf = token
+      expected = token === undefined ? undefined : digest(`Bearer ${token}`)
+    }
     if (expected === undefined) {
       if (!isLoopback(request.socket.remoteAddress)) throw new GateError('ADMIN_FORBIDDEN')
       return
@@ -46,7 +53,7 @@ function createAdminCheck(adminToken: string | undefined) {
  */
 export async function adminRevokeRoutes(admin: FastifyInstance, ctx: GateContext): Promise<void> {
   admin.setErrorHandler(createErrorHandler(ctx.metrics))
-  const authorize = createAdminCheck(ctx.config.adminToken)
+  const authorize = createAdminCheck(() => ctx.secrets.current().adminToken)
   admin.post(
     '/sessions/revoke',
     { bodyLimit: 4096 },

@@ -34,9 +34,10 @@ export async function checkWithProvider(
   token: string,
   now: number,
 ): Promise<TokenResult> {
-  const unavailable = (response: JsonResponse | undefined, detail: string) =>
+  const unavailable = (response: JsonResponse | undefined, detail: string, cause?: unknown) =>
     new GateError('PROVIDER_UNAVAILABLE', {
       detail,
+      cause,
       retryAfterSeconds: retryAfterOf(response, config.bearerFailureTtl),
     })
   const base = config.fxaOauthUrl
@@ -51,7 +52,7 @@ export async function checkWithProvider(
       timeoutMs: config.bearerTimeout,
     })
   } catch (error) {
-    throw unavailable(undefined, `${mode}: ${(error as GateError).code ?? 'network error'}`)
+    throw unavailable(undefined, `${mode}: ${(error as GateError).code ?? 'network error'}`, error)
   }
   if (response.status === 429 || response.status >= 500)
     throw unavailable(response, `${mode} ${response.status}`)

@@ -5,6 +5,7 @@ import { GateError } from '../errors.ts'
 import type { Fetch } from '../identity/http.ts'
 import type { Identity } from '../identity/identity.ts'
 import type { ProfileFetcher } from '../identity/profile-api.ts'
+import { errorFields } from '../observability/error-fields.ts'
 import type { Logger } from '../observability/logger.ts'
 import type { Metrics } from '../observability/metrics.ts'
 import { checkWithProvider, fetchTokenProfile } from './provider-check.ts'
@@ -62,6 +63,8 @@ export function createTokenChecker(deps: TokenCheckerDeps): TokenChecker {
     shared: outcome('shared_hit'),
     provider: outcome('provider'),
     failed: outcome('provider_failed'),
+    cacheHit: metrics.cacheHits.labels('bearer'),
+    cacheMiss: metrics.cacheMisses.labels('bearer'),
   }
 
   function ttlFor(result: TokenResult, now: number): number {
@@ -81,7 +84,7 @@ export function createTokenChecker(deps: TokenCheckerDeps): TokenChecker {
       const failure =
         error instanceof GateError ? error : new GateError('PROVIDER_UNAVAILABLE', { cause: error })
       local.set(hash, { failure }, { ttl: (failure.retryAfterSeconds ?? 5) * 1000 })
-      deps.logger.warn({ code: failure.code, detail: failure.detail }, 'bearer token check failed')
+      deps.logger.warn(errorFields(failure), 'bearer token check failed')
       throw failure
     }
     counters.provider.inc()
@@ -89,7 +92,7 @@ export function createTokenChecker(deps: TokenCheckerDeps): TokenChecker {
     if (ttl > 0) {
       local.set(hash, { result }, { ttl: Math.min(ttl, config.sessionCacheTtl || 1000) })
       await store.set(hash, result, ttl).catch((error: GateError) => {
-        deps.logger.warn({ code: error.code }, 'could not share a bearer token result')
+        deps.logger.warn(errorFields(error), 'could not share a bearer token result')
       })
     }
     return result
@@ -101,8 +104,10 @@ export function createTokenChecker(deps: TokenCheckerDeps): TokenChecker {
     if (cached !== undefined) {
       if ('failure' in cached) throw cached.failure
       counters.local.inc()
+      counters.cacheHit.inc()
       return cached.result
     }
+    counters.cacheMiss.inc()
     const shared = await store.get(hash)
     if (shared !== undefined) {
       counters.shared.inc()

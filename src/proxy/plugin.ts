@@ -8,6 +8,7 @@ import type { TransportDeps } from '../pipeline/deps.ts'
 import { createGatekeeper } from './gatekeeper.ts'
 import { compileResponseCookieFilter, stripResponseHopByHop } from './response-headers.ts'
 import { translateUpstreamError } from './upstream-errors.ts'
+import { createUpstreamObserver } from './upstream-observe.ts'
 import { createWebsocketWatch } from './websocket-watch.ts'
 
 const METHODS = ['DELETE', 'GET', 'HEAD', 'PATCH', 'POST', 'PUT', 'OPTIONS']
@@ -53,6 +54,7 @@ export async function sidecarProxy(app: FastifyInstance, deps: TransportDeps): P
     const websockets = createWebsocketWatch(deps)
     scope.addHook('onClose', async () => websockets.stop())
     const gatekeeper = createGatekeeper(deps, websockets)
+    const upstream = createUpstreamObserver(scope, deps)
     scope.addHook('onRequest', gatekeeper.onRequest)
     scope.addHook('preParsing', gatekeeper.preParsing)
     await scope.register(httpProxy, {
@@ -67,7 +69,7 @@ export async function sidecarProxy(app: FastifyInstance, deps: TransportDeps): P
         connect: { timeout: config.upstreamConnectTimeout },
       },
       replyOptions: {
-        rewriteRequestHeaders: (request) => gatekeeper.upstreamHeadersOf(request),
+        rewriteRequestHeaders: (request) => upstream.request(request, gatekeeper.upstreamHeadersOf(request)),
         rewriteHeaders: (headers) => dropOwnCookies(stripResponseHopByHop(headers)),
         // An upstream answer is the client's answer: never retried behind its back (reply-from
         // retries GETs answered 503 by default).
@@ -75,9 +77,11 @@ export async function sidecarProxy(app: FastifyInstance, deps: TransportDeps): P
         onError(reply, { error }) {
           const failure = translateUpstreamError(error)
           metrics.upstreamErrors.inc({ reason: failure.reason })
+          upstream.failed(reply.request, failure.reason)
           reply.send(failure.error)
         },
-        onResponse(_request, reply, response) {
+        onResponse(request, reply, response) {
+          upstream.answered(request)
           const body = (response as unknown as { stream: Readable }).stream
           body.on('error', countAbortedResponse)
           reply.send(body)
@@ -93,7 +97,8 @@ export async function sidecarProxy(app: FastifyInstance, deps: TransportDeps): P
         closeTimeout: WEBSOCKET_CLOSE_TIMEOUT,
       } as Record<string, unknown>,
       wsClientOptions: {
-        rewriteRequestHeaders: (_headers: unknown, request: object) => gatekeeper.upstreamHeadersOf(request),
+        rewriteRequestHeaders: (_headers: unknown, request: FastifyRequest) =>
+          upstream.websocket(request, gatekeeper.upstreamHeadersOf(request)),
         handshakeTimeout: config.upstreamConnectTimeout,
         followRedirects: false,
         perMessageDeflate: false,
