@@ -109,7 +109,7 @@ describe('request ids, trace context, logs and request metrics (fxa-gate in its 
     expect(gate.logs().filter((l) => l['reqId'] === 'deny-me-42')).toHaveLength(1)
   })
 
-  it('logs the uid, host and path on the forbidden line', async () => {
+  it('logs the uid, host, path and the rule that refused on the forbidden line', async () => {
     const response = await fetch(`${gate.url}/admin/panel?q=secret`, {
       headers: { cookie, 'x-request-id': 'forbid-1' },
     })
@@ -118,6 +118,7 @@ describe('request ids, trace context, logs and request metrics (fxa-gate in its 
       msg: 'request refused',
       code: 'FORBIDDEN',
       detail: 'email not allowed',
+      source: 'rules[0]',
       uid: uidForEmail('ann@example.org'),
       host: `127.0.0.1:${port}`,
       path: '/admin/panel',
