@@ -1,5 +1,4 @@
-import { readFile } from 'node:fs/promises'
-import type { CommandModule } from './types.ts'
+import type { CliContext, CommandModule } from './types.ts'
 
 /**
  * `fxa-gate inject -f FILE|-` and `fxa-gate webhook`: the sidecar injector. They read only the
@@ -28,7 +27,7 @@ export const injectCommand: CommandModule = (program, context) => {
             stdout: context.stdout,
             stderr: context.stderr,
             env: context.env,
-            readFile: (path) => readFile(path, 'utf8'),
+            readFile: readFileOf(context),
           },
         ),
       )
@@ -47,9 +46,14 @@ export const webhookCommand: CommandModule = (program, context) => {
         await run({
           env: context.env,
           stderr: context.stderr,
-          readFile: (path) => readFile(path, 'utf8'),
+          readFile: readFileOf(context),
           stop,
         }),
       )
     })
+}
+
+/** The context's file reader, in the promise form the injector's commands take (small files: manifests, certificates). */
+function readFileOf(context: CliContext): (path: string) => Promise<string> {
+  return async (path) => context.readFile(path)
 }
