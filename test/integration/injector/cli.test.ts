@@ -65,6 +65,27 @@ describe('the fxa-gate binary: inject and webhook', () => {
     expect(stderr).not.toMatch(/FXA_GATE_CLIENT_ID/)
   })
 
+  it('inject and webhook warn about mistyped variables and say what a bad value should be', async () => {
+    const typo = await run(['inject', '-f', '-'], { FXA_GATE_INJECT_IMAG: IMAGE }, DEPLOYMENT).done
+    expect(typo.code).toBe(1)
+    expect(typo.stderr).toContain(
+      'fxa-gate inject: warning: unknown environment variable FXA_GATE_INJECT_IMAG, ignored (did you mean FXA_GATE_INJECT_IMAGE?)',
+    )
+    expect(typo.stderr).toContain('no sidecar image')
+    const bad = await run(['inject', '-f', '-', '--image', IMAGE], {
+      FXA_GATE_INJECT_NATIVE_SIDECAR: 'maybe',
+    }).done
+    expect(bad.code).toBe(2)
+    expect(bad.stderr).toContain(
+      'FXA_GATE_INJECT_NATIVE_SIDECAR (injectNativeSidecar): expected true or false',
+    )
+    expect(bad.stderr).not.toContain('maybe')
+    const webhook = await run(['webhook'], { FXA_GATE_INJECT_IMAG: IMAGE }).done
+    expect(webhook.code).toBe(2)
+    expect(webhook.stderr).toContain('FXA_GATE_INJECT_IMAGE (injectImage): is required by the webhook')
+    expect(webhook.stderr).toContain('did you mean FXA_GATE_INJECT_IMAGE?')
+  })
+
   describe('webhook as a process', () => {
     let tls: WebhookTls
     beforeAll(async () => {
@@ -81,11 +102,21 @@ describe('the fxa-gate binary: inject and webhook', () => {
         FXA_GATE_WEBHOOK_TLS_CERT_FILE: tls.certFile,
         FXA_GATE_WEBHOOK_TLS_KEY_FILE: tls.keyFile,
         FXA_GATE_INJECT_IMAGE: IMAGE,
+        FXA_GATE_INJECT_CPU_REQEST: '50m',
       })
       const deadline = Date.now() + 15_000
       while (!process_.output().includes('webhook started') && Date.now() < deadline)
         await new Promise((resolve) => setTimeout(resolve, 50))
       expect(process_.output()).toContain('fxa-gate injector webhook started')
+      const warning = process_
+        .output()
+        .split('\n')
+        .find((line) => line.includes('FXA_GATE_INJECT_CPU_REQEST'))
+      expect(JSON.parse(warning ?? '{}')).toMatchObject({
+        level: 'warn',
+        variable: 'FXA_GATE_INJECT_CPU_REQEST',
+        suggestion: 'FXA_GATE_INJECT_CPU_REQUEST',
+      })
       const { request } = await import('node:https')
       const status = await new Promise<number>((resolve, reject) => {
         const req = request({ host: '127.0.0.1', port, path: '/readyz', ca: tls.ca.cert }, (res) => {
