@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { parseDuration } from './duration.ts'
+import { listenAddressSchema } from './listen.ts'
 import type { KeyDefinition, KeyKind } from './schema.ts'
 
 /**
@@ -12,9 +13,6 @@ function key<S extends z.ZodType>(kind: KeyKind, schema: S, doc: string): KeyDef
   return { kind, schema, doc }
 }
 
-const hostPort = z
-  .string()
-  .regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/, 'expected host:port, e.g. 0.0.0.0:8443')
 const quantity = z
   .string()
   .regex(/^\d+(\.\d+)?(m|Ki|Mi|Gi|Ti|k|M|G|T)?$/, 'expected a Kubernetes quantity such as 50m or 96Mi')
@@ -69,7 +67,7 @@ export const INJECTOR_KEYS = {
 
   webhookListen: key(
     'string',
-    hostPort.default('0.0.0.0:8443'),
+    listenAddressSchema('0.0.0.0:8443').default('0.0.0.0:8443'),
     'Webhook: HTTPS listener for POST /mutate, /healthz, /readyz and /metrics',
   ),
   webhookTlsCertFile: key(

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import { loadInjectorConfig } from '../config/injector-load.ts'
 import type { InjectorConfig } from '../config/injector-schema.ts'
+import { listenAddress } from '../config/listen.ts'
 import { formatProblems } from '../config/load.ts'
 import { formatWarnings } from '../config/unknown-env.ts'
 import { createLogger, type Logger } from '../observability/logger.ts'
@@ -41,10 +42,8 @@ export async function startWebhook(
     logger,
     ready: 'ready' in tls ? (tls.ready as () => boolean) : undefined,
   })
-  const at = config.webhookListen.lastIndexOf(':')
-  const host = config.webhookListen.slice(0, at).replace(/^\[|\]$/g, '')
   try {
-    await app.listen({ host, port: Number(config.webhookListen.slice(at + 1)) })
+    await app.listen(listenAddress(config.webhookListen))
   } catch (error) {
     tls.close()
     throw error

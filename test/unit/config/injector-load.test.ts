@@ -109,4 +109,10 @@ describe('the injector configuration', () => {
     expect(refused.ok).toBe(false)
     expect(refused.warnings.map((w) => w.suggestion)).toEqual(['FXA_GATE_INJECT_IMAGE'])
   })
+
+  it('refuses a listen port above 65535 as a configuration problem, like the gate', () => {
+    expect(problems({ FXA_GATE_WEBHOOK_LISTEN: '0.0.0.0:99999' }, 'inject')).toEqual([
+      'FXA_GATE_WEBHOOK_LISTEN: port out of range',
+    ])
+  })
 })
