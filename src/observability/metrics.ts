@@ -1,4 +1,5 @@
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client'
+import { Counter, Gauge, Histogram } from 'prom-client'
+import { createRegistry } from './registry.ts'
 
 /**
  * Every metric fxa-gate exports, created once per app on its own registry (no global state, so
@@ -6,9 +7,7 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom
  * a golden list.
  */
 export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
-  const registry = new Registry()
-  if (options.defaultMetrics !== false)
-    collectDefaultMetrics({ register: registry, prefix: 'fxa_gate_process_' })
+  const registry = createRegistry(options)
   const registers = [registry]
   return {
     registry,
