@@ -1,30 +1,12 @@
-import { spawn } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { mkdtemp, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { parseAllDocuments } from 'yaml'
+import { startBinary as run } from '../../support/binary.ts'
 import { freePort } from '../../support/ports.ts'
 import { type WebhookTls, webhookTls } from '../../support/webhook-tls.ts'
 import { IMAGE } from '../../unit/injector/fixtures.ts'
-
-const root = join(import.meta.dirname, '../../..')
-const built = join(root, 'dist/main.js')
-const entry = existsSync(built) ? built : join(root, 'src/main.ts')
-
-function run(args: string[], env: Record<string, string>, stdin = '') {
-  const child = spawn(process.execPath, [entry, ...args], {
-    env: { PATH: process.env['PATH'] ?? '', ...env },
-  })
-  let stdout = ''
-  let stderr = ''
-  child.stdout.on('data', (chunk) => (stdout += chunk))
-  child.stderr.on('data', (chunk) => (stderr += chunk))
-  child.stdin.end(stdin)
-  const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
-    child.on('exit', (code) => resolve({ code, stdout, stderr })),
-  )
-  return { child, done, output: () => stdout }
-}
 
 const DEPLOYMENT = `apiVersion: apps/v1
 kind: Deployment
@@ -46,6 +28,30 @@ describe('the fxa-gate binary: inject and webhook', () => {
     expect([code, stderr]).toEqual([0, ''])
     const [deployment] = parseAllDocuments(stdout).map((d) => d.toJS())
     expect(deployment.spec.template.spec.initContainers[0].image).toBe(IMAGE)
+  })
+
+  it('inject -f FILE… injects named files, one after the other, keeping the other documents', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'fxa-gate-inject-'))
+    const service =
+      'apiVersion: v1\nkind: Service\nmetadata: {name: shop}  # kept\nspec: {ports: [{port: 80, targetPort: http}]}\n'
+    await writeFile(join(dir, 'a.yaml'), `${DEPLOYMENT}---\n${service}`)
+    await writeFile(join(dir, 'b.yaml'), DEPLOYMENT.replaceAll('shop', 'cart'))
+    const { code, stdout, stderr } = await run(
+      ['inject', '-f', join(dir, 'a.yaml'), join(dir, 'b.yaml'), '--image', IMAGE, '--no-native-sidecar'],
+      {},
+    ).done
+    expect([code, stderr]).toEqual([0, ''])
+    const docs = parseAllDocuments(stdout).map((d) => d.toJS())
+    expect(docs.map((d) => `${d.kind}/${d.metadata.name}`)).toEqual([
+      'Deployment/shop',
+      'Service/shop',
+      'Deployment/cart',
+    ])
+    expect(docs[0].spec.template.spec.containers.map((c: { name: string }) => c.name)).toEqual([
+      'shop',
+      'fxa-gate',
+    ])
+    expect(stdout).toContain('# kept')
   })
 
   it('inject gives broken YAML one clear line and exit code 1, never a stack trace', async () => {
