@@ -10,27 +10,13 @@ import { mutatePod } from '../../../src/injector/mutate.ts'
 import { type RunningWebhook, startWebhook } from '../../../src/injector/webhook-command.ts'
 import { createLogger } from '../../../src/observability/logger.ts'
 import { type WebhookTls, webhookTls } from '../../support/webhook-tls.ts'
-import { ANNOTATED, appPod, IMAGE, SETTINGS } from '../../unit/injector/fixtures.ts'
+import { ANNOTATED, appPod, IMAGE, REVIEW_UID, review, SETTINGS } from '../../unit/injector/fixtures.ts'
 
 interface Reply {
   status: number
   body: string
   /** The serving certificate's fingerprint. */
   peer: string
-}
-
-function review(object: unknown) {
-  return {
-    apiVersion: 'admission.k8s.io/v1',
-    kind: 'AdmissionReview',
-    request: {
-      uid: 'b0e5d3f2-0000-4000-8000-000000000001',
-      kind: { group: '', version: 'v1', kind: 'Pod' },
-      operation: 'CREATE',
-      namespace: 'shop',
-      object,
-    },
-  }
 }
 
 describe('fxa-gate webhook over HTTPS', () => {
@@ -110,7 +96,7 @@ describe('fxa-gate webhook over HTTPS', () => {
     expect(reply.status).toBe(200)
     const { response } = JSON.parse(reply.body)
     expect(response).toMatchObject({
-      uid: 'b0e5d3f2-0000-4000-8000-000000000001',
+      uid: REVIEW_UID,
       allowed: true,
       patchType: 'JSONPatch',
     })
@@ -129,7 +115,7 @@ describe('fxa-gate webhook over HTTPS', () => {
       { metadata: { annotations: ANNOTATED }, spec: mutatePod(appPod(), ANNOTATED, SETTINGS) },
     ]) {
       const { response } = JSON.parse((await mutate(review(object))).body)
-      expect(response).toEqual({ uid: 'b0e5d3f2-0000-4000-8000-000000000001', allowed: true })
+      expect(response).toEqual({ uid: REVIEW_UID, allowed: true })
     }
   })
 
