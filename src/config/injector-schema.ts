@@ -1,7 +1,7 @@
 import { z } from 'zod'
 import { parseDuration } from './duration.ts'
 import { listenAddressSchema } from './listen.ts'
-import type { KeyDefinition, KeyKind } from './schema.ts'
+import { CONFIG_KEYS, type KeyDefinition, type KeyKind } from './schema.ts'
 
 /**
  * The keys of the injector (`fxa-gate inject` and `fxa-gate webhook`). They are a set of their own:
@@ -105,11 +105,8 @@ export const INJECTOR_KEYS = {
     z.array(dnsName).default([]),
     "Webhook, self-bootstrapped TLS: the serving certificate's DNS names (the Service's names)",
   ),
-  logLevel: key(
-    'string',
-    z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-    'Log level of the JSON logs on stdout',
-  ),
+  // The same variable as the gate's FXA_GATE_LOG_LEVEL: one definition, so both read it alike.
+  logLevel: CONFIG_KEYS.logLevel,
 } as const satisfies Record<string, KeyDefinition>
 
 export type InjectorKey = keyof typeof INJECTOR_KEYS
