@@ -1,15 +1,12 @@
 import { X509Certificate } from 'node:crypto'
-import { readFile, writeFile } from 'node:fs/promises'
+import { writeFile } from 'node:fs/promises'
 import { request as httpRequest } from 'node:http'
 import { type RequestOptions, request } from 'node:https'
-import type { AddressInfo } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { loadInjectorConfig } from '../../../src/config/injector-load.ts'
 import { mutatePod } from '../../../src/injector/mutate.ts'
-import { type RunningWebhook, startWebhook } from '../../../src/injector/webhook-command.ts'
-import { createLogger } from '../../../src/observability/logger.ts'
-import { type WebhookTls, webhookTls } from '../../support/webhook-tls.ts'
+import type { RunningWebhook } from '../../../src/injector/webhook-command.ts'
+import { startTestWebhook, type WebhookTls, webhookTls } from '../../support/webhook-tls.ts'
 import { ANNOTATED, appPod, IMAGE, REVIEW_UID, review, SETTINGS } from '../../unit/injector/fixtures.ts'
 
 interface Reply {
@@ -54,21 +51,9 @@ describe('fxa-gate webhook over HTTPS', () => {
 
   beforeAll(async () => {
     tls = await webhookTls()
-    const loaded = loadInjectorConfig(
-      {
-        FXA_GATE_WEBHOOK_LISTEN: '127.0.0.1:0',
-        FXA_GATE_WEBHOOK_TLS_CERT_FILE: tls.certFile,
-        FXA_GATE_WEBHOOK_TLS_KEY_FILE: tls.keyFile,
-        FXA_GATE_WEBHOOK_TLS_RELOAD_INTERVAL: '1s',
-        FXA_GATE_INJECT_IMAGE: IMAGE,
-      },
-      'webhook',
-    )
-    if (!loaded.ok) throw new Error(JSON.stringify(loaded.problems))
-    webhook = await startWebhook(loaded.config, createLogger({ level: 'silent' }), {
-      readFile: (path) => readFile(path, 'utf8'),
-    })
-    port = (webhook.app.server.address() as AddressInfo).port
+    const started = await startTestWebhook(tls, IMAGE, { FXA_GATE_WEBHOOK_TLS_RELOAD_INTERVAL: '1s' })
+    webhook = started.webhook
+    port = started.port
   })
   afterAll(async () => {
     await webhook?.close()
