@@ -123,6 +123,23 @@ describe('inject and webhook, in process', () => {
     expect(missing.out.stdout).toBe('')
   })
 
+  it('inject and webhook refuse --config: they read only their own variables', async () => {
+    for (const args of [
+      ['inject', '-f', '-', '--config', '/etc/fxa-gate.yaml'],
+      ['--config', '/etc/fxa-gate.yaml', 'webhook'],
+    ]) {
+      const { ctx, out } = context(
+        { FXA_GATE_INJECT_IMAGE: IMAGE },
+        { '/etc/fxa-gate.yaml': 'clientId: x\n' },
+      )
+      expect(await runCli(args, ctx), args.join(' ')).toBe(2)
+      expect(out.stderr).toMatch(
+        /reads no --config file: its settings are the FXA_GATE_INJECT_\* and FXA_GATE_WEBHOOK_\* variables/,
+      )
+      expect(out.stdout).toBe('')
+    }
+  })
+
   it('webhook refuses to start without its settings (exit 2), needing none of the gate', async () => {
     const { ctx, out } = context()
     expect(await runCli(['webhook'], ctx)).toBe(2)
