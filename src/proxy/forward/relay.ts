@@ -26,6 +26,7 @@ export class ResponseRelay implements Dispatcher.DispatchHandler {
   #abort: ((reason?: Error) => void) | undefined
   #finished = false
   #stall: NodeJS.Timeout | undefined
+  #bytesRead = 0
   readonly #req: IncomingMessage
   readonly #res: ServerResponse
   readonly #ctx: RelayContext
@@ -36,22 +37,27 @@ export class ResponseRelay implements Dispatcher.DispatchHandler {
     this.#ctx = ctx
     res.once('close', this.#clientClosed)
     if (hasBody) {
-      this.#stall = setTimeout(this.#stalled, ctx.requestBodyTimeoutMs).unref()
-      req.on('data', this.#progress)
+      // Progress is read off the socket's byte count: a 'data' listener here would start the body
+      // flowing before undici reads it, and lose what arrives in between.
+      this.#bytesRead = req.socket.bytesRead
+      this.#stall = setInterval(this.#checkProgress, ctx.requestBodyTimeoutMs).unref()
       req.once('end', this.#bodyEnded)
     }
   }
 
-  readonly #progress = (): void => {
-    this.#stall?.refresh()
+  readonly #checkProgress = (): void => {
+    const read = this.#req.socket.bytesRead
+    if (read !== this.#bytesRead) this.#bytesRead = read
+    else this.#stalled()
   }
 
   readonly #bodyEnded = (): void => {
-    clearTimeout(this.#stall)
+    clearInterval(this.#stall)
     this.#stall = undefined
   }
 
   readonly #stalled = (): void => {
+    clearInterval(this.#stall)
     this.#stall = undefined
     if (this.#finished) return
     this.#ctx.events.stalledUpload()
@@ -59,7 +65,7 @@ export class ResponseRelay implements Dispatcher.DispatchHandler {
   }
 
   readonly #clientClosed = (): void => {
-    clearTimeout(this.#stall)
+    clearInterval(this.#stall)
     if (!this.#finished) this.#abort?.()
   }
 
@@ -108,7 +114,11 @@ export class ResponseRelay implements Dispatcher.DispatchHandler {
     const answer = this.#ctx.renderError(failure.error, this.#req.headers)
     // An unread request body would be parsed as the next request: end the connection after this.
     if (!this.#req.complete) res.shouldKeepAlive = false
-    res.writeHead(answer.status, [...answer.headers, 'content-length', String(Buffer.byteLength(answer.body))])
+    res.writeHead(answer.status, [
+      ...answer.headers,
+      'content-length',
+      String(Buffer.byteLength(answer.body)),
+    ])
     res.end(answer.body)
   }
 }

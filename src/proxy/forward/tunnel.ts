@@ -120,7 +120,13 @@ export function openTunnel(
     clearTimeout(deadline)
     const headers = cleanResponseHead(res.rawHeaders, relay.policy, res.statusCode ?? 502)
     headers.push('connection', 'close')
-    client.write(serializeHead(res.statusCode ?? 502, res.statusMessage || (STATUS_CODES[res.statusCode ?? 502] ?? ''), headers))
+    client.write(
+      serializeHead(
+        res.statusCode ?? 502,
+        res.statusMessage || (STATUS_CODES[res.statusCode ?? 502] ?? ''),
+        headers,
+      ),
+    )
     res.on('error', () => client.destroy())
     res.pipe(client)
   })
