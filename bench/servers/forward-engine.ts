@@ -23,10 +23,25 @@ const forwarder = createForwarder({
   },
   renderError: (error, headers) => errorAnswer(error, headers),
 })
+// What the gate's header hygiene would drop on the way (the engine adds a websocket's handshake).
+const HOP = /^(connection|keep-alive|upgrade|transfer-encoding|te|trailer|sec-websocket-.*)$/i
+function cleaned(raw: readonly string[]): string[] {
+  const out: string[] = []
+  for (let i = 0; i < raw.length; i += 2) if (!HOP.test(raw[i]!)) out.push(raw[i]!, raw[i + 1]!)
+  return out
+}
 const server = createServer((req, res) => {
-  forwarder.forward(req, res, { method: req.method ?? 'GET', path: req.url ?? '/', headers: req.rawHeaders })
+  forwarder.forward(req, res, {
+    method: req.method ?? 'GET',
+    path: req.url ?? '/',
+    headers: cleaned(req.rawHeaders),
+  })
 })
 server.on('upgrade', (req, socket, head) => {
-  forwarder.upgrade(req, socket, head, { method: 'GET', path: req.url ?? '/', headers: [] })
+  forwarder.upgrade(req, socket, head, {
+    method: 'GET',
+    path: req.url ?? '/',
+    headers: cleaned(req.rawHeaders),
+  })
 })
 server.listen(Number(process.env['PORT']), '127.0.0.1', () => process.send?.('ready'))
