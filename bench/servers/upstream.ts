@@ -16,3 +16,5 @@ const server = createServer((req, res) => {
 const wss = new WebSocketServer({ server, perMessageDeflate: false })
 wss.on('connection', (ws) => ws.on('message', (data, binary) => ws.send(data, { binary })))
 server.listen(Number(process.env['PORT']), '127.0.0.1', () => process.send?.('ready'))
+// Exit cleanly on a signal, so --cpu-prof and --heap-prof write their files.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(0))
