@@ -167,6 +167,7 @@ async function measure(
 }
 
 const all: Measurement[] = []
+await mkdir(join(ROOT, '.bench'), { recursive: true })
 const medians: Measurement[] = []
 try {
   for (const scenario of scenarios) {
@@ -174,15 +175,28 @@ try {
     for (let round = 0; round < ROUNDS; round++) {
       const order = round % 2 === 0 ? scenario.subjects : [...scenario.subjects].reverse()
       for (const [subject, load] of order) {
-        const m = await measure(scenario, subject, load, round)
+        let m: Measurement
+        try {
+          m = await measure(scenario, subject, load, round)
+        } catch (error) {
+          // One failed run (a server that would not start) costs its row, not the whole bench.
+          console.log(
+            `${scenario.id} · ${subject.name} · round ${round + 1}: FAILED ${(error as Error).message.slice(0, 300)}`,
+          )
+          continue
+        }
         all.push(m)
+        await writeFile(join(ROOT, '.bench/partial.json'), JSON.stringify(all))
         runs.set(subject, [...(runs.get(subject) ?? []), m])
         console.log(
           `${scenario.id} · ${subject.name} · round ${round + 1}: ${m.rps}/s, p99 ${m.p99.toFixed(2)} ms, ${Math.round(m.perCpuSecond)} per CPU-s`,
         )
       }
     }
-    for (const [subject] of scenario.subjects) medians.push(median(runs.get(subject)!, scenario.by))
+    for (const [subject] of scenario.subjects) {
+      const list = runs.get(subject)
+      if (list !== undefined) medians.push(median(list, scenario.by))
+    }
   }
 } finally {
   await world.stop()

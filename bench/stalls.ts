@@ -34,13 +34,12 @@ const setups = {
 const setup = setups[which as keyof typeof setups]
 if (setup === undefined) throw new Error(`unknown BENCH_STALL_SUBJECT ${which}`)
 
+const running = await setup.subject.start()
 const storeReads = async (): Promise<number> => {
-  if (setup.subject !== S.gate) return Number.NaN
-  const text = await (await fetch(`http://127.0.0.1:${world.ports.gateAdmin}/metrics`)).text()
+  if (running.admin === undefined) return Number.NaN
+  const text = await (await fetch(`${running.admin}/metrics`)).text()
   return Number(/fxa_gate_session_lookups_total\{result="store_hit"\} (\d+)/.exec(text)?.[1] ?? 0)
 }
-
-const running = await setup.subject.start()
 const startedAt = Date.now()
 try {
   const csv = `/tmp/fxa-gate-stalls-${process.pid}.csv`

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
 import { createCookieJar, loginWithForm } from '../../dev/fake-fxa/index.ts'
 import { launch, SERVER_CORE, waitHttp } from './proc.ts'
-import { type Subject, TOOLS } from './subjects.ts'
+import { onSomePort, type Subject, TOOLS } from './subjects.ts'
 
 export const OAUTH2_PROXY_CLIENT = { clientId: 'bench-o2p', clientSecret: 'bench-o2p-secret' }
 
@@ -22,7 +22,6 @@ export interface Oauth2ProxySetup {
 export function oauth2Proxy(name: string, setup: Oauth2ProxySetup, cookieSecret: string): Subject {
   const url = `http://127.0.0.1:${setup.port}`
   const args = [
-    `--http-address=127.0.0.1:${setup.port}`,
     `--upstream=${setup.upstream}/`,
     '--provider=oidc',
     `--oidc-issuer-url=${setup.issuer}`,
@@ -45,14 +44,27 @@ export function oauth2Proxy(name: string, setup: Oauth2ProxySetup, cookieSecret:
   ]
   return {
     name,
-    async start() {
-      const proc = launch(name, join(TOOLS, 'oauth2-proxy'), args, {
-        core: SERVER_CORE,
-        env: { GOMAXPROCS: '1' },
-      })
-      await waitHttp(`${url}/ping`, proc, (status) => status === 200)
-      return { url, procs: [proc], stop: () => proc.stop() }
-    },
+    // --redirect-url stays on the preferred port: it only matters to the login, done once there.
+    start: () =>
+      onSomePort(setup.port, async (port) => {
+        const proc = launch(
+          name,
+          join(TOOLS, 'oauth2-proxy'),
+          [`--http-address=127.0.0.1:${port}`, ...args],
+          {
+            core: SERVER_CORE,
+            env: { GOMAXPROCS: '1' },
+          },
+        )
+        const url = `http://127.0.0.1:${port}`
+        try {
+          await waitHttp(`${url}/ping`, proc, (status) => status === 200)
+        } catch (error) {
+          await proc.stop()
+          throw error
+        }
+        return { url, procs: [proc], stop: () => proc.stop() }
+      }),
   }
 }
 

@@ -104,8 +104,9 @@ export async function startWorld(options: { gateEnv?: Record<string, string> } =
     goBare: goServer('Go net/http', 'bench-go-bare', ports.goBare),
     goProxy: goServer('Go ReverseProxy', 'bench-go-reverse-proxy', ports.goProxy, { UPSTREAM: upstream }),
   }
-  const keepalive = (name: string, target: number) =>
+  const keepalive = (name: string, target: number | string) =>
     `upstream ${name} { server 127.0.0.1:${target}; keepalive 64; }`
+  const portOf = (url: string | undefined) => new URL(url ?? 'http://127.0.0.1:1').port
   const proxyTo = (name: string) =>
     `proxy_pass http://${name}; proxy_set_header Connection ""; proxy_set_header Host $host;`
   const authTo = (name: string, path: string) => `
@@ -116,18 +117,23 @@ export async function startWorld(options: { gateEnv?: Record<string, string> } =
       location / { auth_request /_auth; auth_request_set $user $upstream_http_x_auth_request_user;
         proxy_set_header X-Auth-Request-User $user; ${proxyTo('app')} }`
   const N = {
-    proxy: nginx('nginx', ports.nginx, keepalive('app', ports.upstream), `location / { ${proxyTo('app')} }`),
+    proxy: nginx(
+      'nginx',
+      ports.nginx,
+      () => keepalive('app', ports.upstream),
+      `location / { ${proxyTo('app')} }`,
+    ),
     authGate: nginx(
       'nginx + fxa-gate',
       ports.nginx,
-      `${keepalive('app', ports.upstream)} ${keepalive('auth', ports.gate)}`,
+      (auth) => `${keepalive('app', ports.upstream)} ${keepalive('auth', portOf(auth))}`,
       authTo('auth', '/_gate/auth/nginx'),
       S.gate,
     ),
     authO2p: nginx(
       'nginx + oauth2-proxy',
       ports.nginx,
-      `${keepalive('app', ports.upstream)} ${keepalive('auth', ports.o2p)}`,
+      (auth) => `${keepalive('app', ports.upstream)} ${keepalive('auth', portOf(auth))}`,
       authTo('auth', '/oauth2/auth'),
       S.o2p,
     ),
