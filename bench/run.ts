@@ -1,9 +1,9 @@
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { benchGoals } from './goals.ts'
+import { renderReport } from './goals.ts'
 import { type Headers, type LoadResult, vegeta, websocketLoad, wrk } from './lib/load.ts'
 import { LOAD_CORE, samplePeakRss } from './lib/proc.ts'
-import { goals, type Measurement, median, table } from './lib/report.ts'
+import { type Measurement, median } from './lib/report.ts'
 import { nodeServer, ROOT, type Subject } from './lib/subjects.ts'
 import { startWorld } from './lib/world.ts'
 
@@ -203,17 +203,7 @@ try {
 }
 
 const header = `fxa-gate bench — ${new Date().toISOString()} — node ${process.version}; server on core ${process.env['BENCH_SERVER_CORE'] ?? '0'}, load on core ${LOAD_CORE}; wrk -t1, vegeta at ${RATE}/s; ${SECONDS}s per run after ${WARMUP}s warm-up; median of ${ROUNDS} alternating rounds, fresh processes each`
-const report = [
-  header,
-  '',
-  table(medians),
-  '',
-  `Redis per session: fxa-gate ${redisBytes.gate} bytes in ${redisBytes.gateKeys} keys; oauth2-proxy ${redisBytes.o2p} bytes in ${redisBytes.o2pKeys} keys (MEMORY USAGE after one login each)`,
-  '',
-  'Goals (issue #17), ratios from this run:',
-  '',
-  goals(benchGoals(medians, redisBytes)),
-].join('\n')
+const report = renderReport(header, medians, redisBytes)
 console.log(`\n${report}`)
 await mkdir(join(ROOT, '.bench'), { recursive: true })
 await writeFile(join(ROOT, '.bench/results.md'), `${report}\n`)
