@@ -44,15 +44,20 @@ export function createEventReceiver(deps: EventReceiverDeps) {
   const outcomes = metrics.eventTokens
 
   async function apply(set: VerifiedSet, event: AccountEvent): Promise<EventOutcome> {
-    const uid = set.sub
+    const { sub: uid, jti } = set
+    const issuedAt = set.iat * 1000
     switch (event.kind) {
       case 'password-change':
         if (event.changeTime === undefined)
           logger.warn({ uid }, 'password-change without changeTime: ending every session')
-        await deps.accounts.revoke(uid, { reason: 'password_change', before: event.changeTime })
+        await deps.accounts.revoke(uid, {
+          reason: 'password_change',
+          before: event.changeTime,
+          origin: event.changeTime ?? issuedAt,
+        })
         return 'applied'
       case 'delete-user':
-        await deps.accounts.erase(uid, set.jti)
+        await deps.accounts.erase(uid, jti, issuedAt)
         return 'applied'
       case 'profile-change':
         await refreshProfiles({ ...deps.profiles, store: deps.store }, uid, event.fields)

@@ -1,3 +1,4 @@
+import { Cluster, type Redis } from 'ioredis'
 import {
   type CredentialMarkStore,
   createMemoryCredentialMarkStore,
@@ -9,7 +10,7 @@ import { createMemoryEventState, type EventStateStore } from '../events/event-st
 import { createRedisEventState } from '../events/redis-event-state.ts'
 import type { Logger } from '../observability/logger.ts'
 import { createMemorySessionStore } from './memory-store.ts'
-import { createRedis, createSubscriber } from './redis-client.ts'
+import { createRedis, createSubscriber, parseRedisUrl } from './redis-client.ts'
 import { createRedisSessionStore } from './redis-store.ts'
 import {
   createMemoryRevalidationLocks,
@@ -34,7 +35,21 @@ export interface Stores {
   readonly reaper: TokenReaperStore
   /** Per-user credential high-water marks. */
   readonly marks: CredentialMarkStore
+  /** The Redis client the stores share, when there is one (the active-session count uses it). */
+  readonly redis?: Redis | Cluster
+  /** A rotated FXA_GATE_REDIS_PASSWORD: used from the next (re)connection on; open ones stay authenticated. */
+  usePassword?(password: string | undefined): void
   close(): Promise<void>
+}
+
+/** ioredis reads the password from its options on every connect. */
+function setPassword(client: Redis | Cluster, password: string | undefined): void {
+  if (client instanceof Cluster) {
+    client.options.redisOptions = { ...client.options.redisOptions, password }
+    for (const node of client.nodes('all')) node.options.password = password
+  } else {
+    client.options.password = password
+  }
 }
 
 /**
@@ -68,6 +83,12 @@ export function openStores(config: Config, logger: Logger): Stores {
     locks: createRedisRevalidationLocks({ redis, keyPrefix: config.redisKeyPrefix }),
     reaper: createRedisTokenReaperStore({ redis, keyPrefix: config.redisKeyPrefix }),
     marks: createRedisCredentialMarkStore({ redis, keyPrefix: config.redisKeyPrefix }),
+    redis,
+    usePassword(password) {
+      // A password in the URL wins, as at start-up.
+      if (parseRedisUrl(config.redisUrl!).password !== undefined) return
+      for (const client of [redis, subscriber, tokenSubscriber]) setPassword(client, password)
+    },
     async close() {
       await sessions.close()
       tokenSubscriber.disconnect()

@@ -44,7 +44,8 @@ export interface RevalidationDeps {
   readonly reaper: Pick<TokenReaper, 'retoken'>
   readonly refresh: (tokens: SessionTokens) => Promise<RefreshOutcome>
   readonly fetchProfile: ProfileFetcher
-  readonly sealKeys: Keyring
+  /** The token-sealing keys now (cookie secrets rotate at run time). */
+  readonly sealKeys: () => Keyring
   readonly mapping: ClaimMapping
   readonly intervalMs: number
   /** Longest wait for the provider; a refresh holds its lock a few times this. */
@@ -135,7 +136,7 @@ export function createRevalidation(deps: RevalidationDeps): Revalidation {
       const outcome = await deps.refresh(tokens)
       if (outcome.kind === 'refused') return end(key, outcome.detail)
       refreshes.refreshed.inc()
-      const sealed = await seal(deps.sealKeys, outcome.tokens)
+      const sealed = await seal(deps.sealKeys(), outcome.tokens)
       // The reaper's copy first: if the session ends before the update lands, these get destroyed.
       await deps.reaper.retoken(key, sealed)
       next = {

@@ -33,7 +33,8 @@ export interface TokenReaperDeps {
   readonly store: TokenReaperStore
   /** The sessions themselves: to tell an ended session from a live one. */
   readonly sessions: Pick<SessionStore, 'peek'>
-  readonly sealKeys: Keyring
+  /** The token-sealing keys now (cookie secrets rotate at run time). */
+  readonly sealKeys: () => Keyring
   readonly destroy: (tokens: SessionTokens) => Promise<boolean>
   readonly idleTtlMs: number
   readonly clock: () => number
@@ -73,7 +74,7 @@ export function createTokenReaper(deps: TokenReaperDeps): TokenReaper {
       await store.reschedule(key, nextLook(record, now), false)
       return false
     }
-    const tokens = (await unseal(deps.sealKeys, sealed)) as SessionTokens | undefined
+    const tokens = (await unseal(deps.sealKeys(), sealed)) as SessionTokens | undefined
     // Sealed with a key that has been rotated away: nothing can be done with them.
     if (tokens === undefined || (await deps.destroy(tokens))) {
       await store.forget(key)

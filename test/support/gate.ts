@@ -102,6 +102,18 @@ export async function startTestFxa(ports: number[], publicClient = false): Promi
 
 /** Builds and starts fxa-gate in this process on free ports, with its real store. */
 export async function startTestGate(options: TestGateOptions = {}): Promise<TestGate> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startTestGateOnce(options)
+    } catch (error) {
+      // Another process on this shared machine took a port between freePort() and the bind (the
+      // fake FxA and discovery run in between): start again on other ports.
+      if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE' || attempt === 3) throw error
+    }
+  }
+}
+
+async function startTestGateOnce(options: TestGateOptions): Promise<TestGate> {
   const port = options.port ?? (await freePort())
   const adminPort = (await distinctPorts(1, [port]))[0]!
   const ownFxa = options.fxa === undefined
@@ -120,12 +132,20 @@ export async function startTestGate(options: TestGateOptions = {}): Promise<Test
     revalidationLocks: stores.locks,
     tokenReaperStore: stores.reaper,
     credentialMarks: stores.marks,
+    redis: stores.redis,
     logger,
   })
-  gate.start()
-  await gate.ctx.provider.discover()
-  await gate.app.listen({ host: '127.0.0.1', port })
-  await gate.admin.listen({ host: '127.0.0.1', port: adminPort })
+  try {
+    gate.start()
+    await gate.ctx.provider.discover()
+    await gate.app.listen({ host: '127.0.0.1', port })
+    await gate.admin.listen({ host: '127.0.0.1', port: adminPort })
+  } catch (error) {
+    await gate.close()
+    await stores.close()
+    if (ownFxa) await fxa.close()
+    throw error
+  }
   await untilReady(`http://127.0.0.1:${adminPort}`)
   return {
     url: `http://127.0.0.1:${port}`,
@@ -143,11 +163,17 @@ export async function startTestGate(options: TestGateOptions = {}): Promise<Test
   }
 }
 
-/** Waits until /readyz says ready (Redis connected, discovery loaded), at most 10 s. */
+/**
+ * Waits until /readyz says ready and /healthz?verbose says its dependencies answer (Redis
+ * connected, discovery loaded), at most 10 s: readiness itself no longer waits for them.
+ */
 export async function untilReady(adminUrl: string): Promise<void> {
   for (let attempt = 0; attempt < 200; attempt++) {
     try {
-      if ((await fetch(`${adminUrl}/readyz`)).ok) return
+      const ready = await fetch(`${adminUrl}/readyz`)
+      const health = await fetch(`${adminUrl}/healthz?verbose`)
+      const { checks } = (await health.json()) as { checks: Record<string, string> }
+      if (ready.ok && Object.values(checks).every((value) => value === 'ok')) return
     } catch {}
     await new Promise((resolve) => setTimeout(resolve, 50))
   }

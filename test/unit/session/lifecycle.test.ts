@@ -29,13 +29,14 @@ function world(
   const metrics = createMetrics({ defaultMetrics: false })
   const logger = createLogger({ level: 'silent' })
   const sealKeys = deriveKeyring(secrets, 'token-seal')
+  const cookieKeys = deriveKeyring(secrets, 'session-cookie')
   const destroyed: SessionTokens[] = []
   const refreshed: SessionTokens[] = []
   const reaperStore = createMemoryTokenReaperStore()
   const reaper = createTokenReaper({
     store: reaperStore,
     sessions: store,
-    sealKeys,
+    sealKeys: () => sealKeys,
     destroy:
       provider.destroy ??
       (async (tokens) => {
@@ -49,8 +50,8 @@ function world(
   })
   const sessions = createSessions({
     store,
-    cookieKeys: deriveKeyring(secrets, 'session-cookie'),
-    sealKeys,
+    cookieKeys: () => cookieKeys,
+    sealKeys: () => sealKeys,
     metrics,
     clock: now,
     absoluteTtlMs: 7 * 86_400_000,
@@ -77,7 +78,7 @@ function world(
       kind: 'profile',
       profile: { email: 'new@example.org', metricsEnabled: false },
     }),
-    sealKeys,
+    sealKeys: () => sealKeys,
     mapping: { acrAalMap: {}, groupsClaim: 'groups' },
     intervalMs: INTERVAL,
     providerTimeoutMs: 1000,
