@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import { Writable } from 'node:stream'
 import {
   type CookieJar,
   createCookieJar,
@@ -25,6 +26,8 @@ export interface TestGate {
   readonly gate: Gate
   readonly store: SessionStore
   readonly fxa: FakeFxa
+  /** The log lines written so far (parsed JSON), when started with `captureLogs`. */
+  logs(): Array<Record<string, unknown>>
   close(): Promise<void>
 }
 
@@ -38,6 +41,8 @@ export interface TestGateOptions {
   /** Extra redirect URIs for the FxA client (other gates sharing this FxA). */
   readonly port?: number
   readonly cookieSecrets?: string
+  /** Keep the log lines in memory (see `TestGate.logs`) instead of discarding them. */
+  readonly captureLogs?: boolean
 }
 
 /** Environment for a gate at `port` against `fxa`: what an operator would set. */
@@ -58,7 +63,7 @@ export function gateEnv(
     FXA_GATE_ADMIN_LISTEN: `127.0.0.1:${adminPort}`,
     FXA_GATE_COOKIE_SECURE: 'false',
     FXA_GATE_COOKIE_SECRETS: options.cookieSecrets ?? randomBytes(32).toString('hex'),
-    FXA_GATE_LOG_LEVEL: process.env['TEST_LOG_LEVEL'] ?? 'silent',
+    FXA_GATE_LOG_LEVEL: options.captureLogs ? 'info' : (process.env['TEST_LOG_LEVEL'] ?? 'silent'),
     // Generous for a loaded 2-core CI machine; the outage tests stop the fake FxA instead.
     FXA_GATE_BEARER_TIMEOUT: '5s',
     ...(options.redisUrl
@@ -110,7 +115,17 @@ export async function startTestGate(options: TestGateOptions = {}): Promise<Test
   const result = loadConfig({ env, readFile: () => '' })
   if (!result.ok) throw new Error(`test configuration invalid:\n${formatProblems(result.problems)}`)
   const config = result.config
-  const logger = createLogger({ level: config.logLevel })
+  const lines: string[] = []
+  const destination = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      lines.push(...chunk.toString().split('\n').filter(Boolean))
+      done()
+    },
+  })
+  const logger = createLogger({
+    level: config.logLevel,
+    ...(options.captureLogs ? { destination } : {}),
+  })
   const stores = openStores(config, logger)
   const store = stores.sessions
   const gate = buildGate(config, { store, tokenStore: stores.tokens, eventState: stores.events, logger })
@@ -127,6 +142,7 @@ export async function startTestGate(options: TestGateOptions = {}): Promise<Test
     gate,
     store,
     fxa,
+    logs: () => lines.map((line) => JSON.parse(line) as Record<string, unknown>),
     async close() {
       await gate.close()
       await stores.close()
