@@ -3,13 +3,14 @@ import type { TokenChecker } from './bearer/token-checker.ts'
 import type { Config } from './config/derive.ts'
 import type { Keyring } from './crypto/keyring.ts'
 import type { DecisionPolicy } from './decision/decide.ts'
-import type { AccountActions } from './events/accounts.ts'
 import type { EventReceiver } from './events/receiver.ts'
 import type { IdentityHeaders } from './headers/identity-headers.ts'
 import type { Provider } from './identity/provider.ts'
 import type { Logger } from './observability/logger.ts'
+import type { LogLimiter } from './observability/log-limiter.ts'
 import type { Metrics } from './observability/metrics.ts'
 import type { ReturnUrlPolicy } from './redirect/return-url.ts'
+import type { Revocation } from './revocation/revocation.ts'
 import type { Sessions } from './session/sessions.ts'
 import type { SessionStore } from './session/types.ts'
 
@@ -28,7 +29,9 @@ export interface GateContext {
   readonly tokens: TokenChecker
   readonly provider: Provider
   /** Revocation and erasure of a user (account events, admin endpoint, CLI); `onUserRevoked` hooks caches in. */
-  readonly accounts: AccountActions
+  readonly revocation: Revocation
+  /** Where expected dependency failures are logged: once a second per code, with a count. */
+  readonly failures: LogLimiter
   /** FxA account event deliveries (Security Event Tokens). */
   readonly accountEvents: EventReceiver
   readonly returnUrls: ReturnUrlPolicy

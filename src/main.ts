@@ -6,7 +6,8 @@ import { buildGate } from './app.ts'
 import type { Config } from './config/derive.ts'
 import { formatProblems, loadConfig } from './config/load.ts'
 import { createLogger } from './observability/logger.ts'
-import { openStores } from './session/open-store.ts'
+import { createMetrics } from './observability/metrics.ts'
+import { openStores } from './storage/open-stores.ts'
 
 const USAGE = `Usage: fxa-gate [serve] [--config file.yaml]
        fxa-gate check-config [--config file.yaml]
@@ -37,9 +38,16 @@ function fail(message: string): never {
 
 async function serve(config: Config): Promise<void> {
   const logger = createLogger({ level: config.logLevel })
-  const stores = openStores(config, logger)
+  const metrics = createMetrics()
+  const stores = openStores(config, { logger, metrics })
   const store = stores.sessions
-  const gate = buildGate(config, { store, tokenStore: stores.tokens, eventState: stores.events, logger })
+  const gate = buildGate(config, {
+    store,
+    tokenStore: stores.tokens,
+    eventState: stores.events,
+    logger,
+    metrics,
+  })
   gate.start()
   await gate.app.listen({ host: config.listen.host, port: config.listen.port })
   await gate.admin.listen({ host: config.adminListen.host, port: config.adminListen.port })

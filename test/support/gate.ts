@@ -11,7 +11,8 @@ import { buildGate, type Gate } from '../../src/app.ts'
 import type { Config } from '../../src/config/derive.ts'
 import { formatProblems, loadConfig } from '../../src/config/load.ts'
 import { createLogger } from '../../src/observability/logger.ts'
-import { openStores } from '../../src/session/open-store.ts'
+import { createMetrics } from '../../src/observability/metrics.ts'
+import { openStores } from '../../src/storage/open-stores.ts'
 import type { SessionStore } from '../../src/session/types.ts'
 import { freePort } from './ports.ts'
 
@@ -126,9 +127,16 @@ export async function startTestGate(options: TestGateOptions = {}): Promise<Test
     level: config.logLevel,
     ...(options.captureLogs ? { destination } : {}),
   })
-  const stores = openStores(config, logger)
+  const metrics = createMetrics()
+  const stores = openStores(config, { logger, metrics })
   const store = stores.sessions
-  const gate = buildGate(config, { store, tokenStore: stores.tokens, eventState: stores.events, logger })
+  const gate = buildGate(config, {
+    store,
+    tokenStore: stores.tokens,
+    eventState: stores.events,
+    logger,
+    metrics,
+  })
   gate.start()
   await gate.ctx.provider.discover()
   await gate.app.listen({ host: '127.0.0.1', port })
@@ -151,9 +159,9 @@ export async function startTestGate(options: TestGateOptions = {}): Promise<Test
   }
 }
 
-/** Waits until /readyz says ready (Redis connected, discovery loaded), at most 10 s. */
-export async function untilReady(adminUrl: string): Promise<void> {
-  for (let attempt = 0; attempt < 200; attempt++) {
+/** Waits until /readyz says ready (Redis connected, discovery loaded), at most `timeoutMs`. */
+export async function untilReady(adminUrl: string, timeoutMs = 10_000): Promise<void> {
+  for (let attempt = 0; attempt < timeoutMs / 50; attempt++) {
     try {
       if ((await fetch(`${adminUrl}/readyz`)).ok) return
     } catch {}

@@ -303,8 +303,8 @@ export async function cli(port: number, ...command: string[]): Promise<string> {
   return stdout
 }
 
-async function until(condition: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + STARTUP_TIMEOUT_MS
+async function until(condition: () => Promise<boolean>, timeoutMs = STARTUP_TIMEOUT_MS): Promise<void> {
+  const deadline = Date.now() + timeoutMs
   while (!(await condition().catch(() => false))) {
     if (Date.now() > deadline) throw new Error('timed out waiting for Redis')
     await sleep(50)

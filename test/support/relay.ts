@@ -44,10 +44,12 @@ interface Pending {
 class Lane {
   private readonly queue: Pending[] = []
   private timer: NodeJS.Timeout | undefined
-  constructor(
-    private readonly to: Socket,
-    private readonly state: { frozen: boolean; lagMs: () => number; dead: boolean },
-  ) {}
+  private readonly to: Socket
+  private readonly state: { frozen: boolean; lagMs: () => number; dead: boolean }
+  constructor(to: Socket, state: { frozen: boolean; lagMs: () => number; dead: boolean }) {
+    this.to = to
+    this.state = state
+  }
   push(data: Buffer | 'end'): void {
     this.queue.push({ data, due: Date.now() + this.state.lagMs() })
     this.drain()
@@ -155,6 +157,14 @@ export async function startRelay(target: { host?: string; port: number }): Promi
   const address = server.address()
   if (address === null || typeof address === 'string') throw new Error('relay has no port')
 
+  const cut = (): void => {
+    for (const entry of [...open.values()]) {
+      entry.state.dead = true
+      for (const lane of entry.lanes) lane.clear()
+      for (const socket of entry.sockets) socket.destroy()
+      open.delete(entry.id)
+    }
+  }
   return {
     port: address.port,
     host: '127.0.0.1',
@@ -186,16 +196,9 @@ export async function startRelay(target: { host?: string; port: number }): Promi
       if (direction !== 'toClient') lags.toTarget = ms
       if (direction !== 'toTarget') lags.toClient = ms
     },
-    cut() {
-      for (const entry of [...open.values()]) {
-        entry.state.dead = true
-        for (const lane of entry.lanes) lane.clear()
-        for (const socket of entry.sockets) socket.destroy()
-        open.delete(entry.id)
-      }
-    },
+    cut,
     async close() {
-      this.cut()
+      cut()
       await new Promise<void>((resolve) => server.close(() => resolve()))
     },
   }

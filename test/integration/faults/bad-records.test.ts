@@ -264,6 +264,6 @@ describe('bad event state', () => {
     const delivered = await postEvent(gate, token)
     expect(delivered.status).toBe(200)
     expect(await (await userinfo(gate, session)).json()).toMatchObject({ subscriptions: ['pro'] })
-    expect(invalidLogs('event').length).toBeGreaterThan(0)
+    expect(invalidLogs('event_user').length).toBeGreaterThan(0)
   })
 })
