@@ -60,7 +60,7 @@ export function renderErrors(): string {
     'for API clients, a short HTML page for browser navigations. Logs carry the same code.',
     '',
     'A code with a Retry-After stands for a dependency that is away or slow (Redis, FxA, the upstream,',
-    "a replica that did not confirm a write): the answer carries `Retry-After`, and the failure is logged",
+    'a replica that did not confirm a write): the answer carries `Retry-After`, and the failure is logged',
     'as an expected condition: no stack trace, at most one line per code per second, with `count`, the',
     'number of failures the line stands for.',
     '',

@@ -1,7 +1,7 @@
 import type { Config } from '../config/derive.ts'
 import { GateError } from '../errors.ts'
-import { type Fetch, type JsonResponse, requestJson } from '../identity/http.ts'
 import { identityOverCap } from '../identity/caps.ts'
+import { type Fetch, type JsonResponse, requestJson } from '../identity/http.ts'
 import { sessionFieldsFrom } from '../identity/profile.ts'
 import type { ProfileFetcher } from '../identity/profile-api.ts'
 import type { TokenProfile, TokenResult } from './token-result.ts'

@@ -1,5 +1,5 @@
-import { parseRedisUrl } from '../redis/url.ts'
 import { returnUrlPolicyProblems } from '../redirect/return-url.ts'
+import { parseRedisUrl } from '../redis/url.ts'
 import type { RawConfig } from './schema.ts'
 
 /** Where FxA's OAuth and profile APIs live for its known issuers. */
@@ -141,7 +141,10 @@ function redisProblems(raw: RawConfig): { key: string; message: string }[] {
   const target = raw.redisUrl === undefined ? undefined : parseRedisUrl(raw.redisUrl)
   for (const name of ['redisCaCert', 'redisClientCert', 'redisClientKey'] as const) {
     if (raw[name] !== undefined && target?.tls !== true)
-      problems.push({ key: name, message: 'needs a TLS Redis URL (rediss://, rediss+sentinel://, rediss+cluster://)' })
+      problems.push({
+        key: name,
+        message: 'needs a TLS Redis URL (rediss://, rediss+sentinel://, rediss+cluster://)',
+      })
   }
   if ((raw.redisClientCert === undefined) !== (raw.redisClientKey === undefined)) {
     const missing = raw.redisClientCert === undefined ? 'redisClientCert' : 'redisClientKey'

@@ -59,7 +59,10 @@ export async function applySubscriptionChange(
       const overCap = identityOverCap({ subscriptions })
       if (overCap !== undefined) {
         // Only additions can overflow: leaving them out grants less, never more.
-        deps.logger?.warn({ uid, code: 'PROFILE_TOO_LARGE', detail: overCap }, 'capabilities over their cap not added')
+        deps.logger?.warn(
+          { uid, code: 'PROFILE_TOO_LARGE', detail: overCap },
+          'capabilities over their cap not added',
+        )
         return
       }
       await deps.store.update(key, { ...record, subscriptions })

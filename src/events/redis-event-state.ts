@@ -78,7 +78,10 @@ return {problem, fresh}`,
  * deletes. Change times are written durably (WAIT): one lost in a failover would let an older event
  * undo a newer one.
  */
-export function createRedisEventState(options: { redis: RedisLayer; commandTimeoutMs: number }): EventStateStore {
+export function createRedisEventState(options: {
+  redis: RedisLayer
+  commandTimeoutMs: number
+}): EventStateStore {
   const { redis } = options
   const { keys, run } = redis
   redis.defineScripts(SCRIPTS)
@@ -113,7 +116,8 @@ export function createRedisEventState(options: { redis: RedisLayer; commandTimeo
           notAfter,
         )) as [string, string]
         reported('event', problem)
-        if (outcome === 'late') throw new GateError('STORE_UNAVAILABLE', { detail: 'event claim: arrived late' })
+        if (outcome === 'late')
+          throw new GateError('STORE_UNAVAILABLE', { detail: 'event claim: arrived late' })
         if (outcome === 'claimed') leases.set(id, lease)
         return outcome as EventClaim
       }),

@@ -62,7 +62,10 @@ async function refreshOne(
   const overCap = identityOverCap(next)
   if (overCap !== undefined) {
     // The identity can no longer be represented: the session ends (a new login is refused).
-    deps.logger.warn({ uid, code: 'PROFILE_TOO_LARGE', detail: overCap }, 'profile over its caps: session ended')
+    deps.logger.warn(
+      { uid, code: 'PROFILE_TOO_LARGE', detail: overCap },
+      'profile over its caps: session ended',
+    )
     await deps.store.delete(key)
     return false
   }

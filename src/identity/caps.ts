@@ -36,7 +36,8 @@ export function identityOverCap(fields: CappedFields): string | undefined {
       if (bytes(value) > cap.bytes) return `${name}: ${bytes(value)} bytes, at most ${cap.bytes}`
       continue
     }
-    if ('items' in cap && value.length > cap.items) return `${name}: ${value.length} items, at most ${cap.items}`
+    if ('items' in cap && value.length > cap.items)
+      return `${name}: ${value.length} items, at most ${cap.items}`
     const long = value.find((item) => bytes(item) > cap.bytes)
     if (long !== undefined) return `${name}: an item of ${bytes(long)} bytes, at most ${cap.bytes}`
   }

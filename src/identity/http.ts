@@ -44,7 +44,8 @@ export async function requestJson(
     })
   }
   const text = await boundedText(response, MAX_BODY_BYTES).catch(() => undefined)
-  if (text === null) return { status: response.status, headers: response.headers, body: undefined, oversized: true }
+  if (text === null)
+    return { status: response.status, headers: response.headers, body: undefined, oversized: true }
   let body: unknown
   try {
     body = text === undefined ? undefined : JSON.parse(text)

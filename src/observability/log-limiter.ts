@@ -20,7 +20,13 @@ export function createLogLimiter(
   const now = options.now ?? (() => performance.now())
   const codes = new Map<
     string,
-    { lastAt: number; pending: number; fields: Record<string, unknown>; message: string; timer?: NodeJS.Timeout }
+    {
+      lastAt: number
+      pending: number
+      fields: Record<string, unknown>
+      message: string
+      timer?: NodeJS.Timeout
+    }
   >()
 
   const write = (code: string): void => {

@@ -257,7 +257,11 @@ function watch(
 
 function describe(target: RedisTarget): string {
   const nodes =
-    target.kind === 'standalone' ? [target.node] : target.kind === 'sentinel' ? target.sentinels : target.nodes
+    target.kind === 'standalone'
+      ? [target.node]
+      : target.kind === 'sentinel'
+        ? target.sentinels
+        : target.nodes
   const list = nodes.map(({ host, port }) => (host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`))
   return `${target.kind} ${list.join(',')}${target.kind === 'sentinel' ? `/${target.masterName}` : ''}`
 }

@@ -79,7 +79,9 @@ export function createDurableWrites(options: DurabilityOptions): DurableWrites {
  */
 function groupByMaster(writer: Redis | Cluster, keys: readonly string[]): Array<[Redis | Cluster, number[]]> {
   if (!(writer instanceof Cluster)) return [[writer, keys.map((_, index) => index)]]
-  const masters = new Map(writer.nodes('master').map((node) => [`${node.options.host}:${node.options.port}`, node]))
+  const masters = new Map(
+    writer.nodes('master').map((node) => [`${node.options.host}:${node.options.port}`, node]),
+  )
   const groups = new Map<string, [Redis | Cluster, number[]]>()
   keys.forEach((key, index) => {
     const owner = writer.slots[calculateSlot(key)]?.[0]

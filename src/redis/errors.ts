@@ -24,7 +24,15 @@ export class RedisFault extends Error {
 
 // Redis error replies start with a code; these mean "not now" (loading, failing over, read-only
 // replica after a failover, cluster reconfiguring), not "you asked for something wrong".
-const TRANSIENT = new Set(['LOADING', 'READONLY', 'MASTERDOWN', 'CLUSTERDOWN', 'TRYAGAIN', 'BUSY', 'NOREPLICAS'])
+const TRANSIENT = new Set([
+  'LOADING',
+  'READONLY',
+  'MASTERDOWN',
+  'CLUSTERDOWN',
+  'TRYAGAIN',
+  'BUSY',
+  'NOREPLICAS',
+])
 
 export function translateRedisError(error: unknown, operation: string): RedisFault {
   if (error instanceof RedisFault) return error

@@ -22,7 +22,10 @@ export function createRecordFaults(deps: { logger: Logger; metrics: Metrics }): 
   return {
     report(kind, problem) {
       deps.metrics.storeInvalidRecords.inc({ kind, problem })
-      deps.logger.warn({ code: 'STORE_RECORD_INVALID' satisfies LogCode, kind, problem }, 'invalid data in Redis deleted or repaired')
+      deps.logger.warn(
+        { code: 'STORE_RECORD_INVALID' satisfies LogCode, kind, problem },
+        'invalid data in Redis deleted or repaired',
+      )
     },
   }
 }

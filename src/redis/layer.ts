@@ -33,7 +33,12 @@ export interface RedisLayer {
   /** Defines Lua scripts (by name) on the connections that run them. */
   defineScripts(scripts: Readonly<Record<string, LuaScript>>): void
   /** Calls a script defined with `defineScripts` on a client or a pipeline. */
-  script(target: ScriptTarget, name: string, keys: readonly string[], args: readonly (string | number)[]): unknown
+  script(
+    target: ScriptTarget,
+    name: string,
+    keys: readonly string[],
+    args: readonly (string | number)[],
+  ): unknown
   /** Every key of a family, in batches (repairs only). */
   scan(family: KeyFamily, onBatch: (keys: string[]) => Promise<void>): Promise<void>
   /** Resolves once the command connection is ready, or rejects after `timeoutMs`. */

@@ -57,7 +57,9 @@ export function createRecordCodec(keyring: Keyring): RecordCodec {
         return { ok: false, problem: 'unparsable' }
       }
       const parsed = sessionRecordSchema.safeParse(value)
-      return parsed.success ? { ok: true, record: parsed.data as SessionRecord } : { ok: false, problem: 'schema' }
+      return parsed.success
+        ? { ok: true, record: parsed.data as SessionRecord }
+        : { ok: false, problem: 'schema' }
     },
   }
 }

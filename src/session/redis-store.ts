@@ -91,7 +91,8 @@ export function createRedisSessionStore(options: RedisSessionStoreOptions): Sess
   }
 
   async function unindex(uid: string, sessionKeys: readonly SessionKey[]): Promise<void> {
-    if (sessionKeys.length > 0) await call('user index remove', 'fxaGateIndexRemove', userIndex(uid), ...sessionKeys)
+    if (sessionKeys.length > 0)
+      await call('user index remove', 'fxaGateIndexRemove', userIndex(uid), ...sessionKeys)
   }
 
   /**
@@ -100,9 +101,13 @@ export function createRedisSessionStore(options: RedisSessionStoreOptions): Sess
    */
   async function end(operation: string, sessionKeys: readonly SessionKey[]): Promise<Ended[]> {
     const byKey = new Map(sessionKeys.map((key) => [sessionKey(key), key]))
-    const replies = await redis.durable.write(operation, [...byKey.keys()], (pipeline: ChainableCommander, key) => {
-      redis.script(pipeline, 'fxaGateSessionEnd', [key], [TOMBSTONE_MS, channel, byKey.get(key)!])
-    })
+    const replies = await redis.durable.write(
+      operation,
+      [...byKey.keys()],
+      (pipeline: ChainableCommander, key) => {
+        redis.script(pipeline, 'fxaGateSessionEnd', [key], [TOMBSTONE_MS, channel, byKey.get(key)!])
+      },
+    )
     for (const key of sessionKeys) emit({ kind: 'session', key })
     return replies.map((reply, i): Ended => {
       if (reply === 'ended') return 'ended'
@@ -125,7 +130,16 @@ export function createRedisSessionStore(options: RedisSessionStoreOptions): Sess
         // Index first: a session missing from its user's index would escape deleteByUser.
         await index(record.uid, key, record)
         const { json, mac } = codec.seal(key, record)
-        await call('session create', 'fxaGateSessionCreate', sessionKey(key), json, mac, record.expiresAt, Math.ceil(idleMs), now())
+        await call(
+          'session create',
+          'fxaGateSessionCreate',
+          sessionKey(key),
+          json,
+          mac,
+          record.expiresAt,
+          Math.ceil(idleMs),
+          now(),
+        )
       }),
 
     get: (key, idleMs) =>
@@ -143,9 +157,18 @@ export function createRedisSessionStore(options: RedisSessionStoreOptions): Sess
     update: (key, record) =>
       guard('session update', async () => {
         const { json, mac } = codec.seal(key, record)
-        const [updated] = await redis.durable.write('session update', [sessionKey(key)], (pipeline, redisKey) => {
-          redis.script(pipeline, 'fxaGateSessionUpdate', [redisKey], [json, mac, record.expiresAt, channel, key, now()])
-        })
+        const [updated] = await redis.durable.write(
+          'session update',
+          [sessionKey(key)],
+          (pipeline, redisKey) => {
+            redis.script(
+              pipeline,
+              'fxaGateSessionUpdate',
+              [redisKey],
+              [json, mac, record.expiresAt, channel, key, now()],
+            )
+          },
+        )
         emit({ kind: 'session', key })
         return Number(updated) === 1
       }),
@@ -161,12 +184,17 @@ export function createRedisSessionStore(options: RedisSessionStoreOptions): Sess
     listByUser: (uid) =>
       guard('sessions of a user', async () => {
         const indexed = await members(uid)
-        const states = await Promise.all(indexed.map((key) => call('session state', 'fxaGateSessionState', sessionKey(key))))
+        const states = await Promise.all(
+          indexed.map((key) => call('session state', 'fxaGateSessionState', sessionKey(key))),
+        )
         states.forEach((state) => {
           if (state === 'wrong_type') redis.faults.report('session', 'wrong_type')
         })
         // Tombstones stay indexed until the revocation that left them is confirmed.
-        await unindex(uid, indexed.filter((_, i) => states[i] === 'absent' || states[i] === 'wrong_type'))
+        await unindex(
+          uid,
+          indexed.filter((_, i) => states[i] === 'absent' || states[i] === 'wrong_type'),
+        )
         return indexed.filter((_, i) => states[i] === 'live')
       }),
 

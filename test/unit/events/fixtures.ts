@@ -1,5 +1,5 @@
-import { deriveKeyring } from '../../../src/crypto/keyring.ts'
 import { createMemoryTokenStore } from '../../../src/bearer/token-store.ts'
+import { deriveKeyring } from '../../../src/crypto/keyring.ts'
 import { createMemoryEventState } from '../../../src/events/event-state.ts'
 import { createLogger } from '../../../src/observability/logger.ts'
 import { createMetrics } from '../../../src/observability/metrics.ts'

@@ -3,8 +3,8 @@ import { GateError } from '../../../src/errors.ts'
 import { EVENT_URI_BASE } from '../../../src/events/account-event.ts'
 import { createEventReceiver } from '../../../src/events/receiver.ts'
 import { SetRejected, type VerifiedSet } from '../../../src/events/verify-set.ts'
-import { createRevocation } from '../../../src/revocation/revocation.ts'
 import type { ProfileFetcher } from '../../../src/identity/profile-api.ts'
+import { createRevocation } from '../../../src/revocation/revocation.ts'
 import { memoryWorld } from './fixtures.ts'
 
 const uri = (name: string) => `${EVENT_URI_BASE}${name}`
