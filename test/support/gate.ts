@@ -44,6 +44,8 @@ export interface TestGateOptions {
   readonly cookieSecrets?: string
   /** Keep the log lines in memory (see `TestGate.logs`) instead of discarding them. */
   readonly captureLogs?: boolean
+  /** How long to wait for /readyz (the gate is closed again when it never says ready). */
+  readonly readyTimeoutMs?: number
 }
 
 /** Environment for a gate at `port` against `fxa`: what an operator would set. */
@@ -141,7 +143,14 @@ export async function startTestGate(options: TestGateOptions = {}): Promise<Test
   await gate.ctx.provider.discover()
   await gate.app.listen({ host: '127.0.0.1', port })
   await gate.admin.listen({ host: '127.0.0.1', port: adminPort })
-  await untilReady(`http://127.0.0.1:${adminPort}`)
+  try {
+    await untilReady(`http://127.0.0.1:${adminPort}`, options.readyTimeoutMs)
+  } catch (error) {
+    await gate.close()
+    await stores.close()
+    if (ownFxa) await fxa.close()
+    throw error
+  }
   return {
     url: `http://127.0.0.1:${port}`,
     adminUrl: `http://127.0.0.1:${adminPort}`,

@@ -71,11 +71,18 @@ export async function startRedis(options: { port?: number; args?: string[] } = {
   }
 }
 
-/** A master and one Sentinel watching it. */
-export async function startRedisSentinel(options: { masterName?: string } = {}): Promise<RedisSentinel> {
+/** A master and one Sentinel watching it; with `sentinelPassword`, the Sentinel requires it (requirepass). */
+export async function startRedisSentinel(
+  options: { masterName?: string; sentinelPassword?: string } = {},
+): Promise<RedisSentinel> {
   const master = await startRedis()
   try {
-    const sentinel = await startSentinelFor(master, options.masterName ?? 'fxagate', 5000)
+    const sentinel = await startSentinelFor(
+      master,
+      options.masterName ?? 'fxagate',
+      5000,
+      options.sentinelPassword,
+    )
     return {
       ...sentinel,
       master,
@@ -147,6 +154,7 @@ async function startSentinelFor(
   master: RedisServer,
   name: string,
   downAfterMs: number,
+  password?: string,
 ): Promise<{ url: string; sentinelPort: number; stop(): Promise<void> }> {
   const port = await freePort()
   const dir = await mkdtemp(join(tmpdir(), 'fxa-gate-sentinel-'))
@@ -161,12 +169,14 @@ async function startSentinelFor(
         `sentinel monitor ${name} 127.0.0.1 ${master.port} 1`,
         `sentinel down-after-milliseconds ${name} ${downAfterMs}`,
         `sentinel failover-timeout ${name} 10000`,
+        ...(password === undefined ? [] : [`requirepass ${password}`]),
         '',
       ].join('\n'),
     )
-    const sentinel = await serve([config, '--sentinel'], port, dir)
+    const sentinel = await serve([config, '--sentinel'], port, dir, password === undefined)
+    const auth = password === undefined ? [] : ['--no-auth-warning', '-a', password]
     await until(async () =>
-      (await cli(port, 'SENTINEL', 'get-master-addr-by-name', name)).includes(String(master.port)),
+      (await cli(port, ...auth, 'SENTINEL', 'get-master-addr-by-name', name)).includes(String(master.port)),
     )
     return { url: `redis+sentinel://127.0.0.1:${port}/${name}`, sentinelPort: port, stop: sentinel.stop }
   } catch (error) {
@@ -222,8 +232,8 @@ interface Process {
   halt(): Promise<void>
 }
 
-async function serve(args: string[], port: number, dir: string): Promise<RedisServer> {
-  let current = await launch(args, port, dir)
+async function serve(args: string[], port: number, dir: string, pingable = true): Promise<RedisServer> {
+  let current = await launch(args, port, dir, pingable)
   return {
     url: `redis://127.0.0.1:${port}`,
     port,
@@ -236,12 +246,12 @@ async function serve(args: string[], port: number, dir: string): Promise<RedisSe
     },
     async restart() {
       await current.halt()
-      current = await launch(args, port, dir)
+      current = await launch(args, port, dir, pingable)
     },
   }
 }
 
-async function launch(args: string[], port: number, dir: string): Promise<Process> {
+async function launch(args: string[], port: number, dir: string, pingable: boolean): Promise<Process> {
   await mkdir(dir, { recursive: true })
   const child = spawn('redis-server', args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] })
   let output = ''
@@ -266,7 +276,8 @@ async function launch(args: string[], port: number, dir: string): Promise<Proces
     clearTimeout(timer)
   }
   const deadline = Date.now() + STARTUP_TIMEOUT_MS
-  while (!(await answersPing(port))) {
+  // A server that requires a password answers PING with NOAUTH: then it is enough that it answers.
+  while (!(await answersPing(port, pingable))) {
     if (hasExited() || Date.now() > deadline) {
       await halt()
       throw new Error(`redis-server on port ${port} did not start:\n${output}`)
@@ -277,7 +288,7 @@ async function launch(args: string[], port: number, dir: string): Promise<Proces
   return { pid: child.pid, halt }
 }
 
-async function answersPing(port: number): Promise<boolean> {
+async function answersPing(port: number, strict = true): Promise<boolean> {
   return await new Promise((resolve) => {
     const socket = connect({ port, host: '127.0.0.1' })
     let reply = ''
@@ -290,7 +301,7 @@ async function answersPing(port: number): Promise<boolean> {
     socket.once('connect', () => socket.write('PING\r\n'))
     socket.on('data', (chunk) => {
       reply += chunk.toString()
-      if (reply.includes('\r\n')) done(reply.startsWith('+PONG'))
+      if (reply.includes('\r\n')) done(reply.startsWith('+PONG') || (!strict && reply.startsWith('-NOAUTH')))
     })
   })
 }
