@@ -176,8 +176,13 @@ async function main(): Promise<void> {
     const counts = { requests: 0, errors: 0, inFlight: 0 }
     const fire = () => {
       if (counts.inFlight >= 256) return
-      let roll = Math.random() * total
-      const send = mix.find(([weight]) => (roll -= weight) < 0)?.[1] ?? mix[0]![1]
+      const roll = Math.random() * total
+      let sum = 0
+      const send =
+        mix.find(([weight]) => {
+          sum += weight
+          return roll < sum
+        })?.[1] ?? mix[0]![1]
       counts.inFlight++
       send()
         .then(

@@ -1,5 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { EVENT, postEvent, type SignedIn, signIn, until, userinfo } from '../../support/faults.ts'
+import {
+  adminRevoke,
+  EVENT,
+  postEvent,
+  type SignedIn,
+  signIn,
+  until,
+  userinfo,
+} from '../../support/faults.ts'
 import { startTestGate, type TestGate } from '../../support/gate.ts'
 import {
   type RedisClusterServers,
@@ -35,6 +43,12 @@ describe('a Redis Cluster failover', () => {
     const sessions: SignedIn[] = []
     for (let i = 0; i < 12; i++) sessions.push(await signIn(gate, `cluster-${i}@example.org`))
     for (const session of sessions) expect((await userinfo(gate, session)).status).toBe(200)
+    // Revocations are confirmed by the replica of each master that holds a session (WAIT per node).
+    for (const session of sessions.slice(0, 3)) {
+      expect((await adminRevoke(gate, session.uid)).status).toBe(200)
+      expect((await userinfo(gate, session)).status).toBe(401)
+    }
+    sessions.splice(0, 3)
 
     process.kill(cluster.nodes[0]!.pid, 'SIGKILL')
     const durations: number[] = []
