@@ -177,7 +177,8 @@ export function createRedisSessionStore(options: RedisSessionStoreOptions): Sess
       guard('logout', async () => {
         const [ended] = await end('logout', [key])
         if (ended === undefined || ended === null || ended === 'ended') return null
-        await unindex(ended.uid, [key])
+        // The end is confirmed: a stale index entry left by a failure here is pruned later.
+        await unindex(ended.uid, [key]).catch(() => undefined)
         return ended
       }),
 
