@@ -105,16 +105,6 @@ async function login(gateUrl: string, email: string): Promise<string> {
   return jar.cookieHeader(gateUrl)
 }
 
-/** Linear fit slope of `ys` over `xs` (per unit of x). */
-function slope(xs: number[], ys: number[]): number {
-  const n = xs.length
-  const mx = xs.reduce((a, b) => a + b, 0) / n
-  const my = ys.reduce((a, b) => a + b, 0) / n
-  const num = xs.reduce((sum, x, i) => sum + (x - mx) * (ys[i]! - my), 0)
-  const den = xs.reduce((sum, x) => sum + (x - mx) ** 2, 0)
-  return den === 0 ? 0 : num / den
-}
-
 const MiB = 2 ** 20
 const mib = (bytes: number) => (bytes / MiB).toFixed(1)
 
@@ -286,26 +276,21 @@ async function report(samples: Sample[]): Promise<void> {
     '',
   ]
   if (warm.length >= 3) {
-    const quarter = Math.max(1, Math.floor(warm.length / 4))
+    // Floors (minima) of each half: V8 grows and returns memory in waves, a leak raises the floor.
+    const half = Math.max(1, Math.floor(warm.length / 2))
     const floor = (list: Sample[], key: 'rss' | 'heapUsed') => Math.min(...list.map((s) => s[key]))
-    const verdict = (key: 'rss' | 'heapUsed') => {
-      const first = floor(warm.slice(0, quarter), key)
-      const lastQ = floor(warm.slice(-quarter), key)
-      const change = (lastQ - first) / first
-      const perHour =
-        slope(
-          warm.map((s) => s.at / 3600),
-          warm.map((s) => s[key]),
-        ) / MiB
-      return { first, last: lastQ, change, perHour, flat: Math.abs(change) <= 0.1 }
-    }
     for (const [name, key] of [
-      ['RSS', 'rss'],
       ['heap used', 'heapUsed'],
+      ['RSS', 'rss'],
     ] as const) {
-      const v = verdict(key)
+      const first = floor(warm.slice(0, half), key)
+      const last = floor(warm.slice(half), key)
+      const change = (last - first) / first
+      const word =
+        Math.abs(change) <= 0.1 ? 'flat within ±10 %' : change < 0 ? 'shrinking (no leak)' : 'GROWING'
+      const range = `${mib(Math.min(...warm.map((s) => s[key])))}–${mib(Math.max(...warm.map((s) => s[key])))} MiB`
       lines.push(
-        `- ${name}: floor ${mib(v.first)} MiB in the first quarter after warm-up, ${mib(v.last)} MiB in the last (${(v.change * 100).toFixed(1)} %); trend ${v.perHour.toFixed(1)} MiB/h; ${v.flat ? 'flat within ±10 %' : 'NOT flat within ±10 %'}`,
+        `- ${name}: floor ${mib(first)} MiB in the first half after warm-up, ${mib(last)} MiB in the second (${(change * 100).toFixed(1)} %), range ${range}: ${word}`,
       )
     }
   } else {
