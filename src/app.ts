@@ -11,9 +11,10 @@ import { compilePolicy } from './decision/policy.ts'
 import { GateError } from './errors.ts'
 import { createMemoryEventState, type EventStateStore } from './events/event-state.ts'
 import { accountEventRoutes } from './events/plugin.ts'
-import { setUpAccountEvents } from './events/setup.ts'
+import { setUpAccountEvents, webhooksFromConfig } from './events/setup.ts'
 import { forwardAuthRoutes } from './forward-auth/plugin.ts'
 import { compileIdentityHeaders } from './headers/identity-headers.ts'
+import { answerWhileClosing } from './http/closing.ts'
 import { createErrorHandler, replyError } from './http/error-reply.ts'
 import { compileTrustedPeers } from './http/trusted-peers.ts'
 import type { Fetch } from './identity/http.ts'
@@ -21,12 +22,14 @@ import { createProfileFetcher } from './identity/profile-api.ts'
 import { createProvider } from './identity/provider.ts'
 import { loginRoutes } from './login/plugin.ts'
 import { buildAdminApp } from './observability/admin.ts'
+import { createLogLimiter } from './observability/log-limiter.ts'
 import type { Logger } from './observability/logger.ts'
 import { createMetrics, type Metrics } from './observability/metrics.ts'
 import type { TransportDeps } from './pipeline/deps.ts'
 import { createPipeline } from './pipeline/pipeline.ts'
 import { sidecarProxy } from './proxy/plugin.ts'
 import { compileReturnUrlPolicy } from './redirect/return-url.ts'
+import { createRevocation } from './revocation/revocation.ts'
 import { createSessions } from './session/sessions.ts'
 import type { SessionStore } from './session/types.ts'
 
@@ -72,18 +75,28 @@ export function buildGate(config: Config, deps: GateDeps): Gate {
   })
   const provider = createProvider({ config, logger: deps.logger, metrics, fetch: deps.fetch })
   const tokenStore = deps.tokenStore ?? createMemoryTokenStore(clock)
-  const events = setUpAccountEvents(config, {
+  const eventState = deps.eventState ?? createMemoryEventState({ clock })
+  const webhooks = webhooksFromConfig(config, { logger: deps.logger, metrics, clock, fetch: deps.fetch })
+  const revocation = createRevocation({
+    sessions: deps.store,
+    tokens: tokenStore,
+    eventState,
+    webhooks,
+    logger: deps.logger,
+    metrics,
+  })
+  const accountEvents = setUpAccountEvents(config, {
+    revocation,
     store: deps.store,
     sessions,
     provider,
-    eventState: deps.eventState ?? createMemoryEventState({ clock }),
+    eventState,
     logger: deps.logger,
     metrics,
     clock,
     fetch: deps.fetch,
   })
-  // A revoked user's cached bearer-token results go too, in every replica (the token store tells them).
-  events.accounts.onUserRevoked((uid) => tokenStore.dropUser(uid))
+  const failures = createLogLimiter(deps.logger)
   const ctx: GateContext = {
     config,
     logger: deps.logger,
@@ -93,8 +106,9 @@ export function buildGate(config: Config, deps: GateDeps): Gate {
     keys,
     sessions,
     provider,
-    accounts: events.accounts,
-    accountEvents: events.receive,
+    revocation,
+    accountEvents,
+    failures,
     returnUrls: compileReturnUrlPolicy({
       publicUrl: config.publicUrl,
       allowedHosts: config.allowedRedirectHosts,
@@ -135,13 +149,15 @@ export function buildGate(config: Config, deps: GateDeps): Gate {
     // logged with their own context.
     childLoggerFactory: (logger) => logger,
     requestIdHeader: false,
-    return503OnClosing: true,
+    // Answered by answerWhileClosing instead: with Retry-After, in fxa-gate's error format.
+    return503OnClosing: false,
     keepAliveTimeout: 72_000,
     bodyLimit: 1024 * 1024,
   })
   // Slow clients may not hold a connection open by trickling headers (THREATS §7).
   app.server.headersTimeout = 15_000
-  app.setErrorHandler(createErrorHandler(metrics))
+  answerWhileClosing(app)
+  app.setErrorHandler(createErrorHandler(metrics, failures))
   app.setNotFoundHandler((request, reply) => replyError(request, reply, new GateError('NOT_FOUND')))
   app.register(loginRoutes, ctx)
   app.register(forwardAuthRoutes, transports)
@@ -168,7 +184,8 @@ export function buildGate(config: Config, deps: GateDeps): Gate {
       await Promise.allSettled([app.close(), admin.close()])
       ctx.sessions.close()
       tokens.close()
-      await events.close()
+      await webhooks?.close()
+      failures.close()
     },
   }
 }

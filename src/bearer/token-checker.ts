@@ -51,9 +51,11 @@ export function createTokenChecker(deps: TokenCheckerDeps): TokenChecker {
   const inFlight = new Map<string, Promise<TokenResult>>()
   const allowedClients = new Set(config.bearerAllowedClients)
   const identities = new WeakMap<TokenResult, Identity>()
+  // A uid: that user's results were dropped; undefined: drops may have been missed, drop them all.
   const unsubscribe = store.onDropUser((uid) => {
     for (const [hash, entry] of local.entries()) {
-      if ('result' in entry && entry.result.active && entry.result.sub === uid) local.delete(hash)
+      if ('result' in entry && (uid === undefined || (entry.result.active && entry.result.sub === uid)))
+        local.delete(hash)
     }
   })
   const outcome = (name: string) => metrics.bearerChecks.labels(name)
@@ -100,8 +102,11 @@ export function createTokenChecker(deps: TokenCheckerDeps): TokenChecker {
     const cached = local.get(hash)
     if (cached !== undefined) {
       if ('failure' in cached) throw cached.failure
-      counters.local.inc()
-      return cached.result
+      // In-process copies serve only while drops (revocations) are provably heard.
+      if (store.live()) {
+        counters.local.inc()
+        return cached.result
+      }
     }
     const shared = await store.get(hash)
     if (shared !== undefined) {

@@ -2,7 +2,8 @@ import { buildGate } from '../app.ts'
 import type { Config } from '../config/derive.ts'
 import type { EnvWarning } from '../config/load.ts'
 import { createLogger } from '../observability/logger.ts'
-import { openStores } from '../session/open-store.ts'
+import { createMetrics } from '../observability/metrics.ts'
+import { openStores } from '../storage/open-stores.ts'
 import { readConfiguration } from './configuration.ts'
 import type { CliContext, CommandModule } from './types.ts'
 
@@ -20,9 +21,17 @@ export const serveCommand: CommandModule = (program, context) => {
 async function serve(config: Config, warnings: readonly EnvWarning[], context: CliContext): Promise<void> {
   const logger = createLogger({ level: config.logLevel })
   for (const { variable, suggestion, message } of warnings) logger.warn({ variable, suggestion }, message)
-  const stores = openStores(config, logger)
+  // One registry for the storage layer and the gate, so /metrics shows both.
+  const metrics = createMetrics()
+  const stores = openStores(config, { logger, metrics })
   const store = stores.sessions
-  const gate = buildGate(config, { store, tokenStore: stores.tokens, eventState: stores.events, logger })
+  const gate = buildGate(config, {
+    store,
+    tokenStore: stores.tokens,
+    eventState: stores.events,
+    logger,
+    metrics,
+  })
   gate.start()
   await gate.app.listen({ host: config.listen.host, port: config.listen.port })
   await gate.admin.listen({ host: config.adminListen.host, port: config.adminListen.port })

@@ -4,16 +4,17 @@ import { createProfileFetcher } from '../identity/profile-api.ts'
 import type { Provider } from '../identity/provider.ts'
 import type { Logger } from '../observability/logger.ts'
 import type { Metrics } from '../observability/metrics.ts'
+import type { Revocation } from '../revocation/revocation.ts'
 import type { Sessions } from '../session/sessions.ts'
 import type { SessionStore } from '../session/types.ts'
-import { type AccountActions, createAccountActions } from './accounts.ts'
 import type { EventStateStore } from './event-state.ts'
 import { createProviderKeys, jwksUriOf } from './provider-keys.ts'
 import { createEventReceiver, type EventReceiver } from './receiver.ts'
 import { createSetVerifier } from './verify-set.ts'
-import { createWebhookNotifier } from './webhooks.ts'
+import { createWebhookNotifier, type WebhookNotifier } from './webhooks.ts'
 
 export interface AccountEventsDeps {
+  readonly revocation: Revocation
   readonly store: SessionStore
   readonly sessions: Sessions
   readonly provider: Provider
@@ -24,34 +25,25 @@ export interface AccountEventsDeps {
   readonly fetch?: Fetch | undefined
 }
 
-export interface AccountEvents {
-  readonly accounts: AccountActions
-  readonly receive: EventReceiver
-  /** Stops webhook retries. */
-  close(): Promise<void>
+/** The delete-user webhooks configured, if any. */
+export function webhooksFromConfig(
+  config: Config,
+  deps: { logger: Logger; metrics: Metrics; clock: () => number; fetch?: Fetch | undefined },
+): WebhookNotifier | undefined {
+  if (config.eventsWebhookUrls.length === 0 || config.eventsWebhookSecret === undefined) return undefined
+  return createWebhookNotifier({
+    urls: config.eventsWebhookUrls,
+    secret: config.eventsWebhookSecret,
+    logger: deps.logger,
+    metrics: deps.metrics,
+    fetch: deps.fetch,
+    clock: deps.clock,
+  })
 }
 
-/** Account events and user revocation, wired from configuration. */
-export function setUpAccountEvents(config: Config, deps: AccountEventsDeps): AccountEvents {
+/** FxA account event deliveries, wired from configuration. */
+export function setUpAccountEvents(config: Config, deps: AccountEventsDeps): EventReceiver {
   const { logger, metrics, clock } = deps
-  const webhooks =
-    config.eventsWebhookUrls.length > 0 && config.eventsWebhookSecret !== undefined
-      ? createWebhookNotifier({
-          urls: config.eventsWebhookUrls,
-          secret: config.eventsWebhookSecret,
-          logger,
-          metrics,
-          fetch: deps.fetch,
-          clock,
-        })
-      : undefined
-  const accounts = createAccountActions({
-    sessions: deps.sessions,
-    eventState: deps.eventState,
-    webhooks,
-    logger,
-    metrics,
-  })
   const keys = createProviderKeys({
     jwksUri: async () => jwksUriOf((await deps.provider.discover()).serverMetadata()),
     fetch: deps.fetch,
@@ -65,7 +57,7 @@ export function setUpAccountEvents(config: Config, deps: AccountEventsDeps): Acc
       clock,
     }),
     eventState: deps.eventState,
-    accounts,
+    revocation: deps.revocation,
     store: deps.store,
     profiles: {
       sessions: deps.sessions,
@@ -78,5 +70,5 @@ export function setUpAccountEvents(config: Config, deps: AccountEventsDeps): Acc
     rememberMs: config.eventsJtiTtl,
     stateTtlMs: config.sessionAbsoluteTtl,
   })
-  return { accounts, receive, close: async () => webhooks?.close() }
+  return receive
 }

@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
-import { type ErrorCode, GateError } from '../errors.ts'
+import { type ErrorCode, GateError, retryAfterOf } from '../errors.ts'
+import type { LogLimiter } from '../observability/log-limiter.ts'
 import type { Metrics } from '../observability/metrics.ts'
 import { isNavigation } from './navigation.ts'
 
@@ -41,8 +42,12 @@ export function replyError(
   return reply.type('application/json').send({ error: error.code, message: error.message, ...extra })
 }
 
-/** Fastify's error handler: codes from the table pass through, anything else is a logged 500. */
-export function createErrorHandler(metrics: Metrics) {
+/**
+ * Fastify's error handler: codes from the table pass through, anything else is a logged 500. A
+ * dependency that is away (a code with Retry-After) is an expected condition: logged through the
+ * limiter, without a stack, at most once a second per code.
+ */
+export function createErrorHandler(metrics: Metrics, failures: LogLimiter) {
   return function handleError(
     this: unknown,
     raw: FastifyError,
@@ -51,7 +56,9 @@ export function createErrorHandler(metrics: Metrics) {
   ) {
     const error = toGateError(raw)
     metrics.requestErrors.inc({ code: error.code })
-    if (error.status >= 500) {
+    if (retryAfterOf(error.code) !== undefined) {
+      failures.failure(error.code, { detail: error.detail }, 'request failed: a dependency is unavailable')
+    } else if (error.status >= 500) {
       request.log.error({ code: error.code, detail: error.detail, err: error.cause ?? raw }, 'request failed')
     } else {
       request.log.info(

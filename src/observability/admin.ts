@@ -1,6 +1,7 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify'
 import type { GateContext } from '../context.ts'
-import { GateError } from '../errors.ts'
+import { GateError, retryAfterOf } from '../errors.ts'
+import { answerWhileClosing } from '../http/closing.ts'
 
 /** What readiness depends on: the provider's discovery and the session store. */
 export async function checkReadiness(
@@ -24,12 +25,15 @@ export function buildAdminApp(ctx: GateContext): FastifyInstance {
   const admin = Fastify({
     loggerInstance: ctx.logger.child({ listener: 'admin' }) as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
+    return503OnClosing: false,
   })
+  answerWhileClosing(admin)
   admin.get('/healthz', async (_request, reply) =>
     reply.header('cache-control', 'no-store').send({ status: 'ok' }),
   )
   admin.get('/readyz', async (_request, reply) => {
     const { ready, checks } = await checkReadiness(ctx)
+    if (!ready) reply.header('retry-after', String(retryAfterOf('NOT_READY')))
     return reply
       .code(ready ? 200 : 503)
       .header('cache-control', 'no-store')

@@ -58,6 +58,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
       help: 'Session store operations that failed (store unreachable)',
       registers,
     }),
+    storeInvalidRecords: new Counter({
+      name: 'fxa_gate_store_invalid_records_total',
+      help: 'Invalid data found in Redis and deleted or repaired, by kind (session, user_index, token, token_index, event, event_user) and problem (unparsable, schema, mac, wrong_type)',
+      labelNames: ['kind', 'problem'] as const,
+      registers,
+    }),
     decisions: new Counter({
       name: 'fxa_gate_decisions_total',
       help: 'Authorization decisions by endpoint (nginx, traefik, envoy, sidecar) and result (allow, unauthenticated, forbidden)',

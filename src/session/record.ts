@@ -1,0 +1,65 @@
+import { z } from 'zod'
+import type { Keyring } from '../crypto/keyring.ts'
+import { recordMac, verifyRecordMac } from '../crypto/record-mac.ts'
+import { cappedList, cappedText } from '../identity/caps.ts'
+import type { SessionKey, SessionRecord } from './types.ts'
+
+/** A stored session record, field by field, within the identity caps. Anything else is invalid. */
+export const sessionRecordSchema = z
+  .object({
+    v: z.literal(1),
+    uid: cappedText('uid').min(1),
+    email: cappedText('email').nullable(),
+    displayName: cappedText('displayName').nullable(),
+    locale: cappedText('locale').nullable(),
+    avatar: cappedText('avatar').nullable(),
+    subscriptions: cappedList('subscriptions'),
+    scopes: cappedList('scopes'),
+    loginAt: z.number().int().nonnegative(),
+    expiresAt: z.number().int().positive(),
+    aal: z.number().int().min(0).max(3),
+    amr: cappedList('amr'),
+    tokens: z.string().max(16_384),
+  })
+  .strict()
+
+// What the schema accepts is a SessionRecord: this fails to compile when they drift apart.
+const _accepts: z.infer<typeof sessionRecordSchema> extends SessionRecord ? true : never = true
+void _accepts
+
+export type OpenedRecord =
+  | { readonly ok: true; readonly record: SessionRecord }
+  | { readonly ok: false; readonly problem: 'unparsable' | 'schema' | 'mac' }
+
+/**
+ * Session records as Redis holds them: JSON and a MAC under a key derived from the cookie secrets
+ * (rotation-aware: the first secret signs, all verify), bound to the session's key. Whoever can
+ * write to Redis but does not hold the secrets cannot forge an identity, move one record under
+ * another session, or edit a field.
+ */
+export interface RecordCodec {
+  seal(key: SessionKey, record: SessionRecord): { readonly json: string; readonly mac: string }
+  open(key: SessionKey, json: string, mac: string): OpenedRecord
+}
+
+export function createRecordCodec(keyring: Keyring): RecordCodec {
+  return {
+    seal(key, record) {
+      const json = JSON.stringify(record)
+      return { json, mac: recordMac(keyring, key, json) }
+    },
+    open(key, json, mac) {
+      if (!verifyRecordMac(keyring, key, json, mac)) return { ok: false, problem: 'mac' }
+      let value: unknown
+      try {
+        value = JSON.parse(json)
+      } catch {
+        return { ok: false, problem: 'unparsable' }
+      }
+      const parsed = sessionRecordSchema.safeParse(value)
+      return parsed.success
+        ? { ok: true, record: parsed.data as SessionRecord }
+        : { ok: false, problem: 'schema' }
+    },
+  }
+}

@@ -1,0 +1,67 @@
+import { createMemoryTokenStore, createRedisTokenStore, type TokenStore } from '../bearer/token-store.ts'
+import type { Config } from '../config/derive.ts'
+import { deriveKeyring } from '../crypto/keyring.ts'
+import { createMemoryEventState, type EventStateStore } from '../events/event-state.ts'
+import { createRedisEventState } from '../events/redis-event-state.ts'
+import type { Logger } from '../observability/logger.ts'
+import type { Metrics } from '../observability/metrics.ts'
+import { createRecordFaults } from '../redis/faults.ts'
+import { openRedisLayer } from '../redis/layer.ts'
+import { createMemorySessionStore } from '../session/memory-store.ts'
+import { createRecordCodec } from '../session/record.ts'
+import { createRedisSessionStore } from '../session/redis-store.ts'
+import type { SessionStore } from '../session/types.ts'
+
+/** Everything fxa-gate keeps: sessions, cached bearer-token results, account-event state. */
+export interface Stores {
+  readonly sessions: SessionStore
+  readonly tokens: TokenStore
+  /** What account events remember (processed event ids, change times). */
+  readonly events: EventStateStore
+  close(): Promise<void>
+}
+
+/**
+ * The one factory of the stores: on one storage layer (its connections, pub/sub, deadlines, durable
+ * writes) when a Redis URL is configured, else in memory (a single replica only).
+ */
+export function openStores(config: Config, deps: { logger: Logger; metrics: Metrics }): Stores {
+  const { logger, metrics } = deps
+  if (config.redisUrl === undefined) {
+    logger.warn(
+      'sessions are kept in memory: they are not shared between replicas and are lost on restart; set FXA_GATE_REDIS_URL for production',
+    )
+    const sessions = createMemorySessionStore({})
+    return {
+      sessions,
+      tokens: createMemoryTokenStore(),
+      events: createMemoryEventState(),
+      close: () => sessions.close(),
+    }
+  }
+  const redis = openRedisLayer({
+    url: config.redisUrl,
+    password: config.redisPassword,
+    sentinelPassword: config.redisSentinelPassword,
+    tls: { ca: config.redisCaCert, cert: config.redisClientCert, key: config.redisClientKey },
+    commandTimeoutMs: config.redisCommandTimeout,
+    waitTimeoutMs: config.redisWaitTimeout,
+    waitReplicas: config.redisWaitReplicas,
+    keyPrefix: config.redisKeyPrefix,
+    faults: createRecordFaults({ logger, metrics }),
+    logger,
+  })
+  const sessions = createRedisSessionStore({
+    redis,
+    codec: createRecordCodec(deriveKeyring(config.cookieSecrets, 'session-record')),
+  })
+  return {
+    sessions,
+    tokens: createRedisTokenStore({ redis, keyring: deriveKeyring(config.cookieSecrets, 'token-cache') }),
+    events: createRedisEventState({ redis, commandTimeoutMs: config.redisCommandTimeout }),
+    async close() {
+      await sessions.close()
+      await redis.close()
+    },
+  }
+}
