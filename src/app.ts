@@ -15,7 +15,9 @@ import { setUpAccountEvents, webhooksFromConfig } from './events/setup.ts'
 import { forwardAuthRoutes } from './forward-auth/plugin.ts'
 import { compileIdentityHeaders } from './headers/identity-headers.ts'
 import { answerWhileClosing } from './http/closing.ts'
+import { handleClientError } from './http/connection-errors.ts'
 import { createErrorHandler, replyError } from './http/error-reply.ts'
+import { guardListener } from './http/listener.ts'
 import { compileTrustedPeers } from './http/trusted-peers.ts'
 import type { Fetch } from './identity/http.ts'
 import { createProfileFetcher } from './identity/profile-api.ts'
@@ -129,7 +131,13 @@ export function buildGate(config: Config, deps: GateDeps): Gate {
     metrics,
     logger: deps.logger,
   })
-  const authenticator = createAuthenticator({ tokens, sessions, cookieName: config.cookie.sessionName })
+  const trustedPeer = compileTrustedPeers(config.trustedProxies)
+  const authenticator = createAuthenticator({
+    tokens,
+    sessions,
+    cookieName: config.cookie.sessionName,
+    trustedPeer,
+  })
   const assertions = assertionSignerFromConfig(config, { clock, metrics, logger: deps.logger })
   const transports: TransportDeps = {
     config,
@@ -138,7 +146,7 @@ export function buildGate(config: Config, deps: GateDeps): Gate {
     metrics,
     identityHeaders: compileIdentityHeaders(config.identityHeaderPrefix),
     assertions,
-    trustedPeer: compileTrustedPeers(config.trustedProxies),
+    trustedPeer,
     clock,
   }
 
@@ -153,9 +161,10 @@ export function buildGate(config: Config, deps: GateDeps): Gate {
     return503OnClosing: false,
     keepAliveTimeout: 72_000,
     bodyLimit: 1024 * 1024,
+    clientErrorHandler: handleClientError,
   })
-  // Slow clients may not hold a connection open by trickling headers (THREATS §7).
-  app.server.headersTimeout = 15_000
+  // Slow clients may not hold a connection open by trickling headers or a body (THREATS §7).
+  guardListener(app, config, metrics)
   answerWhileClosing(app)
   app.setErrorHandler(createErrorHandler(metrics, failures))
   app.setNotFoundHandler((request, reply) => replyError(request, reply, new GateError('NOT_FOUND')))

@@ -39,6 +39,7 @@ export function nginxTransport(
           rawHeaders: request.raw.rawHeaders,
           body: 'unseen',
           hostRouting: hostRouting(query, false),
+          peer: request.socket.remoteAddress,
         },
         extra: query.extra,
         state: undefined,

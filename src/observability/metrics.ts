@@ -88,7 +88,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
     }),
     bearerChecks: new Counter({
       name: 'fxa_gate_bearer_checks_total',
-      help: 'Bearer token lookups by source (local_hit, shared_hit, provider, provider_failed)',
+      help: 'Bearer token lookups by source (local_hit, shared_hit, provider, provider_failed, rationed, breaker_open)',
       labelNames: ['source'] as const,
       registers,
     }),

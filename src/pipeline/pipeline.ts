@@ -56,6 +56,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
         headers: parts.headers,
         rawHeaders: parts.rawHeaders,
         url: description.url,
+        peer: parts.peer,
       })
       const decision = decide(description, identity, policy, extra)
       const bodyDecides =

@@ -5,6 +5,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { GateError } from '../errors.ts'
 import { replyError } from '../http/error-reply.ts'
 import type { TransportDeps } from '../pipeline/deps.ts'
+import { createAdmission } from './admission.ts'
 import { createGatekeeper } from './gatekeeper.ts'
 import { compileResponseCookieFilter, stripResponseHopByHop } from './response-headers.ts'
 import { translateUpstreamError } from './upstream-errors.ts'
@@ -53,14 +54,19 @@ export async function sidecarProxy(app: FastifyInstance, deps: TransportDeps): P
     const websockets = createWebsocketWatch(deps)
     scope.addHook('onClose', async () => websockets.stop())
     const gatekeeper = createGatekeeper(deps, websockets)
+    const admission = createAdmission(config, deps.trustedPeer)
+    // Limits first (cheap), then the decision, then what only an allowed upload may hold (a body
+    // read for `_method` counts as an upload: it is read before the decision ends).
+    scope.addHook('onRequest', admission.enter)
     scope.addHook('onRequest', gatekeeper.onRequest)
+    scope.addHook('onRequest', admission.upload)
     scope.addHook('preParsing', gatekeeper.preParsing)
     await scope.register(httpProxy, {
       upstream: config.upstream!,
       httpMethods: METHODS,
       disableRequestLogging: true,
       undici: {
-        connections: 256,
+        connections: config.upstreamConnections,
         pipelining: 1,
         headersTimeout: config.upstreamTimeout,
         bodyTimeout: config.upstreamTimeout,
