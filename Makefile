@@ -71,7 +71,7 @@ soak: deps build ## Memory under a 1-hour mixed load (SOAK_DURATION=5m, SOAK_RAT
 	@command -v redis-server >/dev/null || scripts/install-system-deps.sh
 	node bench/soak.ts
 
-docs: deps ## Regenerate docs/configuration.md and docs/errors.md from their sources
+docs: deps ## Regenerate docs/configuration.md, docs/errors.md and docs/metrics.md from their sources
 	node scripts/reference-docs.ts --write
 
 examples: deps ## Re-render deploy/examples/ (the proxy configs the integration tests run)

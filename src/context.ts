@@ -7,12 +7,15 @@ import type { Logger } from './observability/logger.ts'
 import type { Metrics } from './observability/metrics.ts'
 import type { ReturnUrlPolicy } from './redirect/return-url.ts'
 import type { Revocation } from './revocation/revocation.ts'
+import type { SecretHolder } from './secrets/state.ts'
 import type { Sessions } from './session/sessions.ts'
 import type { SessionStore } from './session/types.ts'
 
 /**
  * What the login, account-event and admin routes are built from, once at start-up and never
- * mutated. The transports (forward-auth, sidecar) get only what they use: TransportDeps.
+ * mutated. The transports (forward-auth, sidecar) get only what they use: TransportDeps. What
+ * derives from secrets (keys, the assertion signer) lives in `secrets`, an immutable state swapped
+ * whole when a secret file changes; `keys` reads the current one.
  */
 export interface GateContext {
   readonly config: Config
@@ -30,4 +33,6 @@ export interface GateContext {
   readonly accountEvents: EventReceiver
   readonly returnUrls: ReturnUrlPolicy
   readonly keys: { readonly cookie: Keyring; readonly seal: Keyring; readonly login: Keyring }
+  /** The current secret state (rotated at run time without a restart). */
+  readonly secrets: SecretHolder
 }

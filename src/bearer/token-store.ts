@@ -93,8 +93,13 @@ return 0`,
  * `tu:<uid>` the hashes of a user's results. What reads back invalid is deleted, reported, and
  * treated as absent, so the token is checked with FxA again.
  */
-export function createRedisTokenStore(options: { redis: RedisLayer; keyring: Keyring }): TokenStore {
+export function createRedisTokenStore(options: {
+  redis: RedisLayer
+  /** The MAC keys; a function is read on every use, so a secret rotation applies at once. */
+  keyring: Keyring | (() => Keyring)
+}): TokenStore {
   const { redis, keyring } = options
+  const macKeys = typeof keyring === 'function' ? keyring : () => keyring
   const { keys, run } = redis
   redis.defineScripts({ ...TOKEN_SCRIPTS, ...INDEX_SCRIPTS })
   const resultKey = (hash: string) => keys.key('token', hash)
@@ -119,7 +124,7 @@ export function createRedisTokenStore(options: { redis: RedisLayer; keyring: Key
     const envelope = ENVELOPE.safeParse(stored)
     if (!envelope.success) return 'schema'
     const { m, r } = envelope.data
-    if (!verifyRecordMac(keyring, hash, r, m)) return 'mac'
+    if (!verifyRecordMac(macKeys(), hash, r, m)) return 'mac'
     try {
       const parsed = tokenResultSchema.safeParse(JSON.parse(r))
       return parsed.success ? (parsed.data as TokenResult) : 'schema'
@@ -183,7 +188,7 @@ export function createRedisTokenStore(options: { redis: RedisLayer; keyring: Key
       guard('token write', async () => {
         const ttl = Math.max(1, Math.ceil(ttlMs))
         const r = JSON.stringify(result)
-        const value = JSON.stringify({ m: recordMac(keyring, hash, r), r })
+        const value = JSON.stringify({ m: recordMac(macKeys(), hash, r), r })
         await run('token write', () => redis.commands.set(resultKey(hash), value, 'PX', ttl))
         if (!result.active) return
         const repaired = await call('token index add', 'fxaGateIndexAdd', indexKey(result.sub), hash, ttl)

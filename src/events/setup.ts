@@ -22,18 +22,27 @@ export interface AccountEventsDeps {
   readonly logger: Logger
   readonly metrics: Metrics
   readonly clock: () => number
+  /** Calls to FxA (its JWKS, profiles). */
   readonly fetch?: Fetch | undefined
 }
 
+export interface WebhookDeps {
+  readonly logger: Logger
+  readonly metrics: Metrics
+  readonly clock: () => number
+  /** Calls to the delete-user webhooks (not FxA, so not timed as FxA). */
+  readonly fetch?: Fetch | undefined
+  /** The signing key now (rotated at run time); `config.eventsWebhookSecret` when absent. */
+  readonly secret?: (() => string | undefined) | undefined
+}
+
 /** The delete-user webhooks configured, if any. */
-export function webhooksFromConfig(
-  config: Config,
-  deps: { logger: Logger; metrics: Metrics; clock: () => number; fetch?: Fetch | undefined },
-): WebhookNotifier | undefined {
+export function webhooksFromConfig(config: Config, deps: WebhookDeps): WebhookNotifier | undefined {
   if (config.eventsWebhookUrls.length === 0 || config.eventsWebhookSecret === undefined) return undefined
+  const configured = config.eventsWebhookSecret
   return createWebhookNotifier({
     urls: config.eventsWebhookUrls,
-    secret: config.eventsWebhookSecret,
+    secret: () => deps.secret?.() ?? configured,
     logger: deps.logger,
     metrics: deps.metrics,
     fetch: deps.fetch,

@@ -34,6 +34,11 @@ export interface RedisConnections {
   readonly writer: Redis | Cluster
   /** Pub/sub: offline queue on, no command timeout (its liveness is checked with PING, see subscriber.ts). */
   readonly subscriber: Redis
+  /**
+   * A rotated password (FXA_GATE_REDIS_PASSWORD): used from the next (re)connection of each of the
+   * three on; open ones stay authenticated. A password in the URL wins, as at start-up.
+   */
+  usePassword(password: string | undefined): void
   close(): Promise<void>
 }
 
@@ -113,10 +118,24 @@ export function openConnections(options: RedisConnectOptions): RedisConnections 
     commands,
     writer,
     subscriber,
+    usePassword(next) {
+      if (target.password !== undefined) return
+      for (const client of [commands, writer, subscriber]) setPassword(client, next)
+    },
     async close() {
       state.closing = true
       await Promise.all([quit(commands), quit(writer), quit(subscriber)])
     },
+  }
+}
+
+/** ioredis reads the password from its options on every connect. */
+function setPassword(client: Redis | Cluster, password: string | undefined): void {
+  if (client instanceof Cluster) {
+    client.options.redisOptions = { ...client.options.redisOptions, password }
+    for (const node of client.nodes('all')) node.options.password = password
+  } else {
+    client.options.password = password
   }
 }
 

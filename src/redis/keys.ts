@@ -21,6 +21,12 @@ export const FAMILIES = {
   eventClaim: 'ej',
   /** Hash: per user, the last change time applied to each event stream. */
   eventUser: 'eu',
+  /**
+   * HyperLogLog of the session keys used in one minute (id: the minute's number), for
+   * `fxa_gate_sessions_active`. The braces are a Cluster hash tag: every minute in one slot, so one
+   * PFCOUNT reads them together.
+   */
+  activeSessions: '{a}',
 } as const
 
 export type KeyFamily = keyof typeof FAMILIES

@@ -45,6 +45,8 @@ export interface RedisLayer {
   ready(timeoutMs: number): Promise<void>
   /** Both the request path's and the durable writer's connections answer (readiness). */
   ping(): Promise<void>
+  /** A rotated password, for the next (re)connections (see RedisConnections.usePassword). */
+  usePassword(password: string | undefined): void
   close(): Promise<void>
 }
 
@@ -88,6 +90,7 @@ export function openRedisLayer(options: RedisLayerOptions): RedisLayer {
     async ping() {
       await Promise.all([run('ping', () => commands.ping()), run('ping writer', () => writer.ping())])
     },
+    usePassword: (password) => connections.usePassword(password),
     async close() {
       pubsub.stop()
       await connections.close()

@@ -27,10 +27,15 @@ export interface Revocation {
    */
   revoke(
     uid: string,
-    options: { readonly reason: RevocationReason; readonly before?: number | undefined },
+    options: {
+      readonly reason: RevocationReason
+      readonly before?: number | undefined
+      /** When the revocation was asked for (ms; FxA's change or event time): its propagation time runs from here. */
+      readonly origin?: number | undefined
+    },
   ): Promise<number>
   /** delete-user: revokes everything, forgets the user's event state, and tells the webhooks. */
-  erase(uid: string, eventId: string): Promise<number>
+  erase(uid: string, eventId: string, origin?: number): Promise<number>
   onUserRevoked(listener: UserRevokedListener): () => void
 }
 
@@ -41,15 +46,18 @@ export interface RevocationDeps {
   readonly webhooks?: WebhookNotifier | undefined
   readonly logger: Logger
   readonly metrics: Metrics
+  readonly clock?: () => number
 }
 
 export function createRevocation(deps: RevocationDeps): Revocation {
   const listeners = new Set<UserRevokedListener>()
+  const clock = deps.clock ?? Date.now
 
   async function revoke(
     uid: string,
-    options: { reason: RevocationReason; before?: number | undefined },
+    options: { reason: RevocationReason; before?: number | undefined; origin?: number | undefined },
   ): Promise<number> {
+    const origin = options.origin ?? clock()
     // Sessions first: once they are gone, no new token result can be cached through them.
     const ended = await deps.sessions.deleteByUser(uid, options.before)
     deps.metrics.sessionsEnded.inc({ reason: 'revoked' }, ended.length)
@@ -60,6 +68,12 @@ export function createRevocation(deps: RevocationDeps): Revocation {
     const failed = results.find((result) => result.status === 'rejected')
     if (failed) throw failed.reason
     deps.metrics.userRevocations.inc({ reason: options.reason })
+    // Sessions are gone from the store (confirmed by its replicas), and every replica's cache hears
+    // of it through pub/sub.
+    deps.metrics.revocationPropagation.observe(
+      { reason: options.reason },
+      Math.max(0, clock() - origin) / 1000,
+    )
     deps.logger.info(
       { uid, reason: options.reason, before: options.before, ended: ended.length },
       'user sessions revoked',
@@ -69,8 +83,8 @@ export function createRevocation(deps: RevocationDeps): Revocation {
 
   return {
     revoke,
-    async erase(uid, eventId) {
-      const ended = await revoke(uid, { reason: 'delete_user' })
+    async erase(uid, eventId, origin) {
+      const ended = await revoke(uid, { reason: 'delete_user', origin })
       await deps.eventState.forgetUser(uid)
       deps.webhooks?.notify({ type: 'delete-user', uid, id: eventId })
       return ended

@@ -42,14 +42,16 @@ export interface RecordCodec {
   open(key: SessionKey, json: string, mac: string): OpenedRecord
 }
 
-export function createRecordCodec(keyring: Keyring): RecordCodec {
+/** `keyring` may be a function: it is then read on every use, so a secret rotation applies at once. */
+export function createRecordCodec(keyring: Keyring | (() => Keyring)): RecordCodec {
+  const keys = typeof keyring === 'function' ? keyring : () => keyring
   return {
     seal(key, record) {
       const json = JSON.stringify(record)
-      return { json, mac: recordMac(keyring, key, json) }
+      return { json, mac: recordMac(keys(), key, json) }
     },
     open(key, json, mac) {
-      if (!verifyRecordMac(keyring, key, json, mac)) return { ok: false, problem: 'mac' }
+      if (!verifyRecordMac(keys(), key, json, mac)) return { ok: false, problem: 'mac' }
       let value: unknown
       try {
         value = JSON.parse(json)

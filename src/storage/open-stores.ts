@@ -1,12 +1,12 @@
 import { createMemoryTokenStore, createRedisTokenStore, type TokenStore } from '../bearer/token-store.ts'
 import type { Config } from '../config/derive.ts'
-import { deriveKeyring } from '../crypto/keyring.ts'
+import { deriveKeyring, type Keyring } from '../crypto/keyring.ts'
 import { createMemoryEventState, type EventStateStore } from '../events/event-state.ts'
 import { createRedisEventState } from '../events/redis-event-state.ts'
 import type { Logger } from '../observability/logger.ts'
 import type { Metrics } from '../observability/metrics.ts'
 import { createRecordFaults } from '../redis/faults.ts'
-import { openRedisLayer } from '../redis/layer.ts'
+import { openRedisLayer, type RedisLayer } from '../redis/layer.ts'
 import { createMemorySessionStore } from '../session/memory-store.ts'
 import { createRecordCodec } from '../session/record.ts'
 import { createRedisSessionStore } from '../session/redis-store.ts'
@@ -18,14 +18,42 @@ export interface Stores {
   readonly tokens: TokenStore
   /** What account events remember (processed event ids, change times). */
   readonly events: EventStateStore
+  /** The storage layer the stores share, when there is one (the active-session count uses it too). */
+  readonly redis?: RedisLayer
+  /** A rotated FXA_GATE_REDIS_PASSWORD: used from the next (re)connection on; open ones stay authenticated. */
+  usePassword?(password: string | undefined): void
   close(): Promise<void>
+}
+
+/** The keyrings of the MACs on what Redis holds. */
+export interface StoreKeys {
+  readonly record: Keyring
+  readonly tokenCache: Keyring
+}
+
+export interface StoresDeps {
+  readonly logger: Logger
+  readonly metrics: Metrics
+  /**
+   * The current keyrings (secrets/state.ts), read on every use so that a rotation of the cookie
+   * secrets applies to the records' MACs at once; derived once from `config` when absent.
+   */
+  readonly keys?: (() => StoreKeys) | undefined
+}
+
+function fixedKeys(secrets: readonly string[]): () => StoreKeys {
+  const keys = {
+    record: deriveKeyring(secrets, 'session-record'),
+    tokenCache: deriveKeyring(secrets, 'token-cache'),
+  }
+  return () => keys
 }
 
 /**
  * The one factory of the stores: on one storage layer (its connections, pub/sub, deadlines, durable
  * writes) when a Redis URL is configured, else in memory (a single replica only).
  */
-export function openStores(config: Config, deps: { logger: Logger; metrics: Metrics }): Stores {
+export function openStores(config: Config, deps: StoresDeps): Stores {
   const { logger, metrics } = deps
   if (config.redisUrl === undefined) {
     logger.warn(
@@ -51,14 +79,14 @@ export function openStores(config: Config, deps: { logger: Logger; metrics: Metr
     faults: createRecordFaults({ logger, metrics }),
     logger,
   })
-  const sessions = createRedisSessionStore({
-    redis,
-    codec: createRecordCodec(deriveKeyring(config.cookieSecrets, 'session-record')),
-  })
+  const keys = deps.keys ?? fixedKeys(config.cookieSecrets)
+  const sessions = createRedisSessionStore({ redis, codec: createRecordCodec(() => keys().record) })
   return {
     sessions,
-    tokens: createRedisTokenStore({ redis, keyring: deriveKeyring(config.cookieSecrets, 'token-cache') }),
+    tokens: createRedisTokenStore({ redis, keyring: () => keys().tokenCache }),
     events: createRedisEventState({ redis, commandTimeoutMs: config.redisCommandTimeout }),
+    redis,
+    usePassword: (password) => redis.usePassword(password),
     async close() {
       await sessions.close()
       await redis.close()

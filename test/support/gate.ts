@@ -12,6 +12,7 @@ import type { Config } from '../../src/config/derive.ts'
 import { formatProblems, loadConfig } from '../../src/config/load.ts'
 import { createLogger } from '../../src/observability/logger.ts'
 import { createMetrics } from '../../src/observability/metrics.ts'
+import { createSecretHolder } from '../../src/secrets/state.ts'
 import type { SessionStore } from '../../src/session/types.ts'
 import { openStores } from '../../src/storage/open-stores.ts'
 import { freePort } from './ports.ts'
@@ -129,15 +130,19 @@ export async function startTestGate(options: TestGateOptions = {}): Promise<Test
     level: config.logLevel,
     ...(options.captureLogs ? { destination } : {}),
   })
+  // Wired like lifecycle/serve.ts: one registry and one secret state for the stores and the gate.
   const metrics = createMetrics()
-  const stores = openStores(config, { logger, metrics })
+  const secrets = createSecretHolder(config, { clock: Date.now, metrics, logger })
+  const stores = openStores(config, { logger, metrics, keys: () => secrets.current().keys })
   const store = stores.sessions
   const gate = buildGate(config, {
     store,
     tokenStore: stores.tokens,
     eventState: stores.events,
+    redis: stores.redis,
     logger,
     metrics,
+    secrets,
   })
   gate.start()
   await gate.ctx.provider.discover()
@@ -168,11 +173,17 @@ export async function startTestGate(options: TestGateOptions = {}): Promise<Test
   }
 }
 
-/** Waits until /readyz says ready (Redis connected, discovery loaded), at most `timeoutMs`. */
+/**
+ * Waits until /readyz says ready and /healthz?verbose says its dependencies answer (Redis
+ * connected, discovery loaded), at most `timeoutMs`: readiness itself no longer waits for them.
+ */
 export async function untilReady(adminUrl: string, timeoutMs = 10_000): Promise<void> {
   for (let attempt = 0; attempt < timeoutMs / 50; attempt++) {
     try {
-      if ((await fetch(`${adminUrl}/readyz`)).ok) return
+      const ready = await fetch(`${adminUrl}/readyz`)
+      const health = await fetch(`${adminUrl}/healthz?verbose`)
+      const { checks } = (await health.json()) as { checks: Record<string, string> }
+      if (ready.ok && Object.values(checks).every((value) => value === 'ok')) return
     } catch {}
     await new Promise((resolve) => setTimeout(resolve, 50))
   }

@@ -2,7 +2,7 @@ import { connect } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createCookieJar, loginWithForm } from '../../../dev/fake-fxa/index.ts'
 import { signIn, userinfo } from '../../support/faults.ts'
-import { CLIENT_ID, startTestGate, type TestGate } from '../../support/gate.ts'
+import { startTestGate, type TestGate } from '../../support/gate.ts'
 import { type RedisServer, startRedis } from '../../support/redis.ts'
 
 /** D13. Every answer that says "a dependency is away, come back" (503) says when: Retry-After. */
@@ -53,30 +53,31 @@ describe('Retry-After on 503', () => {
     }
   })
 
-  it("is sent on fastify's own answers while the gate is closing", async () => {
-    gate = await startTestGate()
-    const uid = 'a'.repeat(32)
-    gate.fxa.users.set(uid, { uid, email: 'closing@example.org' })
-    const token = await gate.fxa.issueAccessToken({ uid, clientId: CLIENT_ID, scope: 'profile' })
-    gate.fxa.setFailure('introspect', { delayMs: 1500 })
-    // A slow request keeps the gate from closing at once; a second one arrives while it closes.
-    const socket = connect({ port: gate.port, host: '127.0.0.1' })
+  it("is sent on fastify's own answers while the admin listener closes", async () => {
+    const adminToken = 'a'.repeat(40)
+    gate = await startTestGate({ env: { FXA_GATE_ADMIN_TOKEN: adminToken } })
+    const admin = new URL(gate.adminUrl)
+    // A request whose body is still coming keeps the listener from closing at once; a second one
+    // arrives on the same connection while it closes.
+    const socket = connect({ port: Number(admin.port), host: admin.hostname })
     let received = ''
     socket.on('data', (chunk) => (received += chunk.toString()))
-    const request = (path: string, extra = '') =>
-      `GET ${path} HTTP/1.1\r\nhost: 127.0.0.1\r\nx-original-url: https://app.example.com/x\r\n${extra}\r\n`
     await new Promise<void>((resolve) => socket.once('connect', () => resolve()))
-    socket.write(request('/_gate/auth/nginx', `authorization: Bearer ${token}\r\n`))
+    const body = JSON.stringify({ user: 'b'.repeat(32) })
+    socket.write(
+      `POST /sessions/revoke HTTP/1.1\r\nhost: localhost\r\nauthorization: Bearer ${adminToken}\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\n\r\n`,
+    )
     await new Promise((resolve) => setTimeout(resolve, 300))
-    const closing = gate.gate.app.close()
+    const closing = gate.gate.admin.close()
     await new Promise((resolve) => setTimeout(resolve, 100))
-    socket.write(request('/_gate/userinfo'))
+    socket.write(`${body}GET /healthz HTTP/1.1\r\nhost: localhost\r\n\r\n`)
     await new Promise<void>((resolve) => socket.once('close', () => resolve()))
     await closing
-    gate.fxa.setFailure('introspect', null)
     const answers = received.split(/(?=HTTP\/1\.1 )/)
     expect(answers).toHaveLength(2)
+    expect(answers[0]).toMatch(/^HTTP\/1\.1 200 /)
     expect(answers[1]).toMatch(/^HTTP\/1\.1 503 /)
     expect(answers[1]).toMatch(/\r\nretry-after: [1-9]\d*\r\n/i)
+    expect(answers[1]).toContain('SHUTTING_DOWN')
   })
 })
