@@ -47,11 +47,14 @@ export function sameOrigin(gate: { url: string }): Record<string, string> {
   return { origin: gate.url, 'sec-fetch-site': 'same-origin' }
 }
 
-/** POST /sessions/revoke on the admin listener. */
+/** The admin token of the gates these tests revoke through (`FXA_GATE_ADMIN_TOKEN` in their env). */
+export const ADMIN_TOKEN = 'fault-tests-admin-token-0123456789abcdef'
+
+/** POST /sessions/revoke on the admin listener, with ADMIN_TOKEN. */
 export function adminRevoke(gate: { adminUrl: string }, uid: string): Promise<Response> {
   return fetch(`${gate.adminUrl}/sessions/revoke`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_TOKEN}` },
     body: JSON.stringify({ user: uid }),
   })
 }

@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { uidForEmail } from '../../../dev/fake-fxa/index.ts'
 import {
+  ADMIN_TOKEN,
   adminRevoke,
   EVENT,
   eventId,
@@ -37,7 +38,11 @@ beforeAll(async () => {
   gate = await startTestGate({
     redisUrl,
     captureLogs: true,
-    env: { FXA_GATE_SESSION_CACHE_TTL: '0', FXA_GATE_BEARER_CACHE_MAX_TTL: '10m' },
+    env: {
+      FXA_GATE_SESSION_CACHE_TTL: '0',
+      FXA_GATE_BEARER_CACHE_MAX_TTL: '10m',
+      FXA_GATE_ADMIN_TOKEN: ADMIN_TOKEN,
+    },
   })
   prefix = gate.config.redisKeyPrefix
   redis = await rawRedis(redisUrl)

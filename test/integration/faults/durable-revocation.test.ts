@@ -1,5 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { adminRevoke, EVENT, postEvent, sameOrigin, signIn, userinfo } from '../../support/faults.ts'
+import {
+  ADMIN_TOKEN,
+  adminRevoke,
+  EVENT,
+  postEvent,
+  sameOrigin,
+  signIn,
+  userinfo,
+} from '../../support/faults.ts'
 import { startTestGate, type TestGate, untilReady } from '../../support/gate.ts'
 import { type ReplicatedSentinel, startReplicatedSentinel } from '../../support/redis.ts'
 
@@ -23,7 +31,11 @@ async function setUp(): Promise<{ redis: ReplicatedSentinel; gate: TestGate }> {
   gate = await startTestGate({
     redisUrl: redis.url,
     // No local cache: every probe below asks Redis, so what it answers is what Redis holds.
-    env: { FXA_GATE_SESSION_CACHE_TTL: '0', FXA_GATE_REDIS_WAIT_TIMEOUT: '1s' },
+    env: {
+      FXA_GATE_SESSION_CACHE_TTL: '0',
+      FXA_GATE_REDIS_WAIT_TIMEOUT: '1s',
+      FXA_GATE_ADMIN_TOKEN: ADMIN_TOKEN,
+    },
   })
   return { redis, gate }
 }

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import {
+  ADMIN_TOKEN,
   adminRevoke,
   EVENT,
   postEvent,
@@ -38,7 +39,11 @@ describe('a Redis Cluster failover', () => {
     cluster = await startRedisCluster({ replicas: true })
     gate = await startTestGate({
       redisUrl: cluster.url,
-      env: { FXA_GATE_SESSION_CACHE_TTL: '0', FXA_GATE_REDIS_COMMAND_TIMEOUT: '250ms' },
+      env: {
+        FXA_GATE_SESSION_CACHE_TTL: '0',
+        FXA_GATE_REDIS_COMMAND_TIMEOUT: '250ms',
+        FXA_GATE_ADMIN_TOKEN: ADMIN_TOKEN,
+      },
     })
     const sessions: SignedIn[] = []
     for (let i = 0; i < 12; i++) sessions.push(await signIn(gate, `cluster-${i}@example.org`))

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import type { FakeFxa } from '../../../dev/fake-fxa/index.ts'
-import { adminRevoke, signIn, until, userinfo } from '../../support/faults.ts'
+import { ADMIN_TOKEN, adminRevoke, signIn, until, userinfo } from '../../support/faults.ts'
 import { distinctPorts, startTestFxa, startTestGate, type TestGate } from '../../support/gate.ts'
 import { type Relay, startRelay } from '../../support/relay.ts'
 
@@ -26,6 +26,7 @@ beforeAll(async () => {
     env: {
       FXA_GATE_REDIS_KEY_PREFIX: `live${randomBytes(4).toString('hex')}:`,
       FXA_GATE_SESSION_CACHE_TTL: '10s',
+      FXA_GATE_ADMIN_TOKEN: ADMIN_TOKEN,
     },
   }
   a = await startTestGate({ ...shared, port: ports[0], redisUrl: `redis://127.0.0.1:${relay.port}` })

@@ -21,7 +21,11 @@ const RETRY_AFTER = /^[1-9]\d*$/
 describe('Retry-After on 503', () => {
   it('is sent when Redis is away: login, forward-auth, userinfo, readiness', async () => {
     redis = await startRedis()
-    gate = await startTestGate({ redisUrl: redis.url, env: { FXA_GATE_SESSION_CACHE_TTL: '0' } })
+    gate = await startTestGate({
+      redisUrl: redis.url,
+      // Strict readiness, so that /readyz answers about Redis at all (by default it does not).
+      env: { FXA_GATE_SESSION_CACHE_TTL: '0', FXA_GATE_READINESS_DEPENDENCIES: 'true' },
+    })
     const session = await signIn(gate, 'retry@example.org')
     await redis.stop()
     const answers = {
