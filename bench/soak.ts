@@ -59,6 +59,9 @@ async function heapOf(adminUrl: string): Promise<{ used: number; total: number }
   }
 }
 
+/** The admin listener refuses state changes without it, from every caller. */
+const ADMIN_TOKEN = randomBytes(24).toString('hex')
+
 async function startGate(
   fxa: FakeFxa,
   redisUrl: string,
@@ -79,6 +82,7 @@ async function startGate(
       FXA_GATE_COOKIE_SECURE: 'false',
       FXA_GATE_COOKIE_SECRETS: randomBytes(32).toString('hex'),
       FXA_GATE_REDIS_URL: redisUrl,
+      FXA_GATE_ADMIN_TOKEN: ADMIN_TOKEN,
       FXA_GATE_LOG_LEVEL: 'warn',
     },
     stdio: ['ignore', 'ignore', 'inherit'],
@@ -196,7 +200,7 @@ async function main(): Promise<void> {
           if (n % 10 === 5) {
             await request(`${adminUrl}/sessions/revoke`, {
               method: 'POST',
-              headers: { 'content-type': 'application/json' },
+              headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_TOKEN}` },
               body: JSON.stringify({ user: uidForEmail(email) }),
             })
           } else if (n % 10 === 9) {
