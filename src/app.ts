@@ -14,7 +14,7 @@ import { accountEventRoutes } from './events/plugin.ts'
 import { setUpAccountEvents } from './events/setup.ts'
 import { forwardAuthRoutes } from './forward-auth/plugin.ts'
 import { compileIdentityHeaders } from './headers/identity-headers.ts'
-import { createErrorHandler, replyError } from './http/error-reply.ts'
+import { createErrorHandler, replyError, usePages } from './http/error-reply.ts'
 import { compileTrustedPeers } from './http/trusted-peers.ts'
 import type { Fetch } from './identity/http.ts'
 import { createProfileFetcher } from './identity/profile-api.ts'
@@ -23,6 +23,7 @@ import { loginRoutes } from './login/plugin.ts'
 import { buildAdminApp } from './observability/admin.ts'
 import type { Logger } from './observability/logger.ts'
 import { createMetrics, type Metrics } from './observability/metrics.ts'
+import { createPages } from './pages/pages.ts'
 import type { TransportDeps } from './pipeline/deps.ts'
 import { createPipeline } from './pipeline/pipeline.ts'
 import { sidecarProxy } from './proxy/plugin.ts'
@@ -71,6 +72,8 @@ export function buildGate(config: Config, deps: GateDeps): Gate {
     cacheTtlMs: config.sessionCacheTtl,
   })
   const provider = createProvider({ config, logger: deps.logger, metrics, fetch: deps.fetch })
+  // Reads the templates and locales (the operator's too) once; a broken one stops the start here.
+  const pages = createPages(config)
   const tokenStore = deps.tokenStore ?? createMemoryTokenStore(clock)
   const events = setUpAccountEvents(config, {
     store: deps.store,
@@ -95,6 +98,7 @@ export function buildGate(config: Config, deps: GateDeps): Gate {
     provider,
     accounts: events.accounts,
     accountEvents: events.receive,
+    pages,
     returnUrls: compileReturnUrlPolicy({
       publicUrl: config.publicUrl,
       allowedHosts: config.allowedRedirectHosts,
@@ -126,6 +130,7 @@ export function buildGate(config: Config, deps: GateDeps): Gate {
     assertions,
     trustedPeer: compileTrustedPeers(config.trustedProxies),
     clock,
+    pages,
   }
 
   const app = Fastify({
@@ -141,6 +146,7 @@ export function buildGate(config: Config, deps: GateDeps): Gate {
   })
   // Slow clients may not hold a connection open by trickling headers (THREATS §7).
   app.server.headersTimeout = 15_000
+  usePages(app, pages)
   app.setErrorHandler(createErrorHandler(metrics))
   app.setNotFoundHandler((request, reply) => replyError(request, reply, new GateError('NOT_FOUND')))
   app.register(loginRoutes, ctx)

@@ -121,6 +121,10 @@ export function deriveConfig(raw: RawConfig): {
     loginUrl: `${publicBase}${raw.prefix}/start`,
     fxaOauthUrl: raw.fxaOauthUrl ? trimSlash(raw.fxaOauthUrl) : known?.oauth,
     fxaProfileUrl: raw.fxaProfileUrl ? trimSlash(raw.fxaProfileUrl) : known?.profile,
+    // FxA serves its settings under the issuer; a generic provider's page must be configured.
+    accountSettingsUrl:
+      raw.accountSettingsUrl ??
+      (known !== undefined || raw.fxaOauthUrl !== undefined ? `${issuer}/settings` : undefined),
     publicClient: raw.clientSecret === undefined,
     insecureIssuer,
     cookie: {

@@ -1,6 +1,6 @@
 import { splitAbsoluteUrl } from '../decision/request.ts'
 import { GateError } from '../errors.ts'
-import { unauthenticated } from '../pipeline/answers.ts'
+import { forbidden, unauthenticated } from '../pipeline/answers.ts'
 import type { TransportDeps } from '../pipeline/deps.ts'
 import type { Transport } from '../pipeline/transport.ts'
 import { forwardAuthAnswers, proxyHeader } from './answer.ts'
@@ -36,6 +36,6 @@ export function nginxTransport(
         state: undefined,
       }
     },
-    answers: forwardAuthAnswers(deps, unauthenticated),
+    answers: forwardAuthAnswers(deps, unauthenticated, forbidden),
   }
 }
