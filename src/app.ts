@@ -30,6 +30,7 @@ import { sidecarProxy } from './proxy/plugin.ts'
 import { compileReturnUrlPolicy } from './redirect/return-url.ts'
 import { createSessions } from './session/sessions.ts'
 import type { SessionStore } from './session/types.ts'
+import { userSessionsRoutes } from './user-sessions/plugin.ts'
 
 export interface GateDeps {
   readonly store: SessionStore
@@ -150,6 +151,7 @@ export function buildGate(config: Config, deps: GateDeps): Gate {
   app.setErrorHandler(createErrorHandler(metrics))
   app.setNotFoundHandler((request, reply) => replyError(request, reply, new GateError('NOT_FOUND')))
   app.register(loginRoutes, ctx)
+  app.register(userSessionsRoutes, ctx)
   app.register(forwardAuthRoutes, transports)
   if (config.eventsEnabled) app.register(accountEventRoutes, ctx)
   const jwks = createJwksHandler(assertions)

@@ -42,6 +42,15 @@ export const ERRORS = {
   },
   BEARER_INVALID: { status: 401, message: 'The bearer token is invalid, expired or not accepted here.' },
   FORBIDDEN: { status: 403, message: 'You are signed in but not allowed here.' },
+  SESSIONS_NOT_SAME_ORIGIN: {
+    status: 403,
+    message:
+      'Ending sessions needs a request from this site itself (Origin or Sec-Fetch-Site same-origin); use the form on the sessions page.',
+  },
+  SESSION_NOT_FOUND: {
+    status: 404,
+    message: 'None of your sessions has this id (it may have ended already).',
+  },
   NOT_FOUND: { status: 404, message: 'Not found.' },
   METHOD_NOT_ALLOWED: { status: 405, message: 'Method not allowed.' },
   PROVIDER_UNAVAILABLE: {

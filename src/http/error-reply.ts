@@ -28,6 +28,16 @@ function pagesOf(request: FastifyRequest): Pages | undefined {
   return (request.server as unknown as Record<typeof PAGES, Pages | undefined>)[PAGES]
 }
 
+const HINTS = Symbol('fxa-gate error page hints')
+
+/**
+ * Tells the page of an error this request may still end in what it knows (a login's return URL),
+ * so that the error handler's page can offer to sign in again to the same place.
+ */
+export function notePageHints(request: FastifyRequest, hints: ErrorPageHints): void {
+  ;(request as unknown as Record<symbol, ErrorPageHints>)[HINTS] = hints
+}
+
 /**
  * Answers with an error code: an HTML page in the user's language for a browser navigation (when
  * the app has pages: the admin listener has none), JSON otherwise. The body never holds a cause,
@@ -50,7 +60,8 @@ export function replyError(
     // URL is not one the browser knows.
     const retryUrl =
       request.method === 'GET' && !request.url.startsWith(pages.forwardAuthPath) ? request.url : undefined
-    return pages.send(request, reply, errorPage(error, pages.links, { retryUrl, ...hints }))
+    const noted = (request as unknown as Record<symbol, ErrorPageHints | undefined>)[HINTS]
+    return pages.send(request, reply, errorPage(error, pages.links, { retryUrl, ...noted, ...hints }))
   }
   return reply.type('application/json').send({ error: error.code, message: error.message, ...extra })
 }

@@ -1,17 +1,19 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { GateContext } from '../context.ts'
 import { clearCookie, readCookie } from '../http/cookies.ts'
-import { resolveReturnUrl } from '../redirect/return-url.ts'
+import { checkReturnUrl } from '../redirect/return-url.ts'
 import { type Query, single } from './query.ts'
 
 /**
  * `GET|POST <prefix>/logout?rd=…` — ends the session in the store (everywhere, through the
- * invalidation channel), clears the cookie, and destroys the provider's tokens.
+ * invalidation channel), clears the cookie, and destroys the provider's tokens. The browser then
+ * lands on `<prefix>/signed-out`, unless `rd` names another allowed place.
  */
 export function createLogoutHandler(ctx: GateContext) {
   const { config } = ctx
   return async function logout(request: FastifyRequest, reply: FastifyReply) {
-    const returnTo = resolveReturnUrl(ctx.returnUrls, single(request.query as Query, 'rd'))
+    const asked = checkReturnUrl(ctx.returnUrls, single(request.query as Query, 'rd'))
+    const returnTo = asked.ok ? asked.url : `${config.prefix}/signed-out`
     // The cookie goes whatever happens below, so a browser is never left holding it.
     reply
       .header('set-cookie', clearCookie(config.cookie, config.cookie.sessionName))

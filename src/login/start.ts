@@ -28,7 +28,14 @@ export function createStartHandler(ctx: GateContext) {
       now,
       config.loginTimeout,
     )
-    const cookie = await addPending(ctx.keys.login, pending, { state, verifier, returnTo, startedAt: now })
+    const stepUp = extra['acr_values'] === 'AAL2' ? true : undefined
+    const cookie = await addPending(ctx.keys.login, pending, {
+      state,
+      verifier,
+      returnTo,
+      startedAt: now,
+      stepUp,
+    })
     ctx.metrics.logins.inc({ outcome: 'started' })
     return reply
       .header('set-cookie', setCookie(config.cookie, config.cookie.loginName, cookie, config.loginTimeout))

@@ -44,6 +44,8 @@ const SITUATIONS = {
   BEARER_MALFORMED: 'token',
   BEARER_INVALID: 'token',
   FORBIDDEN: 'forbidden',
+  SESSIONS_NOT_SAME_ORIGIN: 'bad-request',
+  SESSION_NOT_FOUND: 'not-found',
   NOT_FOUND: 'not-found',
   METHOD_NOT_ALLOWED: 'method',
   PROVIDER_UNAVAILABLE: 'provider',
