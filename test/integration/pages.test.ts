@@ -167,7 +167,7 @@ describe('what people see, in a real browser (headless Chromium)', () => {
     expect(await page.textContent('h1')).toBe('Two-step authentication is needed')
     const links = await page
       .locator('main a')
-      .evaluateAll((anchors) => anchors.map((a) => (a as HTMLAnchorElement).href))
+      .evaluateAll((anchors) => anchors.map((a) => (a as unknown as { href: string }).href))
     expect(links[0]).toBe(`${gate.fxa.issuer}/settings`)
     expect(links.some((href) => href.includes('acr_values=AAL2'))).toBe(true)
     await expectAccessible(page, 'step-up')
@@ -231,7 +231,9 @@ describe('what people see, in a real browser (headless Chromium)', () => {
     await screenshot(page, 'sessions')
 
     // The same list as JSON, for an API call.
-    const listed = await page.evaluate(async () => (await fetch('/_gate/sessions')).json())
+    const listed = (await page.evaluate(async () => (await fetch('/_gate/sessions')).json())) as {
+      sessions: Record<string, unknown>[]
+    }
     expect(listed.sessions).toHaveLength(2)
     for (const session of listed.sessions) {
       expect(Object.keys(session).sort()).toEqual([
@@ -242,8 +244,8 @@ describe('what people see, in a real browser (headless Chromium)', () => {
         'lastSeenAt',
         'userAgent',
       ])
-      expect(session.ip).toBe('127.0.0.0/24')
-      expect(session.userAgent).toContain('Chrome')
+      expect(session['ip']).toBe('127.0.0.0/24')
+      expect(String(session['userAgent'])).toContain('Chrome')
     }
 
     // Another site's form (same host name, another port: the same site, so the cookie goes along).
@@ -254,9 +256,10 @@ describe('what people see, in a real browser (headless Chromium)', () => {
       attacker.click('button'),
     ])
     expect(refused.status()).toBe(403)
-    expect((await page.evaluate(async () => (await fetch('/_gate/sessions')).json())).sessions).toHaveLength(
-      2,
-    )
+    const after = (await page.evaluate(async () => (await fetch('/_gate/sessions')).json())) as {
+      sessions: unknown[]
+    }
+    expect(after.sessions).toHaveLength(2)
 
     // Ending the other browser from this one.
     await Promise.all([page.waitForURL(/\/_gate\/sessions\?ended=one$/), page.click('.sessions button')])

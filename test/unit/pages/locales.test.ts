@@ -26,7 +26,10 @@ function messagesOf(resource: Resource): Map<string, Set<string>> {
 function variablesOf(pattern: Pattern): Set<string> {
   const names = new Set<string>()
   const walk = (node: unknown): void => {
-    if (Array.isArray(node)) return node.forEach(walk)
+    if (Array.isArray(node)) {
+      for (const item of node) walk(item)
+      return
+    }
     if (node === null || typeof node !== 'object') return
     const value = node as { type?: string; id?: { name: string } }
     if (value.type === 'VariableReference' && value.id !== undefined) names.add(value.id.name)
