@@ -2,5 +2,5 @@
 
 {{- /* The configuration keys whose values are YAML structures, passed to fxa-gate as JSON. */ -}}
 {{- define "fxa-gate.structuredConfigKeys" -}}
-rules
+rules brandingPlanNames
 {{- end }}
