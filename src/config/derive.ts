@@ -23,6 +23,8 @@ export interface CookieSettings {
   readonly sessionName: string
   /** Name of the single pending-login cookie. */
   readonly loginName: string
+  /** Name of the short-lived note of a refusal behind ingress-nginx (see pages/denial-note.ts). */
+  readonly deniedName: string
   readonly domain: string | undefined
   readonly secure: boolean
 }
@@ -130,6 +132,7 @@ export function deriveConfig(raw: RawConfig): {
     cookie: {
       sessionName: `${hostOnlyPrefix}${raw.cookieName}`,
       loginName: `${hostOnlyPrefix}${raw.cookieName}_login`,
+      deniedName: `${hostOnlyPrefix}${raw.cookieName}_denied`,
       domain: raw.cookieDomain?.replace(/^\./, ''),
       secure,
     },

@@ -1,7 +1,9 @@
 import { join } from 'node:path'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { Config } from '../config/derive.ts'
+import { deriveKeyring } from '../crypto/keyring.ts'
 import { type Branding, compileBranding } from './branding.ts'
+import { createDenialNotes, type DenialNotes } from './denial-note.ts'
 import { BUILT_IN_LOCALES, type Localization, loadLocalization, type Messages } from './l10n.ts'
 import { compilePageLinks, type PageLinks } from './links.ts'
 import { loadTemplates, PAGE_TEMPLATES, type PageTemplate, type TemplateSet } from './templates.ts'
@@ -40,6 +42,8 @@ export interface Pages {
   readonly links: PageLinks
   /** `<prefix>/auth/`: the forward-auth endpoints, whose URLs a browser never sees. */
   readonly forwardAuthPath: string
+  /** Refusals behind ingress-nginx, carried to `/start` (see denial-note.ts). */
+  readonly denials: DenialNotes
   /** Display names of subscription capabilities. */
   readonly planNames: Readonly<Record<string, string>>
   /** The page as HTML in the request's language (Accept-Language). */
@@ -109,6 +113,7 @@ export function createPages(settings: Config): Pages {
     branding,
     links: compilePageLinks(settings),
     forwardAuthPath: `${settings.prefix}/auth/`,
+    denials: createDenialNotes(deriveKeyring(settings.cookieSecrets, 'denial-note'), settings.cookie),
     planNames: settings.brandingPlanNames,
     render,
     send(request, reply, spec) {

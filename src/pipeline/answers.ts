@@ -64,6 +64,28 @@ export function forbiddenRedirect(config: Config, decision: Forbidden): string |
 }
 
 /**
+ * The refusal behind ingress-nginx, which shows its own page for a 403 and redirects only a 401 (to
+ * `auth-signin`, fxa-gate's `/start`). A browser session's refused navigation gets 401 and a note
+ * of what failed, so `/start` can show the page, step up or send to the subscription page instead
+ * of signing in again. API calls and bearer tokens keep their 403.
+ */
+export function createNginxForbiddenAnswer(pages: Pages, clock: () => number) {
+  return async function nginxForbidden(request: FastifyRequest, reply: FastifyReply, decision: Forbidden) {
+    if (!isNavigation(request.headers) || decision.identity.auth !== 'session')
+      return forbidden(request, reply, decision)
+    logForbidden(request, decision)
+    const note = await pages.denials.write(decision.identity.uid, decision.unmet, clock())
+    return reply
+      .code(401)
+      .header('set-cookie', note)
+      .header('cache-control', 'no-store')
+      .header('www-authenticate', 'Bearer realm="fxa-gate"')
+      .type('application/json')
+      .send({ error: 'FORBIDDEN', message: new GateError('FORBIDDEN').message })
+  }
+}
+
+/**
  * The refusal of transports that answer the browser directly (the sidecar, Traefik, Caddy, Envoy):
  * an API client gets JSON 403; a browser navigation is sent on when something can let it in (a
  * step-up to two-step authentication, the subscription page), and otherwise gets the 403 page in
