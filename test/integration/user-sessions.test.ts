@@ -108,7 +108,7 @@ describe('a user’s own sessions, through the API, across two replicas sharing 
 
   it('refuses anything but a same-origin request, before reading the body', async () => {
     const { first } = await twoBrowsers('eve@example.org')
-    const crossSite = [
+    const crossSite: Record<string, string>[] = [
       { 'sec-fetch-site': 'cross-site' },
       { 'sec-fetch-site': 'same-site' },
       { 'sec-fetch-site': 'none' },
