@@ -1,5 +1,7 @@
 # syntax=docker/dockerfile:1
-# fxa-gate container image: `make image` (docker build -t fxa-gate:dev .).
+# fxa-gate container image: `make image` (docker build -t fxa-gate:dev .). Released images are built
+# by .github/workflows/release.yaml for linux/amd64 and linux/arm64 and published as
+# ghcr.io/fxa-gate/fxa-gate:<version>, with provenance and an SBOM.
 #
 #   build   official Node 24 image, all dependencies, compiles src/ into dist/
 #   deps    official Node 24 image, production dependencies only
@@ -12,7 +14,9 @@
 ARG NODE_IMAGE=node:24-trixie-slim
 ARG RUNTIME_IMAGE=gcr.io/distroless/nodejs24-debian13:nonroot
 
-FROM ${NODE_IMAGE} AS build
+# The compiled dist/ is plain JavaScript, the same on every architecture: a multi-arch build compiles
+# it once, natively on the build machine. The production dependencies are installed for each target.
+FROM --platform=$BUILDPLATFORM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund

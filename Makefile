@@ -12,7 +12,7 @@ export NPM_CONFIG_FUND := false
 export NPM_CONFIG_AUDIT := false
 export NPM_CONFIG_UPDATE_NOTIFIER := false
 
-.PHONY: help node deps system-deps build lint format typecheck test test-unit demo bench docs examples clean
+.PHONY: help node deps system-deps build lint format typecheck test test-unit demo bench bench-memory docs examples clean
 
 help: ## Show this list
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sort | awk 'BEGIN {FS = ":.*## "}; {printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2}'
@@ -57,6 +57,9 @@ demo: deps build ## Run fake FxA + fxa-gate + an echo app locally and print the 
 bench: deps build ## Throughput and latency of fxa-gate against bare baselines (same run, ratios)
 	@command -v wrk >/dev/null || { echo "installing wrk from Debian"; $(if $(filter 0,$(shell id -u)),,sudo) apt-get install -y -qq wrk >/dev/null || true; }
 	node bench/run.ts
+
+bench-memory: deps build ## RSS of fxa-gate idle and under light load (the numbers behind the chart's memory request)
+	node bench/memory.ts
 
 docs: deps ## Regenerate docs/configuration.md and docs/errors.md from their sources
 	node scripts/reference-docs.ts --write

@@ -23,8 +23,11 @@ HELM_LDFLAGS := -s -w \
 
 # Kubernetes' API schemas, offline: the validators of the kubernetes-models npm packages, pinned by the
 # lock file in test/chart/k8s-models/ and installed outside the project's node_modules.
-K8S_MODELS := $(TOOLS)/k8s-models
 K8S_MODELS_LOCK := test/chart/k8s-models/package.json test/chart/k8s-models/package-lock.json
+# .tools is shared by several checkouts: each lock file content gets its own folder (test/chart/tools.ts
+# computes the same name), so a checkout with another lock never replaces the validators under another.
+K8S_MODELS_HASH := $(shell cat $(K8S_MODELS_LOCK) | sha256sum | cut -c1-16)
+K8S_MODELS := $(TOOLS)/k8s-models-$(K8S_MODELS_HASH)
 
 # Strict decoding into the Kubernetes Go types (unknown and duplicate fields), which the kubernetes-models
 # validators do not check: a small Go program, built against the same k8s.io modules as helm.
@@ -50,9 +53,11 @@ $(HELM_STAMP): $(if $(wildcard $(HELM)),,chart-force)
 	GOBIN=$(TOOLS)/bin $(GO) install -trimpath -ldflags '$(HELM_LDFLAGS)' helm.sh/helm/v3/cmd/helm@$(HELM_VERSION)
 	@rm -f $(TOOLS)/bin/.helm-* && touch $@
 
-kube-schemas: $(K8S_MODELS)/.installed | $(CHART_NODE_DEP) ## Install the offline Kubernetes schema validators (kubernetes-models) into .tools
+K8S_MODELS_STAMP := $(K8S_MODELS)/.installed
 
-$(K8S_MODELS)/.installed: $(K8S_MODELS_LOCK)
+kube-schemas: $(K8S_MODELS_STAMP) | $(CHART_NODE_DEP) ## Install the offline Kubernetes schema validators (kubernetes-models) into .tools
+
+$(K8S_MODELS_STAMP):
 	@rm -rf $(K8S_MODELS) && mkdir -p $(K8S_MODELS)
 	cp $(K8S_MODELS_LOCK) $(K8S_MODELS)/
 	cd $(K8S_MODELS) && $(NPM) ci --ignore-scripts --no-audit --no-fund --loglevel=error

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs the servers the integration tests drive (Debian packages), only when missing.
+# Installs the servers the integration tests drive, and shellcheck (Debian packages), only when missing.
 set -euo pipefail
 # Debian puts nginx in /usr/sbin, which a non-login PATH may lack.
 export PATH="$PATH:/usr/sbin:/sbin"
@@ -9,6 +9,8 @@ command -v nginx >/dev/null || missing+=(nginx)
 [ -e /usr/lib/nginx/modules/ngx_http_set_misc_module.so ] || missing+=(libnginx-mod-http-set-misc)
 command -v caddy >/dev/null || missing+=(caddy)
 command -v chromium >/dev/null || missing+=(chromium)
+# actionlint (make test) checks the workflows' shell steps with shellcheck when it is on PATH.
+command -v shellcheck >/dev/null || missing+=(shellcheck)
 [ ${#missing[@]} -eq 0 ] && exit 0
 echo "installing from Debian: ${missing[*]}"
 sudo=""

@@ -6,7 +6,8 @@
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { z } from 'zod'
-import { CONFIG_KEYS, envName } from '../src/config/schema.ts'
+import { INJECTOR_KEYS } from '../src/config/injector-schema.ts'
+import { CONFIG_KEYS, envName, type KeyDefinition } from '../src/config/schema.ts'
 import { ERRORS } from '../src/errors.ts'
 
 function defaultOf(schema: z.ZodType): string {
@@ -20,13 +21,16 @@ function required(schema: z.ZodType): boolean {
   return !schema.safeParse(undefined).success
 }
 
-export function renderConfiguration(): string {
-  const rows = Object.entries(CONFIG_KEYS).map(([name, def]) => {
+function rows(keys: Record<string, KeyDefinition>): string[] {
+  return Object.entries(keys).map(([name, def]) => {
     const flags = [required(def.schema) ? '**required**' : '', def.secret ? 'secret (`_FILE` accepted)' : '']
       .filter(Boolean)
       .join(', ')
     return `| \`${envName(name)}\` | \`${name}\` | ${defaultOf(def.schema)} | ${def.doc}${flags ? ` — ${flags}` : ''} |`
   })
+}
+
+export function renderConfiguration(): string {
   return [
     '# Configuration reference',
     '',
@@ -39,7 +43,19 @@ export function renderConfiguration(): string {
     '',
     '| environment | YAML key | default | meaning |',
     '|---|---|---|---|',
-    ...rows,
+    ...rows(CONFIG_KEYS),
+    '',
+    '## The sidecar injector (`fxa-gate inject`, `fxa-gate webhook`)',
+    '',
+    'The injector is a mode of its own with a key set of its own (`src/config/injector-schema.ts`): it reads',
+    'only these keys, from the environment, and none of the keys above is required for it. The gate',
+    'ignores them. `fxa-gate webhook` also needs `FXA_GATE_INJECT_IMAGE` and one TLS source: the two',
+    'certificate files, or `FXA_GATE_WEBHOOK_TLS_SECRET` with its namespace, configuration name and DNS',
+    'names (self-bootstrapped). See docs/injector.md.',
+    '',
+    '| environment | key | default | meaning |',
+    '|---|---|---|---|',
+    ...rows(INJECTOR_KEYS),
     '',
   ].join('\n')
 }

@@ -1,17 +1,19 @@
 import { parse as parseYaml } from 'yaml'
-import type { z } from 'zod'
 import { type Config, deriveConfig } from './derive.ts'
+import { type ConfigProblem, describeIssue } from './issues.ts'
 import { CONFIG_KEYS, type ConfigKey, configSchema, envName, type KeyDefinition } from './schema.ts'
+import { type EnvWarning, unknownVariables } from './unknown-env.ts'
 
-export interface ConfigProblem {
-  /** The key's name in the schema (YAML), e.g. `clientId`. */
-  readonly key: string
-  /** The environment variable that sets it, e.g. `FXA_GATE_CLIENT_ID`. */
-  readonly env: string
-  readonly message: string
-}
+export type { ConfigProblem } from './issues.ts'
+export type { EnvWarning } from './unknown-env.ts'
 
-export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: ConfigProblem[] }
+/**
+ * The frozen configuration, or every problem at once. Either way, `warnings` names the FXA_GATE_*
+ * variables nothing reads (typos), which often explain a problem ("is required").
+ */
+export type ConfigResult =
+  | { ok: true; config: Config; warnings: EnvWarning[] }
+  | { ok: false; problems: ConfigProblem[]; warnings: EnvWarning[] }
 
 /** Where configuration comes from. Reading files is the caller's business: parsing does no I/O. */
 export interface ConfigSources {
@@ -32,7 +34,8 @@ function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value === '' ? undefined : value
 }
 
-function fromEnvString(def: KeyDefinition, value: string): unknown {
+/** Reads one environment value as its key's kind says (lists split, booleans and numbers parsed). */
+export function fromEnvString(def: KeyDefinition, value: string): unknown {
   switch (def.kind) {
     case 'list':
       return value
@@ -72,6 +75,7 @@ function readYaml(text: string, problems: ConfigProblem[]): Record<string, unkno
 /** Merges defaults, the YAML file and the environment (highest), then validates everything at once. */
 export function loadConfig(sources: ConfigSources): ConfigResult {
   const problems: ConfigProblem[] = []
+  const warnings = unknownVariables(sources.env)
   const merged: Record<string, unknown> = sources.yaml === undefined ? {} : readYaml(sources.yaml, problems)
 
   for (const name of KEY_NAMES) {
@@ -99,27 +103,16 @@ export function loadConfig(sources: ConfigSources): ConfigResult {
 
   const parsed = configSchema.safeParse(merged)
   if (!parsed.success) {
-    for (const issue of parsed.error.issues) problems.push(describeIssue(issue))
-    return { ok: false, problems }
+    for (const issue of parsed.error.issues) problems.push(...describeIssue(issue, merged))
+    return { ok: false, problems, warnings }
   }
   const derived = deriveConfig(parsed.data)
   problems.push(...derived.problems.map((p) => problem(p.key, p.message)))
-  if (problems.length > 0) return { ok: false, problems }
-  return { ok: true, config: derived.config }
-}
-
-function describeIssue(issue: z.core.$ZodIssue): ConfigProblem {
-  const name = String(issue.path[0] ?? '(file)')
-  if (issue.code === 'unrecognized_keys') {
-    return { key: issue.keys.join(', '), env: '--config', message: 'unknown configuration key' }
-  }
-  if (!(name in CONFIG_KEYS)) return { key: name, env: '--config', message: issue.message }
-  const message = issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : issue.message
-  const where = issue.path.length > 1 ? ` (at ${issue.path.join('.')})` : ''
-  return problem(name, message + where)
+  if (problems.length > 0) return { ok: false, problems, warnings }
+  return { ok: true, config: derived.config, warnings }
 }
 
 /** One line per problem, naming the key and its environment variable. Never prints values. */
 export function formatProblems(problems: readonly ConfigProblem[]): string {
-  return problems.map((p) => `  ${p.env} (${p.key}): ${p.message}`).join('\n')
+  return problems.map((p) => `  ${p.env} (${p.path ?? p.key}): ${p.message}`).join('\n')
 }

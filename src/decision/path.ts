@@ -2,6 +2,8 @@ import { GateError } from '../errors.ts'
 
 // Raw request paths: printable ASCII without space, backslash, or a fragment.
 const RAW_PATH = /^\/[\x21-\x22\x24-\x5b\x5d-\x7e]*$/
+/** What makes readings of a path differ: an escape, a `;param`, an empty segment, a dot segment. */
+const PLAIN_PATH_HAZARD = /[%;]|\/\/|\/\.|\.\//
 
 function bad(detail: string): never {
   throw new GateError('BAD_REQUEST', { detail })
@@ -66,6 +68,11 @@ export interface PathReadings {
  */
 export function readPath(rawPath: string): PathReadings {
   if (!RAW_PATH.test(rawPath)) bad('invalid request path')
+  // Most paths have nothing to read differently: no escape, parameter, empty or dot segment.
+  if (!PLAIN_PATH_HAZARD.test(rawPath)) {
+    const lower = rawPath.toLowerCase()
+    return { path: rawPath, paths: lower === rawPath ? [rawPath] : [rawPath, lower] }
+  }
   const path = removeDotSegments(decodeOnce(rawPath))
   return { path, paths: readingsOf(rawPath, path) }
 }

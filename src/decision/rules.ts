@@ -113,6 +113,8 @@ export interface RuleSet {
    * each host-scoped rule.
    */
   match(request: RequestDescription): CompiledRule[]
+  /** Whether any rule is scoped to hosts (they need a host the proxy routed by, see anyHost). */
+  readonly hostScoped: boolean
 }
 
 /** A method no rule names (rules name method tokens, never the empty string). */
@@ -141,6 +143,7 @@ export function compileRules(publicPaths: readonly string[], specs: readonly Rul
     }
   }
   return {
+    hostScoped: rules.some((rule) => rule.hostScoped),
     match(request) {
       const matched = new Set<CompiledRule>()
       const methods = request.anyMethod

@@ -18,12 +18,20 @@ export function nginxTransport(
   deps: TransportDeps,
   authUrlQuery: ReturnType<typeof createAuthUrlQuery>,
 ): Transport<undefined> {
+  let warned = !deps.pipeline.hostScopedRules
   return {
     endpoint: 'nginx',
     read(request) {
       const originalUrl = proxyHeader(request, 'x-original-url')
       if (originalUrl === undefined) throw new GateError('BAD_REQUEST', { detail: 'X-Original-URL missing' })
       const query = authUrlQuery(request.url)
+      if (!warned && query.pinnedHostname === undefined) {
+        warned = true
+        request.log.warn(
+          { url: request.url },
+          'auth URL without ?host=: host-scoped rules cannot make requests public here (name the Ingress host in the auth URL)',
+        )
+      }
       return {
         parts: {
           ...splitAbsoluteUrl(originalUrl),

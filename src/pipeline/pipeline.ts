@@ -33,6 +33,8 @@ export interface Pipeline {
   decide(parts: RequestParts, extra?: TransportRequirements): Promise<Verdict>
   /** The verdict once the body's first bytes said which methods it names. */
   withBody(verdict: Verdict, body: BodyMethods): Verdict
+  /** Whether some rule depends on the host (a transport that cannot always believe it says so). */
+  readonly hostScopedRules: boolean
 }
 
 export interface PipelineDeps {
@@ -47,6 +49,7 @@ export interface PipelineDeps {
 export function createPipeline(deps: PipelineDeps): Pipeline {
   const { authenticator, policy } = deps
   return {
+    hostScopedRules: policy.rules.hostScoped,
     async decide(parts, extra = NO_TRANSPORT_REQUIREMENTS) {
       const description = describeRequest(parts)
       const identity = await authenticator.authenticate({

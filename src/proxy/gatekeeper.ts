@@ -32,7 +32,12 @@ export interface Gatekeeper {
   /** The onRequest hook of every proxied route (HTTP and websocket upgrades alike). */
   onRequest(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined>
   /** The preParsing hook: reads the first bytes of a body when the decision waits for them. */
-  preParsing(request: FastifyRequest, reply: FastifyReply, payload: Readable): Promise<Readable>
+  preParsing(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    payload: Readable,
+    done: (error: Error | null, payload?: Readable) => void,
+  ): void
   /** The upstream headers prepared for an allowed request (the fastify request is the key). */
   upstreamHeadersOf(request: object): UpstreamHeaders
 }
@@ -112,7 +117,6 @@ export function createGatekeeper(deps: TransportDeps, websockets: WebsocketWatch
             ? undefined
             : (assertions.cachedFor(identity) ?? (await assertions.assertionFor(identity)))
         const facts = {
-          // The host the decision was made on, in its canonical form.
           host: description.host,
           scheme: description.scheme,
           peer: raw.socket.remoteAddress,
@@ -138,33 +142,42 @@ export function createGatekeeper(deps: TransportDeps, websockets: WebsocketWatch
   }
   const handler = createTransportHandler(deps.pipeline, deps.metrics, transport)
 
+  /** Reads the first bytes of the body, decides again with what they say, and hands the body on. */
+  async function decideOnBody(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    payload: Readable,
+    pending: { verdict: Verdict; state: SidecarState },
+  ): Promise<Readable> {
+    const length = Number(request.headers['content-length'] ?? Number.NaN)
+    const peeked = await peekBody(payload, {
+      limit: BODY_PEEK_LIMIT,
+      timeoutMs: BODY_PEEK_TIMEOUT_MS,
+      expectedLength: Number.isSafeInteger(length) ? length : undefined,
+    })
+    const kind = pending.verdict.description.bodyKind!
+    const found = methodsInBody(kind, request.headers['content-type'], peeked.head, peeked.complete)
+    await handler.answer(request, reply, deps.pipeline.withBody(pending.verdict, found), pending.state)
+    // A refused request's body is read and dropped, as Node does for any unread body.
+    if (reply.sent) peeked.body.resume()
+    return peeked.body
+  }
+
   return {
     onRequest(request, reply) {
       // A refused upgrade ends its connection: nothing sent after it on the socket is read as HTTP.
       if (request.raw.headers.upgrade !== undefined) reply.header('connection', 'close')
       return handler.handle(request, reply)
     },
-    async preParsing(request, reply, payload) {
+    // Callback style: no promise for the requests (nearly all) that wait for nothing.
+    preParsing(request, reply, payload, done) {
       const pending = waiting.get(request)
-      if (pending === undefined) return payload
+      if (pending === undefined) return done(null, payload)
       waiting.delete(request)
-      const { description } = pending.verdict
-      const length = Number(request.headers['content-length'] ?? Number.NaN)
-      const peeked = await peekBody(payload, {
-        limit: BODY_PEEK_LIMIT,
-        timeoutMs: BODY_PEEK_TIMEOUT_MS,
-        expectedLength: Number.isSafeInteger(length) ? length : undefined,
-      })
-      const found = methodsInBody(
-        description.bodyKind!,
-        request.headers['content-type'],
-        peeked.head,
-        peeked.complete,
+      decideOnBody(request, reply, payload, pending).then(
+        (body) => done(null, body),
+        (error: Error) => done(error),
       )
-      await handler.answer(request, reply, deps.pipeline.withBody(pending.verdict, found), pending.state)
-      // A refused request's body is read and dropped, as Node does for any unread body.
-      if (reply.sent) peeked.body.resume()
-      return peeked.body
     },
     upstreamHeadersOf(request) {
       const headers = prepared.get(request)

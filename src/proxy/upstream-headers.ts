@@ -3,7 +3,7 @@ import type { CleanedHeaders } from '../headers/hygiene.ts'
 export type UpstreamHeaders = Record<string, string | string[]>
 
 export interface ForwardingFacts {
-  /** The Host the decision was made on, as the client sent it. */
+  /** The host the decision was made on (validated, canonical). */
   readonly host: string
   readonly scheme: 'http' | 'https'
   /** The socket's peer address. */

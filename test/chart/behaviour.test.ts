@@ -1,23 +1,18 @@
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { parse } from 'yaml'
+import { EXTERNAL } from './external-objects.ts'
+import { renderNotes } from './notes.ts'
 import { find, gateDeployment } from './pods.ts'
-import {
-  CHART,
-  catchHelm,
-  ensureChartTools,
-  helm,
-  KUBE_VERSION,
-  type RenderOptions,
-  render,
-} from './tools.ts'
+import { catchHelm, ensureChartTools, type RenderOptions, render } from './tools.ts'
 
 beforeAll(ensureChartTools)
 
 const DEFAULTS = 'charts/fxa-gate/ci/default-values.yaml'
 const withDefaults = (...setJson: string[]): RenderOptions => ({ valuesFiles: [DEFAULTS], setJson })
+/** A shared assertion key, which several replicas need (its content is checked by the application). */
+const ASSERTION_KEY = `secrets.assertionKey=${JSON.stringify(EXTERNAL.secrets?.['fxa-gate-credentials']?.['assertion-key'])}`
 const podAnnotations = (options: RenderOptions) =>
   gateDeployment(render(options)).spec.template.metadata.annotations
 
@@ -59,10 +54,14 @@ describe('sessions without Redis', () => {
 
   it('accepts several replicas with an external Redis or the chart-run one', () => {
     expect(
-      gateDeployment(render(withDefaults('replicaCount=3', 'config.redisUrl="redis://r:6379"'))).spec
-        .replicas,
+      gateDeployment(
+        render(withDefaults('replicaCount=3', 'config.redisUrl="redis://r:6379"', ASSERTION_KEY)),
+      ).spec.replicas,
     ).toBe(3)
-    expect(gateDeployment(render(withDefaults('replicaCount=2', 'redis.enabled=true'))).spec.replicas).toBe(2)
+    expect(
+      gateDeployment(render(withDefaults('replicaCount=2', 'redis.enabled=true', ASSERTION_KEY))).spec
+        .replicas,
+    ).toBe(2)
   })
 
   it('refuses both an external Redis and the chart-run one', () => {
@@ -108,6 +107,7 @@ describe('secrets', () => {
     expect(pod.volumes.find((v: { name: string }) => v.name === 'secrets').secret).toMatchObject({
       secretName: 'fxa-gate-credentials',
       items: [
+        { key: 'assertion-key', path: 'assertion-key' },
         { key: 'oauth-client-secret', path: 'client-secret' },
         { key: 'cookie-secrets', path: 'cookie-secrets' },
       ],
@@ -176,34 +176,10 @@ describe('the chart-run Redis (evaluation only)', () => {
 describe('NOTES.txt', () => {
   let dir: string
   beforeAll(() => {
-    // helm template leaves NOTES.txt out: a copy of the chart renders it as a string inside a manifest.
     dir = mkdtempSync(join(tmpdir(), 'fxa-gate-notes-'))
-    const copy = join(dir, 'fxa-gate/templates')
-    cpSync(CHART, join(dir, 'fxa-gate'), { recursive: true })
-    const notesText = readFileSync(join(copy, 'NOTES.txt'), 'utf8')
-    writeFileSync(join(copy, '_notes.tpl'), `{{- define "test.notes" -}}\n${notesText}{{- end }}`)
-    writeFileSync(join(copy, 'notes.yaml'), 'notes: {{ include "test.notes" . | toJson }}\n')
   })
   afterAll(() => rmSync(dir, { recursive: true, force: true }))
-
-  const notes = (...files: string[]): string => {
-    const args = [
-      'template',
-      'fxa-gate',
-      join(dir, 'fxa-gate'),
-      '--namespace',
-      'auth',
-      '--kube-version',
-      KUBE_VERSION,
-    ]
-    const output = helm([
-      ...args,
-      '--show-only',
-      'templates/notes.yaml',
-      ...files.flatMap((f) => ['--values', f]),
-    ])
-    return (parse(output) as { notes: string }).notes
-  }
+  const notes = (...files: string[]): string => renderNotes(dir, files)
 
   it('tells the ingress-nginx annotations to add, with the in-cluster auth-url and the login host', () => {
     const text = notes(DEFAULTS)

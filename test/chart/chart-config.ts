@@ -53,9 +53,23 @@ function describeKey(name: string, def: KeyDefinition): ChartKey {
   }
 }
 
-/** Every key of the application's configuration, in the schema's order. */
+/**
+ * Secret keys the chart mounts from Secrets of their own (`redisTls`: certificates usually come from
+ * cert-manager as kubernetes.io/tls Secrets), so they have no entry under `secrets:`.
+ */
+export const DEDICATED_SECRET_KEYS: readonly string[] = ['redisCaCert', 'redisClientCert', 'redisClientKey']
+
+/**
+ * Keys the chart itself builds on (ports, probes, routes, NOTES): with existingConfigMap they are still
+ * taken from the values and passed as environment variables, which win over the ConfigMap.
+ */
+export const CHART_OWNED_KEYS: readonly string[] = ['publicUrl', 'listen', 'adminListen', 'prefix']
+
+/** Every key of the application's configuration that values.yaml holds, in the schema's order. */
 export function chartKeys(): ChartKey[] {
-  return Object.entries(CONFIG_KEYS).map(([name, def]) => describeKey(name, def as KeyDefinition))
+  return Object.entries(CONFIG_KEYS)
+    .filter(([name]) => !DEDICATED_SECRET_KEYS.includes(name))
+    .map(([name, def]) => describeKey(name, def as KeyDefinition))
 }
 
 /** The key of the chart-created Secret (and the default key of existingSecret) for a secret key. */
@@ -136,12 +150,23 @@ export function existingSecretKeysBlock(keys: readonly ChartKey[] = chartKeys())
  */
 export function renderConfigKeysTemplate(_current = '', keys: readonly ChartKey[] = chartKeys()): string {
   const structured = keys.filter((k) => k.kind === 'structured' && !k.secret).map((k) => k.name)
+  const defaults = Object.fromEntries(keys.filter((k) => !k.secret).map((k) => [k.name, k.chartDefault]))
   return [
     '{{- /* Generated from src/config/schema.ts by `make chart-values`: do not edit. */ -}}',
     '',
     '{{- /* The configuration keys whose values are YAML structures, passed to fxa-gate as JSON. */ -}}',
     '{{- define "fxa-gate.structuredConfigKeys" -}}',
     structured.join(' '),
+    '{{- end }}',
+    '',
+    '{{- /* The values.yaml default of each config key (JSON), to tell a value that was set. */ -}}',
+    '{{- define "fxa-gate.configDefaults" -}}',
+    JSON.stringify(defaults),
+    '{{- end }}',
+    '',
+    '{{- /* The config keys the chart builds on, passed as env when existingConfigMap is set. */ -}}',
+    '{{- define "fxa-gate.chartOwnedConfigKeys" -}}',
+    CHART_OWNED_KEYS.join(' '),
     '{{- end }}',
     '',
   ].join('\n')
@@ -168,6 +193,9 @@ type JsonSchema = Record<string, unknown>
 const DURATION_PATTERN = '^[0-9]+(\\.[0-9]+)?(ms|s|m|h|d)?$'
 
 function valueSchema(key: ChartKey): JsonSchema {
+  // What the application needs but the chart does not (clientId) may come from existingConfigMap.
+  if (key.required && !key.secret && !CHART_OWNED_KEYS.includes(key.name))
+    return valueSchema({ ...key, required: false })
   const description = key.doc
   switch (key.kind) {
     case 'list':
@@ -218,6 +246,24 @@ export function renderValuesSchema(current: string, keys: readonly ChartKey[] = 
     additionalProperties: false,
     properties: Object.fromEntries(secret.map((k) => [k.name, valueSchema({ ...k, required: false })])),
   }
+  // Required keys that existingConfigMap may provide: non-empty unless existingConfigMap is set.
+  const fromConfigMap = plain.filter((k) => k.required && !CHART_OWNED_KEYS.includes(k.name))
+  const unset = {
+    anyOf: [
+      { not: { required: ['existingConfigMap'] } },
+      { properties: { existingConfigMap: { const: '' } } },
+    ],
+  }
+  const minimum = Object.fromEntries(
+    fromConfigMap.map((k) => [k.name, k.kind === 'list' ? { minItems: 1 } : { minLength: 1 }]),
+  )
+  // JSON Schema's if/then, built from entries: a literal `then` member would make the object a thenable.
+  ;(schema as JsonSchema)['allOf'] = [
+    Object.fromEntries([
+      ['if', unset],
+      ['then', { properties: { config: { properties: minimum } } }],
+    ]),
+  ]
   schema.properties['existingSecretKeys'] = {
     ...schema.properties['existingSecretKeys'],
     type: 'object',

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { beforeAll, describe, expect, it } from 'vitest'
+import { EXTERNAL } from './external-objects.ts'
 import { schemaErrors, strictDecodingErrors } from './k8s-schemas.ts'
 import { hardeningProblems, loadRenderedConfig, podSpecs } from './pods.ts'
 import { DEPLOY_MANIFEST, renderDeployManifest } from './render-deploy.ts'
@@ -26,8 +27,13 @@ describe('deploy/kubernetes (plain manifests rendered from the chart)', () => {
   it('configures fxa-gate in a way its loader accepts, once the documented Secret exists', () => {
     const objects = parseManifests(readFileSync(DEPLOY_MANIFEST, 'utf8'))
     const result = loadRenderedConfig(objects, {
-      'client-secret': 'from-kubectl-create-secret',
-      'cookie-secrets': 'openssl-rand-base64-32-output-0123456789abcdef',
+      secrets: {
+        'fxa-gate-secrets': {
+          'client-secret': 'from-kubectl-create-secret',
+          'cookie-secrets': 'openssl-rand-base64-32-output-0123456789abcdef',
+          'assertion-key': EXTERNAL.secrets?.['fxa-gate-credentials']?.['assertion-key'] ?? '',
+        },
+      },
     })
     expect(result.ok ? [] : result.problems).toEqual([])
   })

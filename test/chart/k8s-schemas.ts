@@ -1,7 +1,8 @@
 /**
  * Validates rendered objects against the Kubernetes API schemas, offline: each kubernetes-models class
  * carries a validator compiled from the Kubernetes OpenAPI schema of its kind (types, enums, required
- * fields, formats); the ServiceMonitor one comes from the prometheus-operator CRD. They are installed
+ * fields, formats); the ServiceMonitor and PrometheusRule ones come from the prometheus-operator CRDs, HTTPRoute from
+ * the Gateway API CRDs, Certificate and Issuer from cert-manager's. They are installed
  * into .tools/k8s-models (see mk/chart.mk), outside the project's dependencies. They let unknown fields
  * through; strictDecodingErrors() catches those.
  */
@@ -19,7 +20,13 @@ interface ModelClass {
 function modelPath(apiVersion: string, kind: string): string {
   const [group, version] = apiVersion.includes('/') ? apiVersion.split('/') : ['', apiVersion]
   const pkg =
-    group === 'monitoring.coreos.com' ? '@kubernetes-models/prometheus-operator' : 'kubernetes-models'
+    group === 'monitoring.coreos.com'
+      ? '@kubernetes-models/prometheus-operator'
+      : group === 'gateway.networking.k8s.io'
+        ? '@kubernetes-models/gateway-api'
+        : group === 'cert-manager.io'
+          ? '@kubernetes-models/cert-manager'
+          : 'kubernetes-models'
   return join(K8S_MODELS, pkg, group === '' ? `${version}` : `${group}/${version}`, `${kind}.js`)
 }
 

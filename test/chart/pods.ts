@@ -1,5 +1,6 @@
 /** What the chart's pods must look like: shared by the scenario, deploy/ and sidecar-example tests. */
 import { loadConfig } from '../../src/config/load.ts'
+import type { ExternalObjects } from './external-objects.ts'
 import type { K8sObject, Rendered } from './tools.ts'
 
 // biome-ignore lint/suspicious/noExplicitAny: a pod spec as rendered, already schema-validated
@@ -59,42 +60,51 @@ export function gateDeployment(objects: readonly Rendered[]): K8sObject {
 }
 
 /**
- * Feeds the rendered ConfigMap and secret files to the application's own configuration loader, as the
- * pod would. `existingSecretData` stands in for a Secret the chart does not create.
+ * Feeds the configuration a pod would see to the application's own loader: the variables of every
+ * ConfigMap in envFrom, then the container's env (which wins), and the files of every Secret volume it
+ * mounts. `external` holds the ConfigMaps and Secrets the release refers to but does not create.
  */
-export function loadRenderedConfig(
-  objects: readonly Rendered[],
-  existingSecretData: Record<string, string> = {},
-) {
-  const deployment = objects
-    .map((r) => r.object)
-    .find(
-      (o) =>
-        o.kind === 'Deployment' &&
-        o.spec.template.spec.containers.some((c: Container) => c.name === 'fxa-gate'),
-    )
+export function loadRenderedConfig(objects: readonly Rendered[], external: ExternalObjects = {}) {
+  const all = objects.map((r) => r.object)
+  const deployment = all.find(
+    (o) =>
+      o.kind === 'Deployment' &&
+      o.spec.template.spec.containers.some((c: Container) => c.name === 'fxa-gate'),
+  )
   if (!deployment) throw new Error('no Deployment with an fxa-gate container')
   const pod = deployment.spec.template.spec
   const container = pod.containers.find((c: Container) => c.name === 'fxa-gate')
-  const configMapName = container.envFrom?.find((e: Container) => e.configMapRef)?.configMapRef.name
-  const configMap = objects
-    .map((r) => r.object)
-    .find((o) => o.kind === 'ConfigMap' && o.metadata.name === configMapName)
-  const secret = find(objects, 'Secret')
-  const secretData: Record<string, string> = secret
-    ? Object.fromEntries(
+  const named = (kind: string, name: string) => all.find((o) => o.kind === kind && o.metadata.name === name)
+  const configMapData = (name: string): Record<string, string> => {
+    const data = named('ConfigMap', name)?.data ?? external.configMaps?.[name]
+    if (!data) throw new Error(`the pod reads the ConfigMap ${name}, which is neither rendered nor external`)
+    return data
+  }
+  const secretData = (name: string): Record<string, string> => {
+    const secret = named('Secret', name)
+    if (secret)
+      return Object.fromEntries(
         Object.entries(secret.data as Record<string, string>).map(([k, v]) => [
           k,
           Buffer.from(v, 'base64').toString(),
         ]),
       )
-    : existingSecretData
-  const mount = container.volumeMounts.find((m: Container) => m.mountPath === '/var/run/secrets/fxa-gate')
-  const volume = pod.volumes.find((v: Container) => v.name === mount?.name)
-  const items: { key: string; path: string }[] = volume?.secret.items ?? []
-  const files = new Map(items.map((item) => [`${mount?.mountPath}/${item.path}`, secretData[item.key]]))
-  const env: Record<string, string> = { ...(configMap?.data as Record<string, string>) }
+    const data = external.secrets?.[name]
+    if (!data) throw new Error(`the pod mounts the Secret ${name}, which is neither rendered nor external`)
+    return data
+  }
+  const env: Record<string, string> = {}
+  for (const source of container.envFrom ?? []) {
+    if (source.configMapRef) Object.assign(env, configMapData(source.configMapRef.name))
+  }
   for (const variable of container.env ?? []) env[variable.name] = variable.value
+  const files = new Map<string, string | undefined>()
+  for (const mount of container.volumeMounts ?? []) {
+    const volume = pod.volumes.find((v: Container) => v.name === mount.name)
+    if (!volume?.secret) continue
+    const data = secretData(volume.secret.secretName)
+    for (const item of volume.secret.items ?? []) files.set(`${mount.mountPath}/${item.path}`, data[item.key])
+  }
   return loadConfig({
     env,
     readFile: (path) => {

@@ -1,15 +1,13 @@
 import { beforeAll, describe, expect, it } from 'vitest'
+import { EXTERNAL } from './external-objects.ts'
 import { schemaErrors, strictDecodingErrors } from './k8s-schemas.ts'
 import { find, gateDeployment, hardeningProblems, loadRenderedConfig, podSpecs } from './pods.ts'
 import { ensureChartTools, helm, parseManifests, type Rendered, scenarios, templateArgs } from './tools.ts'
 
 beforeAll(ensureChartTools)
 
-/** What a Secret created outside the chart (ci/existing-secret-values.yaml) would hold. */
-const EXISTING_SECRET = {
-  'oauth-client-secret': 'client-secret-from-elsewhere',
-  'cookie-secrets': 'cookie-secret-from-elsewhere-0123456789abcdef',
-}
+/** Kinds the chart creates outside any namespace (the injector's webhook and RBAC). */
+const CLUSTER_SCOPED = new Set(['MutatingWebhookConfiguration', 'ClusterRole', 'ClusterRoleBinding'])
 
 describe.each(scenarios())('ci/%s', (scenario) => {
   let manifests: string
@@ -40,7 +38,9 @@ describe.each(scenarios())('ci/%s', (scenario) => {
 
   it('puts every object in the release namespace with the standard labels', () => {
     for (const { object } of objects) {
-      expect(object.metadata.namespace, object.kind).toBe('fxa-gate')
+      expect(object.metadata.namespace, object.kind).toBe(
+        CLUSTER_SCOPED.has(object.kind) ? undefined : 'fxa-gate',
+      )
       expect(object.metadata.labels, object.kind).toMatchObject({
         'app.kubernetes.io/name': 'fxa-gate',
         'app.kubernetes.io/instance': 'fxa-gate',
@@ -78,7 +78,9 @@ describe.each(scenarios())('ci/%s', (scenario) => {
       type: 'RollingUpdate',
       rollingUpdate: { maxSurge: 1, maxUnavailable: 0 },
     })
-    const pdb = find(objects, 'PodDisruptionBudget')
+    const pdb = objects
+      .map((r) => r.object)
+      .find((o) => o.kind === 'PodDisruptionBudget' && o.metadata.name === deployment.metadata.name)
     const hpa = find(objects, 'HorizontalPodAutoscaler')
     const replicas: number = hpa ? hpa.spec.minReplicas : deployment.spec.replicas
     if (replicas < 2) {
@@ -91,7 +93,7 @@ describe.each(scenarios())('ci/%s', (scenario) => {
   })
 
   it('gives fxa-gate a configuration that its own loader accepts', () => {
-    const result = loadRenderedConfig(objects, EXISTING_SECRET)
+    const result = loadRenderedConfig(objects, EXTERNAL)
     expect(result.ok ? [] : result.problems).toEqual([])
   })
 })

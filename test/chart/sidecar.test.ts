@@ -34,8 +34,12 @@ describe('the sidecar example (deploy/kubernetes/sidecar-example.yaml)', () => {
 
   it('gives fxa-gate a configuration its loader accepts, proxying to the application on loopback', () => {
     const result = loadRenderedConfig(objects, {
-      'client-secret': 'from-kubectl-create-secret',
-      'cookie-secrets': 'openssl-rand-base64-32-output-0123456789abcdef',
+      secrets: {
+        'whoami-fxa-gate': {
+          'client-secret': 'from-kubectl-create-secret',
+          'cookie-secrets': 'openssl-rand-base64-32-output-0123456789abcdef',
+        },
+      },
     })
     expect(result.ok ? [] : result.problems).toEqual([])
     if (result.ok) expect(result.config.upstream).toBe('http://127.0.0.1:8080')

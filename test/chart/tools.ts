@@ -4,7 +4,8 @@
  * Runs under vitest and under plain `node` (render-deploy.ts), so it imports no test framework.
  */
 import { execFileSync } from 'node:child_process'
-import { mkdirSync, readdirSync } from 'node:fs'
+import { createHash } from 'node:crypto'
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseDocument } from 'yaml'
@@ -13,7 +14,13 @@ export const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 export const CHART = join(ROOT, 'charts/fxa-gate')
 export const TOOLS = join(ROOT, '.tools')
 export const HELM = join(TOOLS, 'bin/helm')
-export const K8S_MODELS = join(TOOLS, 'k8s-models/node_modules')
+/** One folder per content of the lock files (as in mk/chart.mk): checkouts share .tools. */
+const K8S_MODELS_HASH = createHash('sha256')
+  .update(readFileSync(join(ROOT, 'test/chart/k8s-models/package.json')))
+  .update(readFileSync(join(ROOT, 'test/chart/k8s-models/package-lock.json')))
+  .digest('hex')
+  .slice(0, 16)
+export const K8S_MODELS = join(TOOLS, `k8s-models-${K8S_MODELS_HASH}/node_modules`)
 /**
  * The Kubernetes version the chart is rendered for in tests and in deploy/: the API version of the
  * kubernetes-models schemas that validate the output (resource.k8s.io/v1 is there: 1.34).

@@ -87,6 +87,20 @@ describe('method overrides through the sidecar', () => {
     }
   })
 
+  it('answers 408 when the first bytes of a body it must read do not come, and survives a client that leaves', async () => {
+    const head = (target: string) =>
+      `POST ${target} HTTP/1.1\r\nHost: ${host}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\n_met`
+    const stalled = await rawExchange(gate.port, head('/forms/stalled'), {
+      untilFirstResponse: true,
+      timeoutMs: 15_000,
+    })
+    expect(stalled.status).toBe(408)
+    await rawExchange(gate.port, head('/forms/left'), { timeoutMs: 200 })
+    expect(reached('/forms/stalled')).toEqual([])
+    expect(reached('/forms/left')).toEqual([])
+    expect(await statusOf(gate.port, rawOverrideRequest(ADMITTED_CASES[0]!, host))).toBe(200)
+  })
+
   it('streams a long form post of a signed-in user to the upstream intact (the body is peeked, not held)', async () => {
     const jar = createCookieJar()
     await loginThroughGate(jar, gate.url, 'ann@example.org')

@@ -188,6 +188,20 @@ describe('sidecar: every request goes through decide()', () => {
     expect(upstream.seenWith('/status/503').length - before).toBe(1)
   })
 
+  it('counts its decisions under endpoint="sidecar" in fxa_gate_decisions_total', async () => {
+    expect((await fetch(`${gate.url}/app/counted`, { headers: { cookie: session } })).status).toBe(200)
+    expect((await fetch(`${gate.url}/app/counted`, { headers: { accept: 'application/json' } })).status).toBe(
+      401,
+    )
+    expect((await fetch(`${gate.url}/staff/counted`, { headers: { cookie: session } })).status).toBe(403)
+    const metrics = await (await fetch(`${gate.adminUrl}/metrics`)).text()
+    for (const result of ['allow', 'unauthenticated', 'forbidden'])
+      expect(metrics).toMatch(
+        new RegExp(`fxa_gate_decisions_total\\{endpoint="sidecar",result="${result}"\\} [1-9]`),
+      )
+    expect(metrics).not.toMatch(/fxa_gate_decisions_total\{[^}]*"proxy"/)
+  })
+
   it('passes a Basic Authorization header to the upstream (not consumed by fxa-gate)', async () => {
     const response = await fetch(`${gate.url}/basic`, {
       headers: { cookie: session, authorization: 'Basic YTpi' },

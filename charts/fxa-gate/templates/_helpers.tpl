@@ -82,6 +82,21 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- splitList ":" . | last }}
 {{- end }}
 
+{{/* The ConfigMap holding the FXA_GATE_* variables: existingConfigMap or the one the chart creates. */}}
+{{- define "fxa-gate.configMapName" -}}
+{{- default (include "fxa-gate.fullname" .) .Values.existingConfigMap }}
+{{- end }}
+
+{{/* The environment variable of a configuration key: clientId → FXA_GATE_CLIENT_ID. */}}
+{{- define "fxa-gate.envName" -}}
+{{- printf "FXA_GATE_%s" (regexReplaceAll "([a-z0-9])([A-Z])" . "${1}_${2}" | upper) }}
+{{- end }}
+
+{{/* Several pods run (or may, under an autoscaler): what sessions and assertion keys must be shared for. */}}
+{{- define "fxa-gate.multiReplica" -}}
+{{- if or (gt (int .Values.replicaCount) 1) .Values.autoscaling.enabled }}true{{ end }}
+{{- end }}
+
 {{/* The Secret holding the secret configuration keys: existingSecret or the one the chart creates. */}}
 {{- define "fxa-gate.secretName" -}}
 {{- default (include "fxa-gate.fullname" .) .Values.existingSecret }}
@@ -143,7 +158,8 @@ so every render runs them.
 {{- if and .Values.redis.enabled .Values.config.redisUrl }}
 {{- fail "set either config.redisUrl (your Redis) or redis.enabled=true (a Redis run by the chart for evaluation), not both" }}
 {{- end }}
-{{- if and (not $redis) (or (gt (int .Values.replicaCount) 1) .Values.autoscaling.enabled) }}
+{{- /* With existingConfigMap, the Redis URL is in the user's ConfigMap, out of the chart's sight. */ -}}
+{{- if and (not $redis) (not .Values.existingConfigMap) (include "fxa-gate.multiReplica" .) }}
 {{- fail "without Redis, fxa-gate keeps sessions in memory and must run as a single replica: set config.redisUrl (redis://, rediss://, redis+sentinel://, redis+cluster://) or redis.enabled=true (evaluation only), or keep replicaCount=1 and autoscaling.enabled=false" }}
 {{- end }}
 {{- if and .Values.autoscaling.enabled (gt (int .Values.autoscaling.minReplicas) (int .Values.autoscaling.maxReplicas)) }}
@@ -172,6 +188,66 @@ so every render runs them.
 {{- end }}
 {{- end }}
 {{- end }}
+{{- if and (include "fxa-gate.multiReplica" .) (not (hasKey (include "fxa-gate.secretKeys" . | fromJson) "assertionKey")) }}
+{{- fail "several replicas (replicaCount > 1 or autoscaling) must sign X-User-Assertion with one shared key, or services verifying it fail whenever a request reaches another pod: set secrets.assertionKey or existingSecretKeys.assertionKey to an EC P-256 private key, e.g. `openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256`" }}
+{{- end }}
+{{- if .Values.existingConfigMap }}
+{{- $defaults := include "fxa-gate.configDefaults" . | fromJson }}
+{{- $owned := include "fxa-gate.chartOwnedConfigKeys" . | splitList " " }}
+{{- range $name, $value := .Values.config }}
+{{- if and (not (has $name $owned)) (ne (toJson $value) (toJson (index $defaults $name))) }}
+{{- fail (printf "existingConfigMap is set, so config.%s would be ignored: put %s in the ConfigMap %s instead" $name (include "fxa-gate.envName" $name) $.Values.existingConfigMap) }}
+{{- end }}
+{{- end }}
+{{- else }}
 {{- $_ := required "config.clientId is required: the OAuth client id registered with the provider" .Values.config.clientId }}
+{{- end }}
+{{- if and .Values.httpRoute.enabled (not .Values.httpRoute.parentRefs) }}
+{{- fail "httpRoute.parentRefs is required with httpRoute.enabled: the Gateway(s) the route attaches to, e.g. [{name: public, namespace: gateway}]" }}
+{{- end }}
+{{- $tls := .Values.redisTls }}
+{{- if or $tls.caSecret.name $tls.clientCertSecret.name }}
+{{- if .Values.redis.enabled }}
+{{- fail "redisTls is for your own Redis (config.redisUrl): the chart-run Redis (redis.enabled) speaks no TLS" }}
+{{- end }}
+{{- if and (not $redis) (not .Values.existingConfigMap) }}
+{{- fail "redisTls is set but no Redis is configured: set config.redisUrl to a TLS URL (rediss://…)" }}
+{{- end }}
+{{- if and $redis (not (hasPrefix "rediss" (lower $redis))) }}
+{{- fail "redisTls needs a TLS Redis URL: config.redisUrl must start with rediss:// (or rediss+sentinel://, rediss+cluster://)" }}
+{{- end }}
+{{- end }}
 {{- $_ := include "fxa-gate.publicHost" . }}
+{{- end }}
+
+{{/* The sidecar injector (injector.enabled): its names, labels and images. */}}
+{{- define "fxa-gate.injectorFullname" -}}
+{{- printf "%s-injector" (include "fxa-gate.fullname" . | trunc 54 | trimSuffix "-") }}
+{{- end }}
+
+{{- define "fxa-gate.injectorSelectorLabels" -}}
+app.kubernetes.io/name: {{ include "fxa-gate.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/component: injector
+{{- end }}
+
+{{- define "fxa-gate.injectorLabels" -}}
+{{ include "fxa-gate.injectorSelectorLabels" . }}
+{{ include "fxa-gate.commonLabels" . }}
+{{- end }}
+
+{{/* The image injected as the sidecar: injector.sidecarImage, else the chart's own image. */}}
+{{- define "fxa-gate.sidecarImage" -}}
+{{- default (include "fxa-gate.image" .) .Values.injector.sidecarImage }}
+{{- end }}
+
+{{/* The Service names the webhook's certificate must cover. */}}
+{{- define "fxa-gate.injectorDnsNames" -}}
+{{- $name := include "fxa-gate.injectorFullname" . }}
+{{- $ns := .Release.Namespace }}
+{{- list (printf "%s.%s.svc" $name $ns) (printf "%s.%s.svc.%s" $name $ns .Values.clusterDomain) | toJson }}
+{{- end }}
+
+{{- define "fxa-gate.injectorTlsSecret" -}}
+{{- printf "%s-tls" (include "fxa-gate.injectorFullname" .) }}
 {{- end }}

@@ -65,6 +65,60 @@ describe('configuration', () => {
     }
   })
 
+  it('says what a bad value should be, telling it from a missing one', () => {
+    const result = load({ ...minimal, FXA_GATE_COOKIE_SECURE: 'maybe', FXA_GATE_EVENTS_ENABLED: 'nope' })
+    expect(result.ok).toBe(false)
+    if (result.ok) return
+    expect(result.problems).toEqual([
+      expect.objectContaining({ key: 'eventsEnabled', message: 'expected true or false' }),
+      expect.objectContaining({ key: 'cookieSecure', message: 'expected true or false' }),
+    ])
+    const yaml = load(minimal, 'cookieSecure: "maybe"\nbearerPassUpstream: 3\n')
+    expect(!yaml.ok && yaml.problems.map((p) => p.message)).toEqual([
+      'expected true or false',
+      'expected true or false',
+    ])
+  })
+
+  it('names the place of a problem inside the rules and suggests the key a typo meant', () => {
+    const rules = [
+      '- paths: [/a/*]',
+      '- {paths: [/b/*], allowedDomains: [example.com]}',
+      '- paths: [admin]',
+      '- {paths: [/c/*], acess: public, minAal: two, hosts: []}',
+    ].join('\n')
+    const result = load({ ...minimal, FXA_GATE_RULES: rules })
+    expect(result.ok).toBe(false)
+    if (result.ok) return
+    const lines = formatProblems(result.problems).split('\n')
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^ {2}FXA_GATE_RULES \(rules\[2\]\.paths\[0\]\): expected a path like/),
+        '  FXA_GATE_RULES (rules[3]): unknown key "acess" (did you mean "access"?)',
+        '  FXA_GATE_RULES (rules[3].minAal): expected a number',
+        expect.stringMatching(/^ {2}FXA_GATE_RULES \(rules\[3\]\.hosts\): /),
+      ]),
+    )
+    expect(result.problems.every((p) => p.key === 'rules')).toBe(true)
+  })
+
+  it('suggests the configuration key a typo in the file meant, and lists the unknown variables', () => {
+    const result = load({ ...minimal, FXA_GATE_SESION_IDLE_TTL: '1h' }, 'clientld: typo\nfoo: 1\n')
+    expect(result.ok).toBe(false)
+    if (result.ok) return
+    expect(result.problems.map((p) => p.message)).toEqual([
+      'unknown configuration key "clientld" (did you mean "clientId"?)',
+      'unknown configuration key "foo"',
+    ])
+    expect(result.warnings).toEqual([
+      expect.objectContaining({
+        variable: 'FXA_GATE_SESION_IDLE_TTL',
+        suggestion: 'FXA_GATE_SESSION_IDLE_TTL',
+      }),
+    ])
+    expect(load(minimal).ok && load(minimal).warnings).toEqual([])
+  })
+
   it('never echoes a secret value in its problems', () => {
     const result = load({ ...minimal, FXA_GATE_COOKIE_SECRETS: 'hunter2-is-not-long-enough' })
     expect(result.ok).toBe(false)

@@ -1,6 +1,14 @@
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { bodyKind, isMethodParameter, methodReadings } from '../../../src/decision/methods.ts'
+import {
+  bodyKind,
+  isMethodParameter,
+  METHOD_OVERRIDE_HEADERS,
+  methodReadings,
+} from '../../../src/decision/methods.ts'
 import { GateError } from '../../../src/errors.ts'
+import { foldHeaderName } from '../../../src/headers/hygiene.ts'
+import { fuzzRuns, fuzzSeed } from '../../support/fuzz.ts'
 
 describe('methodReadings', () => {
   it('reads the request line as sent and upper-cased', () => {
@@ -11,6 +19,32 @@ describe('methodReadings', () => {
   it('adds every override header in any spelling, as sent and upper-cased', () => {
     const raw = ['X_HTTP_Method_Override', 'delete', 'x.method.override', 'PUT', 'X-HTTP-Method', 'PATCH']
     expect(methodReadings('GET', raw, '')).toEqual(['GET', 'delete', 'DELETE', 'PUT', 'PATCH'])
+  })
+
+  it('reads a header as an override exactly when the hygiene folds its name to one (fast-check)', () => {
+    const piece = fc.constantFrom(
+      'x',
+      'X',
+      'http',
+      'HTTP',
+      'method',
+      'Method',
+      'override',
+      'OVERRIDE',
+      'a',
+      '1',
+    )
+    const separator = fc.constantFrom('-', '_', '.', '--', ' ', '~', '')
+    const name = fc
+      .array(fc.tuple(separator, piece), { minLength: 1, maxLength: 5 })
+      .chain((parts) => separator.map((last) => `${parts.map(([sep, word]) => sep + word).join('')}${last}`))
+    fc.assert(
+      fc.property(name, (raw) => {
+        const read = methodReadings('GET', [raw, 'DELETE'], '').includes('DELETE')
+        expect(read).toBe(METHOD_OVERRIDE_HEADERS.includes(foldHeaderName(raw)))
+      }),
+      { numRuns: fuzzRuns(), seed: fuzzSeed() },
+    )
   })
 
   it('ignores headers that only mention a method', () => {
