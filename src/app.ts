@@ -15,7 +15,7 @@ import { setUpAccountEvents } from './events/setup.ts'
 import { forwardAuthRoutes } from './forward-auth/plugin.ts'
 import { compileIdentityHeaders } from './headers/identity-headers.ts'
 import { handleClientError } from './http/connection-errors.ts'
-import { createErrorHandler, replyError } from './http/error-reply.ts'
+import { createErrorHandler, replyError, usePages } from './http/error-reply.ts'
 import { guardListener } from './http/listener.ts'
 import { compileTrustedPeers } from './http/trusted-peers.ts'
 import type { Fetch } from './identity/http.ts'
@@ -25,12 +25,14 @@ import { loginRoutes } from './login/plugin.ts'
 import { buildAdminApp } from './observability/admin.ts'
 import type { Logger } from './observability/logger.ts'
 import { createMetrics, type Metrics } from './observability/metrics.ts'
+import { createPages } from './pages/pages.ts'
 import type { TransportDeps } from './pipeline/deps.ts'
 import { createPipeline } from './pipeline/pipeline.ts'
 import { sidecarProxy } from './proxy/plugin.ts'
 import { compileReturnUrlPolicy } from './redirect/return-url.ts'
 import { createSessions } from './session/sessions.ts'
 import type { SessionStore } from './session/types.ts'
+import { userSessionsRoutes } from './user-sessions/plugin.ts'
 
 export interface GateDeps {
   readonly store: SessionStore
@@ -73,6 +75,8 @@ export function buildGate(config: Config, deps: GateDeps): Gate {
     cacheTtlMs: config.sessionCacheTtl,
   })
   const provider = createProvider({ config, logger: deps.logger, metrics, fetch: deps.fetch })
+  // Reads the templates and locales (the operator's too) once; a broken one stops the start here.
+  const pages = createPages(config)
   const tokenStore = deps.tokenStore ?? createMemoryTokenStore(clock)
   const events = setUpAccountEvents(config, {
     store: deps.store,
@@ -97,6 +101,7 @@ export function buildGate(config: Config, deps: GateDeps): Gate {
     provider,
     accounts: events.accounts,
     accountEvents: events.receive,
+    pages,
     returnUrls: compileReturnUrlPolicy({
       publicUrl: config.publicUrl,
       allowedHosts: config.allowedRedirectHosts,
@@ -134,6 +139,7 @@ export function buildGate(config: Config, deps: GateDeps): Gate {
     assertions,
     trustedPeer,
     clock,
+    pages,
   }
 
   const app = Fastify({
@@ -150,9 +156,11 @@ export function buildGate(config: Config, deps: GateDeps): Gate {
   })
   // Slow clients may not hold a connection open by trickling headers or a body (THREATS §7).
   guardListener(app, config, metrics)
+  usePages(app, pages)
   app.setErrorHandler(createErrorHandler(metrics))
   app.setNotFoundHandler((request, reply) => replyError(request, reply, new GateError('NOT_FOUND')))
   app.register(loginRoutes, ctx)
+  app.register(userSessionsRoutes, ctx)
   app.register(forwardAuthRoutes, transports)
   if (config.eventsEnabled) app.register(accountEventRoutes, ctx)
   const jwks = createJwksHandler(assertions)

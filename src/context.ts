@@ -5,6 +5,7 @@ import type { EventReceiver } from './events/receiver.ts'
 import type { Provider } from './identity/provider.ts'
 import type { Logger } from './observability/logger.ts'
 import type { Metrics } from './observability/metrics.ts'
+import type { Pages } from './pages/pages.ts'
 import type { ReturnUrlPolicy } from './redirect/return-url.ts'
 import type { Sessions } from './session/sessions.ts'
 import type { SessionStore } from './session/types.ts'
@@ -25,6 +26,8 @@ export interface GateContext {
   readonly accounts: AccountActions
   /** FxA account event deliveries (Security Event Tokens). */
   readonly accountEvents: EventReceiver
+  /** The pages a browser is shown, in its language. */
+  readonly pages: Pages
   readonly returnUrls: ReturnUrlPolicy
   readonly keys: { readonly cookie: Keyring; readonly seal: Keyring; readonly login: Keyring }
 }

@@ -1,28 +1,35 @@
-import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { type ErrorCode, GateError } from '../errors.ts'
 import type { Metrics } from '../observability/metrics.ts'
+import { type ErrorPageHints, errorPage } from '../pages/error-page.ts'
+import type { Pages } from '../pages/pages.ts'
 import { isNavigation } from './navigation.ts'
 
-const ESCAPES: Record<string, string> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&#39;',
+/** Makes the pages available to every error answer of this app (and its plugins). */
+export function usePages(app: FastifyInstance, pages: Pages): void {
+  app.decorate(PAGES, pages)
 }
 
-export function escapeHtml(value: string): string {
-  return value.replace(/[&<>"']/g, (char) => ESCAPES[char]!)
+const PAGES = 'fxaGatePages'
+
+function pagesOf(request: FastifyRequest): Pages | undefined {
+  return (request.server as unknown as Record<typeof PAGES, Pages | undefined>)[PAGES]
 }
 
-function page(status: number, message: string, link?: { href: string; text: string }): string {
-  const action = link ? `<p><a href="${escapeHtml(link.href)}">${escapeHtml(link.text)}</a></p>` : ''
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>${status}</title><style>body{font:16px/1.5 system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem;color:#20123a}h1{font-size:1.4rem}</style></head><body><h1>${escapeHtml(message)}</h1>${action}<p><small>fxa-gate · ${status}</small></p></body></html>`
+const HINTS = Symbol('fxa-gate error page hints')
+
+/**
+ * Tells the page of an error this request may still end in what it knows (a login's return URL),
+ * so that the error handler's page can offer to sign in again to the same place.
+ */
+export function notePageHints(request: FastifyRequest, hints: ErrorPageHints): void {
+  ;(request as unknown as Record<symbol, ErrorPageHints>)[HINTS] = hints
 }
 
 /**
- * Answers with an error code: an HTML page for a browser navigation, JSON otherwise. The body
- * holds the code's public message only, never a cause or stack.
+ * Answers with an error code: an HTML page in the user's language for a browser navigation (when
+ * the app has pages: the admin listener has none), JSON otherwise. The body never holds a cause,
+ * a stack or the code's own message, which is written for operators.
  */
 export function replyError(
   request: FastifyRequest,
@@ -30,13 +37,19 @@ export function replyError(
   error: GateError,
   extra: { loginUrl?: string } = {},
   format: 'negotiate' | 'json' = 'negotiate',
+  hints: ErrorPageHints = {},
 ): FastifyReply {
   reply.code(error.status).header('cache-control', 'no-store')
   if (error.retryAfterSeconds !== undefined) reply.header('retry-after', String(error.retryAfterSeconds))
   if (error.wwwAuthenticate !== undefined) reply.header('www-authenticate', error.wwwAuthenticate)
-  if (format === 'negotiate' && isNavigation(request.headers)) {
-    const link = extra.loginUrl ? { href: extra.loginUrl, text: 'Sign in' } : undefined
-    return reply.type('text/html; charset=utf-8').send(page(error.status, error.message, link))
+  const pages = format === 'negotiate' && isNavigation(request.headers) ? pagesOf(request) : undefined
+  if (pages !== undefined) {
+    // "Try again" repeats a GET of fxa-gate's own pages or the sidecar's; a forward-auth check's
+    // URL is not one the browser knows.
+    const retryUrl =
+      request.method === 'GET' && !request.url.startsWith(pages.forwardAuthPath) ? request.url : undefined
+    const noted = (request as unknown as Record<symbol, ErrorPageHints | undefined>)[HINTS]
+    return pages.send(request, reply, errorPage(error, pages.links, { retryUrl, ...noted, ...hints }))
   }
   return reply.type('application/json').send({ error: error.code, message: error.message, ...extra })
 }

@@ -3,6 +3,7 @@ import type { Config } from '../config/derive.ts'
 import type { Authenticator } from '../decision/credentials.ts'
 import type { IdentityHeaders } from '../headers/identity-headers.ts'
 import type { Metrics } from '../observability/metrics.ts'
+import type { Pages } from '../pages/pages.ts'
 import type { Pipeline } from './pipeline.ts'
 
 /** What the transports (forward-auth endpoints, the sidecar) are built from, once, in app.ts. */
@@ -18,4 +19,6 @@ export interface TransportDeps {
   /** Whether a socket peer address may set X-Forwarded-* headers. */
   readonly trustedPeer: (address: string | undefined) => boolean
   readonly clock: () => number
+  /** The pages a browser is shown (a 403 that says why). */
+  readonly pages: Pages
 }
