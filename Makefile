@@ -67,7 +67,7 @@ bench: deps build ## Throughput and latency of fxa-gate against bare baselines (
 bench-memory: deps build ## RSS of fxa-gate idle and under light load (the numbers behind the chart's memory request)
 	node bench/memory.ts
 
-docs: deps ## Regenerate docs/configuration.md and docs/errors.md from their sources
+docs: deps ## Regenerate docs/configuration.md, docs/errors.md and docs/metrics.md from their sources
 	node scripts/reference-docs.ts --write
 
 examples: deps ## Re-render deploy/examples/ (the proxy configs the integration tests run)

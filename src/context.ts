@@ -1,5 +1,4 @@
 import type { Config } from './config/derive.ts'
-import type { Keyring } from './crypto/keyring.ts'
 import type { AccountActions } from './events/accounts.ts'
 import type { EventReceiver } from './events/receiver.ts'
 import type { Provider } from './identity/provider.ts'
@@ -7,12 +6,15 @@ import type { Logger } from './observability/logger.ts'
 import type { Metrics } from './observability/metrics.ts'
 import type { Pages } from './pages/pages.ts'
 import type { ReturnUrlPolicy } from './redirect/return-url.ts'
+import type { Keys, SecretHolder } from './secrets/state.ts'
 import type { Sessions } from './session/sessions.ts'
 import type { SessionStore } from './session/types.ts'
 
 /**
  * What the login, account-event and admin routes are built from, once at start-up and never
- * mutated. The transports (forward-auth, sidecar) get only what they use: TransportDeps.
+ * mutated. The transports (forward-auth, sidecar) get only what they use: TransportDeps. What
+ * derives from secrets (keys, the assertion signer) lives in `secrets`, an immutable state swapped
+ * whole when a secret file changes; `keys` reads the current one.
  */
 export interface GateContext {
   readonly config: Config
@@ -29,5 +31,7 @@ export interface GateContext {
   /** The pages a browser is shown, in its language. */
   readonly pages: Pages
   readonly returnUrls: ReturnUrlPolicy
-  readonly keys: { readonly cookie: Keyring; readonly seal: Keyring; readonly login: Keyring }
+  readonly keys: Keys
+  /** The current secret state (rotated at run time without a restart). */
+  readonly secrets: SecretHolder
 }

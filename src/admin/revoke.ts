@@ -15,9 +15,16 @@ function digest(value: string): Buffer {
  * nobody may: in a pod, loopback includes the application's container, and the admin port also
  * serves metrics to the whole cluster network. The comparison is of digests, in constant time.
  */
-export function createAdminCheck(adminToken: string | undefined) {
-  const expected = adminToken === undefined ? undefined : digest(`Bearer ${adminToken}`)
+export function createAdminCheck(adminToken: () => string | undefined) {
+  // Re-derived when the token is rotated (FXA_GATE_ADMIN_TOKEN_FILE changed): the old one stops working.
+  let digestOf: string | undefined
+  let expected: Buffer | undefined
   return async (request: FastifyRequest): Promise<void> => {
+    const token = adminToken()
+    if (token !== digestOf) {
+      digestOf = token
+      expected = token === undefined ? undefined : digest(`Bearer ${token}`)
+    }
     if (expected === undefined) throw new GateError('ADMIN_FORBIDDEN')
     const given = request.headers.authorization
     if (given === undefined || !timingSafeEqual(digest(given), expected)) {
@@ -37,7 +44,7 @@ export function createAdminCheck(adminToken: string | undefined) {
 export async function adminRevokeRoutes(admin: FastifyInstance, ctx: GateContext): Promise<void> {
   admin.setErrorHandler(createErrorHandler(ctx.metrics))
   // Decided before the body is read: an anonymous caller gets neither 100 Continue nor a parser.
-  const authorize = createAdminCheck(ctx.config.adminToken)
+  const authorize = createAdminCheck(() => ctx.secrets.current().adminToken)
   admin.post(
     '/sessions/revoke',
     { bodyLimit: 4096, onRequest: authorize },

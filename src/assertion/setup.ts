@@ -34,8 +34,14 @@ export function assertionSignerFromConfig(
 
 /** `GET <prefix>/jwks.json` (and `/jwks.json` on the admin listener): the keys that verify X-User-Assertion. */
 export function createJwksHandler(signer: AssertionSigner) {
-  const body = JSON.stringify(signer.jwks)
+  // Serialized once per key set (a rotation swaps the set).
+  let keys = signer.jwks
+  let body = JSON.stringify(keys)
   return async function jwks(_request: FastifyRequest, reply: FastifyReply) {
+    if (signer.jwks !== keys) {
+      keys = signer.jwks
+      body = JSON.stringify(keys)
+    }
     // Short enough that a rotation's new key is seen soon; verifiers refetch on an unknown kid anyway.
     return reply.header('cache-control', 'public, max-age=300').type('application/json').send(body)
   }

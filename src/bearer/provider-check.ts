@@ -35,9 +35,10 @@ export async function checkWithProvider(
   token: string,
   now: number,
 ): Promise<TokenResult> {
-  const unavailable = (response: JsonResponse | undefined, detail: string) =>
+  const unavailable = (response: JsonResponse | undefined, detail: string, cause?: unknown) =>
     new GateError('PROVIDER_UNAVAILABLE', {
       detail,
+      cause,
       retryAfterSeconds: retryAfterOf(response, config.bearerFailureTtl),
     })
   const base = config.fxaOauthUrl
@@ -52,7 +53,7 @@ export async function checkWithProvider(
       timeoutMs: config.bearerTimeout,
     })
   } catch (error) {
-    throw unavailable(undefined, `${mode}: ${(error as GateError).code ?? 'network error'}`)
+    throw unavailable(undefined, `${mode}: ${(error as GateError).code ?? 'network error'}`, error)
   }
   // A request to back off (429, or 503 naming when): the checker opens its circuit breaker.
   if (response.status === 429 || (response.status === 503 && response.headers.has('retry-after')))

@@ -5,6 +5,7 @@ import { GateError } from '../errors.ts'
 import type { Fetch } from '../identity/http.ts'
 import type { Identity } from '../identity/identity.ts'
 import type { ProfileFetcher } from '../identity/profile-api.ts'
+import { errorFields } from '../observability/error-fields.ts'
 import type { Logger } from '../observability/logger.ts'
 import type { Metrics } from '../observability/metrics.ts'
 import { createCheckBudget } from './check-budget.ts'
@@ -84,6 +85,8 @@ export function createTokenChecker(deps: TokenCheckerDeps): TokenChecker {
     failed: outcome('provider_failed'),
     rationed: outcome('rationed'),
     breakerOpen: outcome('breaker_open'),
+    cacheHit: metrics.cacheHits.labels('bearer'),
+    cacheMiss: metrics.cacheMisses.labels('bearer'),
   }
 
   function ttlFor(result: TokenResult, now: number): number {
@@ -132,7 +135,7 @@ export function createTokenChecker(deps: TokenCheckerDeps): TokenChecker {
       if (failure.code === 'PROVIDER_THROTTLED') breaker.throttled(seconds)
       else breaker.failed(seconds)
       refused.set(hash, { failure }, { ttl: seconds * 1000 })
-      deps.logger.warn({ code: failure.code, detail: failure.detail }, 'bearer token check failed')
+      deps.logger.warn(errorFields(failure), 'bearer token check failed')
       throw failure
     }
     counters.provider.inc()
@@ -142,7 +145,7 @@ export function createTokenChecker(deps: TokenCheckerDeps): TokenChecker {
     } else if (ttl > 0) {
       local.set(hash, { result }, { ttl: Math.min(ttl, config.sessionCacheTtl || 1000) })
       await store.set(hash, result, ttl).catch((error: GateError) => {
-        deps.logger.warn({ code: error.code }, 'could not share a bearer token result')
+        deps.logger.warn(errorFields(error), 'could not share a bearer token result')
       })
     }
     return result
@@ -153,14 +156,17 @@ export function createTokenChecker(deps: TokenCheckerDeps): TokenChecker {
     const cached = local.get(hash)
     if (cached !== undefined) {
       counters.local.inc()
+      counters.cacheHit.inc()
       return cached.result
     }
     const no = refused.get(hash)
     if (no !== undefined) {
       if ('failure' in no) throw no.failure
       counters.local.inc()
+      counters.cacheHit.inc()
       return no.result
     }
+    counters.cacheMiss.inc()
     const shared = await store.get(hash)
     if (shared !== undefined) {
       counters.shared.inc()

@@ -388,6 +388,36 @@ export const CONFIG_KEYS = {
     'A directory of page templates (layout.liquid, message.liquid, sessions.liquid) and locales/<lang>.ftl replacing the shipped ones by name',
   ),
 
+  // operations: logs, probes, shutdown, tracing
+  accessLog: key(
+    'string',
+    z
+      .string()
+      .regex(/^(off|denied|all|sampled:[1-9]\d{0,6})$/, 'expected off, denied, sampled:N (1 in N) or all')
+      .default('denied'),
+    'Access log lines (method, host, path, status, duration, uid, request id): off, denied (refusals and errors), sampled:N (those and 1 in N others), all',
+  ),
+  readinessDependencies: key(
+    'bool',
+    z.boolean().default(false),
+    '/readyz also fails while Redis or FxA discovery is unavailable (takes every replica out at once in an outage)',
+  ),
+  shutdownDelay: key(
+    'duration',
+    duration.prefault('5s'),
+    'After SIGTERM, how long new requests are still served (with /readyz failing) while load balancers drop the pod',
+  ),
+  shutdownTimeout: key(
+    'duration',
+    duration.prefault('20s'),
+    'Then, how long in-flight requests and streams may take to finish before fxa-gate exits anyway',
+  ),
+  tracing: key(
+    'bool',
+    z.boolean().default(false),
+    'OpenTelemetry tracing (OTLP export, configured by the standard OTEL_* variables, e.g. OTEL_EXPORTER_OTLP_ENDPOINT)',
+  ),
+
   // account events (FxA Security Event Tokens) and operator revocation
   eventsEnabled: key(
     'bool',

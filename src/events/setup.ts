@@ -21,7 +21,12 @@ export interface AccountEventsDeps {
   readonly logger: Logger
   readonly metrics: Metrics
   readonly clock: () => number
+  /** Calls to FxA (its JWKS, profiles). */
   readonly fetch?: Fetch | undefined
+  /** Calls to the delete-user webhooks (not FxA); `fetch` when absent. */
+  readonly webhookFetch?: Fetch | undefined
+  /** The webhook signing key now (rotated at run time); `config.eventsWebhookSecret` when absent. */
+  readonly webhookSecret?: () => string | undefined
 }
 
 export interface AccountEvents {
@@ -38,14 +43,15 @@ export function setUpAccountEvents(config: Config, deps: AccountEventsDeps): Acc
     config.eventsWebhookUrls.length > 0 && config.eventsWebhookSecret !== undefined
       ? createWebhookNotifier({
           urls: config.eventsWebhookUrls,
-          secret: config.eventsWebhookSecret,
+          secret: () => deps.webhookSecret?.() ?? config.eventsWebhookSecret!,
           logger,
           metrics,
-          fetch: deps.fetch,
+          fetch: deps.webhookFetch ?? deps.fetch,
           clock,
         })
       : undefined
   const accounts = createAccountActions({
+    clock,
     sessions: deps.sessions,
     eventState: deps.eventState,
     webhooks,

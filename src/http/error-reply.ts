@@ -1,6 +1,8 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { type ErrorCode, GateError } from '../errors.ts'
+import { ERRORS, type ErrorCode, GateError } from '../errors.ts'
+import { errorFields } from '../observability/error-fields.ts'
 import type { Metrics } from '../observability/metrics.ts'
+import { noteRefusal } from '../observability/request-context.ts'
 import { type ErrorPageHints, errorPage } from '../pages/error-page.ts'
 import type { Pages } from '../pages/pages.ts'
 import { isNavigation } from './navigation.ts'
@@ -28,8 +30,9 @@ export function notePageHints(request: FastifyRequest, hints: ErrorPageHints): v
 
 /**
  * Answers with an error code: an HTML page in the user's language for a browser navigation (when
- * the app has pages: the admin listener has none), JSON otherwise. The body never holds a cause,
- * a stack or the code's own message, which is written for operators.
+ * the app has pages: the admin listener has none), JSON otherwise. Either holds the request id to
+ * quote (the page's "Reference", JSON's `reference`), never a cause or a stack; the page never the
+ * code's own message either, which is written for operators.
  */
 export function replyError(
   request: FastifyRequest,
@@ -51,11 +54,19 @@ export function replyError(
     const noted = (request as unknown as Record<symbol, ErrorPageHints | undefined>)[HINTS]
     return pages.send(request, reply, errorPage(error, pages.links, { retryUrl, ...noted, ...hints }))
   }
-  return reply.type('application/json').send({ error: error.code, message: error.message, ...extra })
+  return reply
+    .type('application/json')
+    .send({ error: error.code, message: error.message, reference: request.id, ...extra })
 }
 
-/** Fastify's error handler: codes from the table pass through, anything else is a logged 500. */
-export function createErrorHandler(metrics: Metrics) {
+/**
+ * Fastify's error handler: codes from the table pass through, anything else is a 500. On the main
+ * listener (`observed`) the refusal is noted and logged once, with the rest of the request, when its
+ * answer ends (observability/http-observer.ts); elsewhere it is logged here. Either way the line
+ * names the host and path (never the query), and a 5xx its cause's class and code.
+ */
+export function createErrorHandler(metrics: Metrics, options: { observed?: boolean } = {}) {
+  const errors = new Map(Object.keys(ERRORS).map((code) => [code, metrics.requestErrors.labels(code)]))
   return function handleError(
     this: unknown,
     raw: FastifyError,
@@ -63,14 +74,15 @@ export function createErrorHandler(metrics: Metrics) {
     reply: FastifyReply,
   ) {
     const error = toGateError(raw)
-    metrics.requestErrors.inc({ code: error.code })
-    if (error.status >= 500) {
-      request.log.error({ code: error.code, detail: error.detail, err: error.cause ?? raw }, 'request failed')
+    errors.get(error.code)?.inc()
+    // The translated error heads the chain down to the foreign cause (class and code are logged).
+    const cause = error.status >= 500 ? error : undefined
+    if (options.observed) {
+      noteRefusal(request, { code: error.code, detail: error.detail, cause })
     } else {
-      request.log.info(
-        { code: error.code, detail: error.detail, url: request.routeOptions.url },
-        'request refused',
-      )
+      const where = { method: request.method, host: request.headers.host, path: request.url.split('?', 1)[0] }
+      if (error.status >= 500) request.log.error({ ...where, ...errorFields(cause) }, 'request failed')
+      else request.log.info({ ...where, code: error.code, detail: error.detail }, 'request refused')
     }
     return replyError(request, reply, error)
   }

@@ -34,17 +34,21 @@ interface Note {
   readonly unmet: UnmetRequirement
 }
 
-export function createDenialNotes(keyring: Keyring, cookie: CookieSettings): DenialNotes {
+/**
+ * `keyring` is read at each note, so a rotated secret seals the next one; a note sealed just before
+ * opens as long as its secret is still on the list.
+ */
+export function createDenialNotes(keyring: () => Keyring, cookie: CookieSettings): DenialNotes {
   const name = cookie.deniedName
   return {
     async write(uid, unmet, now) {
       const note: Note = { u: uid, at: now, unmet }
-      return setCookie(cookie, name, await seal(keyring, note), NOTE_TTL_MS)
+      return setCookie(cookie, name, await seal(keyring(), note), NOTE_TTL_MS)
     },
     async read(cookieHeader, uid, now) {
       const value = readCookie(cookieHeader, name)
       if (value === undefined || value.length > 2048) return undefined
-      const note = (await unseal(keyring, value)) as Partial<Note> | undefined
+      const note = (await unseal(keyring(), value)) as Partial<Note> | undefined
       if (note === undefined || note === null || typeof note !== 'object') return undefined
       if (note.u !== uid || typeof note.at !== 'number' || now - note.at > NOTE_TTL_MS || note.at > now)
         return undefined

@@ -1,7 +1,7 @@
 import { join } from 'node:path'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { Config } from '../config/derive.ts'
-import { deriveKeyring } from '../crypto/keyring.ts'
+import type { Keyring } from '../crypto/keyring.ts'
 import { type Branding, compileBranding } from './branding.ts'
 import { createDenialNotes, type DenialNotes } from './denial-note.ts'
 import { BUILT_IN_LOCALES, type Localization, loadLocalization, type Messages } from './l10n.ts'
@@ -52,13 +52,18 @@ export interface Pages {
   send(request: FastifyRequest, reply: FastifyReply, spec: PageSpec): FastifyReply
 }
 
+export interface PagesDeps {
+  /** The denial notes' keyring, current at each call (secrets rotate at run time). */
+  readonly denialKeys: () => Keyring
+}
+
 /**
  * Builds the page renderer once at start-up: locales (shipped, then the operator's
  * `templatesDir/locales/*.ftl`), templates (the operator's by name, else the shipped ones) and the
  * branding. Every template is rendered once here, so a broken operator template stops the start,
  * not a user's request.
  */
-export function createPages(settings: Config): Pages {
+export function createPages(settings: Config, deps: PagesDeps): Pages {
   const operatorDir = settings.templatesDir
   const localization: Localization = loadLocalization([
     BUILT_IN_LOCALES,
@@ -113,7 +118,7 @@ export function createPages(settings: Config): Pages {
     branding,
     links: compilePageLinks(settings),
     forwardAuthPath: `${settings.prefix}/auth/`,
-    denials: createDenialNotes(deriveKeyring(settings.cookieSecrets, 'denial-note'), settings.cookie),
+    denials: createDenialNotes(deps.denialKeys, settings.cookie),
     planNames: settings.brandingPlanNames,
     render,
     send(request, reply, spec) {

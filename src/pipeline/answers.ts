@@ -4,12 +4,12 @@ import { type Decision, describeUnmet } from '../decision/decide.ts'
 import { GateError } from '../errors.ts'
 import { replyError } from '../http/error-reply.ts'
 import { isNavigation } from '../http/navigation.ts'
+import type { DecisionEndpoint } from '../observability/metric-definitions.ts'
 import type { Metrics } from '../observability/metrics.ts'
+import { noteDecision, noteRefusal } from '../observability/request-context.ts'
 import { forbiddenPage } from '../pages/forbidden-page.ts'
 import type { Pages } from '../pages/pages.ts'
-
-/** The `endpoint` label of the decision counter: the four transports. */
-export type Endpoint = 'nginx' | 'traefik' | 'envoy' | 'sidecar'
+import type { Verdict } from './pipeline.ts'
 
 export type Forbidden = Extract<Decision, { kind: 'forbidden' }>
 
@@ -37,14 +37,18 @@ export function redirectOrUnauthenticated(
   return unauthenticated(request, reply, loginUrl)
 }
 
-/** 403 for API clients (and for nginx, which shows its own page): JSON, logged with the reason. */
+/**
+ * 403 for API clients (and for nginx, which shows its own page). The requirement that failed (which
+ * the client is not told) and whose it was go on the one refusal line, written with host, path, uid
+ * and request id when the answer ends.
+ */
 export function forbidden(request: FastifyRequest, reply: FastifyReply, decision: Forbidden): FastifyReply {
-  logForbidden(request, decision)
+  noteForbidden(request, decision)
   return replyError(request, reply, new GateError('FORBIDDEN'), {}, 'json')
 }
 
-function logForbidden(request: FastifyRequest, decision: Forbidden): void {
-  request.log.info({ reason: describeUnmet(decision.unmet), source: decision.source }, 'forbidden')
+function noteForbidden(request: FastifyRequest, decision: Forbidden): void {
+  noteRefusal(request, { code: 'FORBIDDEN', detail: describeUnmet(decision.unmet), source: decision.source })
 }
 
 /** Where a browser goes next when it is refused, if not to a page. */
@@ -73,7 +77,7 @@ export function createNginxForbiddenAnswer(pages: Pages, clock: () => number) {
   return async function nginxForbidden(request: FastifyRequest, reply: FastifyReply, decision: Forbidden) {
     if (!isNavigation(request.headers) || decision.identity.auth !== 'session')
       return forbidden(request, reply, decision)
-    logForbidden(request, decision)
+    noteForbidden(request, decision)
     const note = await pages.denials.write(decision.identity.uid, decision.unmet, clock())
     return reply
       .code(401)
@@ -81,7 +85,7 @@ export function createNginxForbiddenAnswer(pages: Pages, clock: () => number) {
       .header('cache-control', 'no-store')
       .header('www-authenticate', 'Bearer realm="fxa-gate"')
       .type('application/json')
-      .send({ error: 'FORBIDDEN', message: new GateError('FORBIDDEN').message })
+      .send({ error: 'FORBIDDEN', message: new GateError('FORBIDDEN').message, reference: request.id })
   }
 }
 
@@ -94,7 +98,7 @@ export function createNginxForbiddenAnswer(pages: Pages, clock: () => number) {
 export function createForbiddenAnswer(config: Config, pages: Pages) {
   return function forbiddenAnswer(request: FastifyRequest, reply: FastifyReply, decision: Forbidden) {
     if (!isNavigation(request.headers)) return forbidden(request, reply, decision)
-    logForbidden(request, decision)
+    noteForbidden(request, decision)
     const next = forbiddenRedirect(config, decision)
     if (next !== undefined) return reply.header('cache-control', 'no-store').redirect(next, 302)
     const input = { ...decision, planNames: pages.planNames }
@@ -102,13 +106,19 @@ export function createForbiddenAnswer(config: Config, pages: Pages) {
   }
 }
 
-/** Counts what a decision ended in; success is counted, never logged per request. */
-export function createDecisionCounter(metrics: Metrics, endpoint: Endpoint) {
+/**
+ * Counts what a decision ended in, and notes on the request what it was about and whose it was
+ * (for the access log and the refusal line); success is counted, never logged per request.
+ */
+export function createDecisionCounter(metrics: Metrics, endpoint: DecisionEndpoint) {
   // Labelled children resolved once: a label lookup per request costs more than the increment.
   const counters = {
     allow: metrics.decisions.labels(endpoint, 'allow'),
     unauthenticated: metrics.decisions.labels(endpoint, 'unauthenticated'),
     forbidden: metrics.decisions.labels(endpoint, 'forbidden'),
   }
-  return (decision: Decision) => counters[decision.kind].inc()
+  return (request: FastifyRequest, verdict: Verdict) => {
+    counters[verdict.decision.kind].inc()
+    noteDecision(request, verdict.description, verdict.decision.kind, verdict.identity)
+  }
 }

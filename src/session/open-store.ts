@@ -1,10 +1,11 @@
+import { Cluster, type Redis } from 'ioredis'
 import { createMemoryTokenStore, createRedisTokenStore, type TokenStore } from '../bearer/token-store.ts'
 import type { Config } from '../config/derive.ts'
 import { createMemoryEventState, type EventStateStore } from '../events/event-state.ts'
 import { createRedisEventState } from '../events/redis-event-state.ts'
 import type { Logger } from '../observability/logger.ts'
 import { createMemorySessionStore } from './memory-store.ts'
-import { createRedis, createSubscriber } from './redis-client.ts'
+import { createRedis, createSubscriber, parseRedisUrl } from './redis-client.ts'
 import { createRedisSessionStore } from './redis-store.ts'
 import type { SessionStore } from './types.ts'
 
@@ -13,7 +14,21 @@ export interface Stores {
   readonly tokens: TokenStore
   /** What account events remember (processed event ids, change times). */
   readonly events: EventStateStore
+  /** The Redis client the stores share, when there is one (the active-session count uses it). */
+  readonly redis?: Redis | Cluster
+  /** A rotated FXA_GATE_REDIS_PASSWORD: used from the next (re)connection on; open ones stay authenticated. */
+  usePassword?(password: string | undefined): void
   close(): Promise<void>
+}
+
+/** ioredis reads the password from its options on every connect. */
+function setPassword(client: Redis | Cluster, password: string | undefined): void {
+  if (client instanceof Cluster) {
+    client.options.redisOptions = { ...client.options.redisOptions, password }
+    for (const node of client.nodes('all')) node.options.password = password
+  } else {
+    client.options.password = password
+  }
 }
 
 /**
@@ -41,6 +56,12 @@ export function openStores(config: Config, logger: Logger): Stores {
     sessions,
     tokens: createRedisTokenStore({ redis, subscriber: tokenSubscriber, keyPrefix: config.redisKeyPrefix }),
     events: createRedisEventState({ redis, keyPrefix: config.redisKeyPrefix }),
+    redis,
+    usePassword(password) {
+      // A password in the URL wins, as at start-up.
+      if (parseRedisUrl(config.redisUrl!).password !== undefined) return
+      for (const client of [redis, subscriber, tokenSubscriber]) setPassword(client, password)
+    },
     async close() {
       await sessions.close()
       tokenSubscriber.disconnect()

@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto'
-import type { Keyring } from '../crypto/keyring.ts'
+import type { DerivedKey, Keyring } from '../crypto/keyring.ts'
 import type { SessionKey } from '../session/types.ts'
 
 /** 128 bits, base64url: an id a user's page and API client can name a session by. */
@@ -17,15 +17,25 @@ export interface SessionHandles {
   wellFormed(handle: unknown): handle is string
 }
 
-export function createSessionHandles(keyring: Keyring): SessionHandles {
-  const of = (key: SessionKey) =>
-    createHmac('sha256', keyring.current.keyObject).update(key).digest().subarray(0, 16).toString('base64url')
+const handleUnder = (secret: DerivedKey, key: SessionKey) =>
+  createHmac('sha256', secret.keyObject).update(key).digest().subarray(0, 16).toString('base64url')
+
+/**
+ * `keyring` is read at each call (secrets rotate at run time): ids are made with the current key,
+ * and an id a page showed before a rotation still names its session while its secret is listed.
+ */
+export function createSessionHandles(keyring: () => Keyring): SessionHandles {
   return {
-    of,
+    of: (key) => handleUnder(keyring().current, key),
     matches(handle, key) {
       const given = Buffer.from(handle)
-      const expected = Buffer.from(of(key))
-      return given.length === expected.length && timingSafeEqual(given, expected)
+      let found = false
+      for (const secret of keyring().all) {
+        const expected = Buffer.from(handleUnder(secret, key))
+        // Every key is tried, so the time does not tell which one matched.
+        if (given.length === expected.length && timingSafeEqual(given, expected)) found = true
+      }
+      return found
     },
     wellFormed: (handle): handle is string => typeof handle === 'string' && HANDLE_PATTERN.test(handle),
   }

@@ -1,6 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { GateContext } from '../context.ts'
-import { deriveKeyring } from '../crypto/keyring.ts'
 import { GateError } from '../errors.ts'
 import { readCookie } from '../http/cookies.ts'
 import { replyError } from '../http/error-reply.ts'
@@ -18,7 +17,7 @@ import { createRevokeHandler } from './revoke.ts'
 export async function userSessionsRoutes(app: FastifyInstance, ctx: GateContext): Promise<void> {
   const { config } = ctx
   const base = `${config.prefix}/sessions`
-  const handles = createSessionHandles(deriveKeyring(config.cookieSecrets, 'session-handle'))
+  const handles = createSessionHandles(() => ctx.keys.handle)
   const listDeps = { store: ctx.store, handles, idleTtlMs: config.sessionIdleTtl, clock: ctx.clock }
 
   /** The session of this browser, or an answer asking to sign in (a redirect for a navigation). */

@@ -307,6 +307,10 @@ describe('what people see, in a real browser (headless Chromium)', () => {
     expect(missing?.status()).toBe(404)
     expect(await page.getAttribute('html', 'lang')).toBe('de')
     expect(await page.textContent('h1')).toBe('Seite nicht gefunden')
+    // The reference is the request id the answer carries (and the log lines about it).
+    const requestId = missing?.headers()['x-request-id']
+    expect(requestId).toMatch(/^[0-9a-f-]{36}$/)
+    expect(await page.textContent('body')).toContain(requestId!)
     await expectAccessible(page, 'not found de')
     const stale = await page.goto(`${gate.url}/_gate/callback?code=x&state=y`)
     expect(stale?.status()).toBe(400)

@@ -113,7 +113,13 @@ export async function startTestGate(options: TestGateOptions = {}): Promise<Test
   const logger = createLogger({ level: config.logLevel })
   const stores = openStores(config, logger)
   const store = stores.sessions
-  const gate = buildGate(config, { store, tokenStore: stores.tokens, eventState: stores.events, logger })
+  const gate = buildGate(config, {
+    store,
+    tokenStore: stores.tokens,
+    eventState: stores.events,
+    redis: stores.redis,
+    logger,
+  })
   gate.start()
   await gate.ctx.provider.discover()
   await gate.app.listen({ host: '127.0.0.1', port })
@@ -135,11 +141,17 @@ export async function startTestGate(options: TestGateOptions = {}): Promise<Test
   }
 }
 
-/** Waits until /readyz says ready (Redis connected, discovery loaded), at most 10 s. */
+/**
+ * Waits until /readyz says ready and /healthz?verbose says its dependencies answer (Redis
+ * connected, discovery loaded), at most 10 s: readiness itself no longer waits for them.
+ */
 export async function untilReady(adminUrl: string): Promise<void> {
   for (let attempt = 0; attempt < 200; attempt++) {
     try {
-      if ((await fetch(`${adminUrl}/readyz`)).ok) return
+      const ready = await fetch(`${adminUrl}/readyz`)
+      const health = await fetch(`${adminUrl}/healthz?verbose`)
+      const { checks } = (await health.json()) as { checks: Record<string, string> }
+      if (ready.ok && Object.values(checks).every((value) => value === 'ok')) return
     } catch {}
     await new Promise((resolve) => setTimeout(resolve, 50))
   }

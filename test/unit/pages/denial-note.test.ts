@@ -10,7 +10,7 @@ const cookie: CookieSettings = {
   domain: undefined,
   secure: true,
 }
-const notes = createDenialNotes(deriveKeyring(['k'.repeat(32)], 'denial-note'), cookie)
+const notes = createDenialNotes(() => deriveKeyring(['k'.repeat(32)], 'denial-note'), cookie)
 const cookieValue = (setCookie: string) => setCookie.split(';')[0]!
 
 describe('the denial note behind ingress-nginx', () => {
@@ -30,7 +30,7 @@ describe('the denial note behind ingress-nginx', () => {
     expect(await notes.read(written, 'uid-1', 999_000)).toBeUndefined()
     const altered = `${written.slice(0, -4)}AAAA`
     expect(await notes.read(altered, 'uid-1', 1_000_001)).toBeUndefined()
-    const other = createDenialNotes(deriveKeyring(['o'.repeat(32)], 'denial-note'), cookie)
+    const other = createDenialNotes(() => deriveKeyring(['o'.repeat(32)], 'denial-note'), cookie)
     expect(await other.read(written, 'uid-1', 1_000_001)).toBeUndefined()
   })
 })

@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import type { Config } from '../../../src/config/derive.ts'
 import { loadConfig } from '../../../src/config/load.ts'
+import { deriveKeyring } from '../../../src/crypto/keyring.ts'
 import { ERRORS, type ErrorCode, GateError } from '../../../src/errors.ts'
 import type { Identity } from '../../../src/identity/identity.ts'
 import { compileBranding, contrast, DEFAULT_ACCENT } from '../../../src/pages/branding.ts'
@@ -27,6 +28,9 @@ function configWith(env: Record<string, string> = {}): Config {
   return result.config
 }
 
+const pagesFor = (config: Config) =>
+  createPages(config, { denialKeys: () => deriveKeyring(config.cookieSecrets, 'denial-note') })
+
 const request = (acceptLanguage?: string) =>
   ({ id: 'req-42', headers: acceptLanguage ? { 'accept-language': acceptLanguage } : {} }) as never
 
@@ -49,7 +53,7 @@ const textOf = (html: string) =>
     .replace(/\s+/g, ' ')
 
 describe('pages', () => {
-  const pages = createPages(configWith())
+  const pages = pagesFor(configWith())
 
   it('are in the language Accept-Language asks for, English when none matches', () => {
     const spec = errorPage(new GateError('NOT_FOUND'), pages.links)
@@ -87,7 +91,7 @@ describe('pages', () => {
   })
 
   it('escape everything they show: operator settings and user data alike', () => {
-    const hostile = createPages(
+    const hostile = pagesFor(
       configWith({
         FXA_GATE_BRANDING_PRODUCT_NAME: '<script>alert(1)</script>',
         FXA_GATE_BRANDING_LOGO_URL: 'https://cdn.example.com/logo.svg?a="><img src=x onerror=alert(1)>',
@@ -188,7 +192,7 @@ describe('operator templates and messages', () => {
       join(dir, 'locales', 'en.ftl'),
       'acme-footer = Run by { $site }\nerror-not-found-title = Nothing here\n',
     )
-    const pages = createPages(configWith({ FXA_GATE_TEMPLATES_DIR: dir }))
+    const pages = pagesFor(configWith({ FXA_GATE_TEMPLATES_DIR: dir }))
     const { html } = pages.render(request(), errorPage(new GateError('NOT_FOUND'), pages.links))
     expect(html).toContain('<body class="acme">')
     expect(html).toContain('<p>Run by Acme</p>')
@@ -202,7 +206,7 @@ describe('operator templates and messages', () => {
   it('stop the start when a template does not parse', () => {
     const dir = mkdtempSync(join(tmpdir(), 'fxa-gate-templates-'))
     writeFileSync(join(dir, 'message.liquid'), '{% if %}')
-    expect(() => createPages(configWith({ FXA_GATE_TEMPLATES_DIR: dir }))).toThrow(/message\.liquid/)
+    expect(() => pagesFor(configWith({ FXA_GATE_TEMPLATES_DIR: dir }))).toThrow(/message\.liquid/)
   })
 })
 
