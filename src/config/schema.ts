@@ -3,6 +3,7 @@ import { z } from 'zod'
 import { keyProblem, parsePublicKeys, parseSigningKey } from '../assertion/keys.ts'
 import { parseRedisUrl } from '../session/redis-url.ts'
 import { parseDuration } from './duration.ts'
+import { listenAddressSchema } from './listen.ts'
 
 /**
  * How a value given as a string (environment variable) is read. YAML values of the right type are
@@ -28,9 +29,7 @@ const duration = z.union([z.string(), z.number()]).transform((value, ctx) => {
   }
   return ms
 })
-const hostPort = z
-  .string()
-  .regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/, 'expected host:port, e.g. 0.0.0.0:4180')
+const hostPort = listenAddressSchema('0.0.0.0:4180')
 const list = z.array(z.string().min(1))
 const cidr = z.string().refine((value) => {
   try {
