@@ -15,7 +15,7 @@ import { setUpAccountEvents, webhooksFromConfig } from './events/setup.ts'
 import { forwardAuthRoutes } from './forward-auth/plugin.ts'
 import { compileIdentityHeaders } from './headers/identity-headers.ts'
 import { handleClientError } from './http/connection-errors.ts'
-import { createErrorHandler, replyError } from './http/error-reply.ts'
+import { createErrorHandler, replyError, usePages } from './http/error-reply.ts'
 import { guardListener } from './http/listener.ts'
 import { compileTrustedPeers } from './http/trusted-peers.ts'
 import type { Fetch } from './identity/http.ts'
@@ -40,6 +40,7 @@ import { createMetrics, type Metrics } from './observability/metrics.ts'
 import { type RequestScope, requestIdOf } from './observability/request-context.ts'
 import { requestLoggerFactory } from './observability/request-logger.ts'
 import { TRACING_OFF, type Tracing } from './observability/tracing.ts'
+import { createPages } from './pages/pages.ts'
 import type { TransportDeps } from './pipeline/deps.ts'
 import { createPipeline } from './pipeline/pipeline.ts'
 import { sidecarProxy } from './proxy/plugin.ts'
@@ -49,6 +50,7 @@ import { createRevocation } from './revocation/revocation.ts'
 import { createSecretHolder, type SecretHolder } from './secrets/state.ts'
 import { createSessions } from './session/sessions.ts'
 import type { SessionStore } from './session/types.ts'
+import { userSessionsRoutes } from './user-sessions/plugin.ts'
 
 export interface GateDeps {
   readonly store: SessionStore
@@ -141,6 +143,8 @@ export function buildGate(config: Config, deps: GateDeps): Gate {
     fetch,
     clientSecret: () => secrets.current().clientSecret,
   })
+  // Reads the templates and locales (the operator's too) once; a broken one stops the start here.
+  const pages = createPages(config, { denialKeys: () => secrets.current().keys.denial })
   const baseTokenStore = deps.tokenStore ?? createMemoryTokenStore(clock)
   const tokenStore = shared && deps.tokenStore ? instrumentTokenStore(baseTokenStore, shared) : baseTokenStore
   const baseEventState = deps.eventState ?? createMemoryEventState({ clock })
@@ -188,6 +192,7 @@ export function buildGate(config: Config, deps: GateDeps): Gate {
     revocation,
     accountEvents,
     failures,
+    pages,
     returnUrls: compileReturnUrlPolicy({
       publicUrl: config.publicUrl,
       allowedHosts: config.allowedRedirectHosts,
@@ -227,6 +232,7 @@ export function buildGate(config: Config, deps: GateDeps): Gate {
     assertions,
     trustedPeer,
     clock,
+    pages,
   }
 
   const app = Fastify({
@@ -256,9 +262,11 @@ export function buildGate(config: Config, deps: GateDeps): Gate {
     lifecycle,
     scope: deps.requestScope,
   })
+  usePages(app, pages)
   app.setErrorHandler(createErrorHandler(metrics, failures, { observed: true }))
   app.setNotFoundHandler((request, reply) => replyError(request, reply, new GateError('NOT_FOUND')))
   app.register(loginRoutes, ctx)
+  app.register(userSessionsRoutes, ctx)
   app.register(forwardAuthRoutes, transports)
   if (config.eventsEnabled) app.register(accountEventRoutes, ctx)
   const jwks = createJwksHandler(assertions)

@@ -12,6 +12,10 @@ export interface Keys {
   /** The MACs of what Redis holds: session records, cached bearer-token results. */
   readonly record: Keyring
   readonly tokenCache: Keyring
+  /** The public ids of sessions on the user's list of them (user-sessions/handles.ts). */
+  readonly handle: Keyring
+  /** The note of a refusal behind ingress-nginx (pages/denial-note.ts). */
+  readonly denial: Keyring
 }
 
 /**
@@ -44,6 +48,8 @@ export function deriveKeys(secrets: readonly string[]): Keys {
     login: deriveKeyring(secrets, 'login-state'),
     record: deriveKeyring(secrets, 'session-record'),
     tokenCache: deriveKeyring(secrets, 'token-cache'),
+    handle: deriveKeyring(secrets, 'session-handle'),
+    denial: deriveKeyring(secrets, 'denial-note'),
   }
 }
 

@@ -2,6 +2,7 @@ import { z } from 'zod'
 import type { Keyring } from '../crypto/keyring.ts'
 import { recordMac, verifyRecordMac } from '../crypto/record-mac.ts'
 import { cappedList, cappedText } from '../identity/caps.ts'
+import { MAX_USER_AGENT } from '../user-sessions/client-facts.ts'
 import type { SessionKey, SessionRecord } from './types.ts'
 
 /** A stored session record, field by field, within the identity caps. Anything else is invalid. */
@@ -19,13 +20,30 @@ export const sessionRecordSchema = z
     expiresAt: z.number().int().positive(),
     aal: z.number().int().min(0).max(3),
     amr: cappedList('amr'),
+    // What a login remembers of the browser (user-sessions/client-facts.ts): printable ASCII, and
+    // the network only (`203.0.113.0/24`, `2001:db8:1::/48`), never a full address.
+    userAgent: z
+      .string()
+      .max(MAX_USER_AGENT)
+      .regex(/^[\x20-\x7e]*$/)
+      .optional(),
+    ip: z
+      .string()
+      .max(64)
+      .regex(/^[0-9a-f.:]+\/(24|48)$/)
+      .optional(),
     tokens: z.string().max(16_384),
   })
   .strict()
 
-// What the schema accepts is a SessionRecord: this fails to compile when they drift apart.
+// The schema accepts exactly a SessionRecord's fields, both ways: this fails to compile when they
+// drift apart (a field added to the record but not here would make every new session invalid data).
 const _accepts: z.infer<typeof sessionRecordSchema> extends SessionRecord ? true : never = true
+const _covers: Exclude<keyof SessionRecord, keyof z.infer<typeof sessionRecordSchema>> extends never
+  ? true
+  : never = true
 void _accepts
+void _covers
 
 export type OpenedRecord =
   | { readonly ok: true; readonly record: SessionRecord }

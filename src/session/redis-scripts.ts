@@ -24,9 +24,9 @@ redis.call('PEXPIRE', KEYS[1], ttl)
 return 1`,
   },
   /**
-   * KEYS: session. ARGV: idleMs ('' = do not extend), now. Returns {record, mac}, false when absent
-   * or ended, or {'!', problem} after deleting an unusable key. Extends the idle lifetime, never past
-   * the deadline, in the same round trip.
+   * KEYS: session. ARGV: idleMs ('' = do not extend), now. Returns {record, mac, PTTL}, false when
+   * absent or ended, or {'!', problem} after deleting an unusable key. Extends the idle lifetime,
+   * never past the deadline, in the same round trip.
    */
   fxaGateSessionRead: {
     keys: 1,
@@ -47,7 +47,7 @@ if ARGV[1] ~= '' then
   if ttl <= 0 then redis.call('DEL', KEYS[1]) return false end
   redis.call('PEXPIRE', KEYS[1], ttl)
 end
-return {v[1], v[2]}`,
+return {v[1], v[2], redis.call('PTTL', KEYS[1])}`,
   },
   /** KEYS: session. Returns 'live', 'ended' (tombstone) or 'absent' (a wrong-typed key is deleted). */
   fxaGateSessionState: {

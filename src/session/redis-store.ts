@@ -17,7 +17,10 @@ export interface RedisSessionStoreOptions {
 }
 
 type Ended = SessionRecord | 'ended' | null
-type Read = { state: 'absent' } | { state: 'live'; record: SessionRecord } | { state: 'invalid' }
+type Read =
+  | { state: 'absent' }
+  | { state: 'live'; record: SessionRecord /** What is left of the key's lifetime (PTTL). */; ttlMs: number }
+  | { state: 'invalid' }
 
 /**
  * Sessions in Redis (standalone, Sentinel or Cluster), on the shared storage layer. Every record is
@@ -57,7 +60,7 @@ export function createRedisSessionStore(options: RedisSessionStoreOptions): Sess
     const extend = idleMs === undefined ? '' : String(Math.ceil(idleMs))
     const reply = await call('session read', 'fxaGateSessionRead', sessionKey(key), extend, now())
     if (!Array.isArray(reply)) return { state: 'absent' }
-    const [json, mac] = reply.map(String) as [string, string]
+    const [json, mac, ttl] = reply.map(String) as [string, string, string | undefined]
     if (json === '!') {
       redis.faults.report('session', mac as RecordProblem)
       return { state: 'invalid' }
@@ -70,7 +73,7 @@ export function createRedisSessionStore(options: RedisSessionStoreOptions): Sess
     }
     // The deadline is the record's (MAC'd), not the key's TTL, which a Redis writer could lift.
     if (opened.record.expiresAt <= clockNow()) return { state: 'absent' }
-    return { state: 'live', record: opened.record }
+    return { state: 'live', record: opened.record, ttlMs: Number(ttl ?? -1) }
   }
 
   /** The user's index; rebuilt from the sessions themselves when a bad write destroyed it. */
@@ -152,6 +155,14 @@ export function createRedisSessionStore(options: RedisSessionStoreOptions): Sess
       guard('session read', async () => {
         const found = await read(key, undefined)
         return found.state === 'live' ? found.record : null
+      }),
+
+    inspect: (key) =>
+      guard('session read', async () => {
+        const found = await read(key, undefined)
+        if (found.state !== 'live' || found.ttlMs < 0) return null
+        // The remaining lifetime by the caller's clock: the one the idle lifetime was set with.
+        return { record: found.record, endsAt: clockNow() + found.ttlMs }
       }),
 
     update: (key, record) =>

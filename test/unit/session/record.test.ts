@@ -34,6 +34,18 @@ describe('session records at rest', () => {
     expect(codec.open('key-1', json, mac)).toEqual({ ok: true, record: record() })
   })
 
+  it('open with what a login remembers of the browser (user-sessions/client-facts.ts)', () => {
+    const codec = createRecordCodec(ring(NEW))
+    for (const facts of [
+      { userAgent: 'Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0' },
+      { ip: '203.0.113.0/24' },
+      { userAgent: 'curl/8.0', ip: '2001:db8:1::/48' },
+    ]) {
+      const { json, mac } = codec.seal('key-1', record(facts))
+      expect(codec.open('key-1', json, mac)).toEqual({ ok: true, record: record(facts) })
+    }
+  })
+
   it('still open after a rotation (sealed with the old secret, opened with [new, old])', () => {
     const { json, mac } = createRecordCodec(ring(OLD)).seal('key-1', record())
     expect(createRecordCodec(ring(NEW, OLD)).open('key-1', json, mac).ok).toBe(true)
@@ -61,6 +73,10 @@ describe('session records at rest', () => {
       { ...record(), displayName: 'x'.repeat(257) },
       { ...record(), subscriptions: Array.from({ length: 65 }, (_, i) => `c${i}`) },
       { ...record(), v: 2 },
+      { ...record(), userAgent: 'x'.repeat(257) },
+      { ...record(), userAgent: 'line\nbreak' },
+      { ...record(), ip: '203.0.113.7' },
+      { ...record(), ip: 42 },
     ]
     for (const value of bad) {
       const json = JSON.stringify(value)
