@@ -54,8 +54,8 @@ async function heapOf(adminUrl: string): Promise<{ used: number; total: number }
   const text = await (await request(`${adminUrl}/metrics`)).text()
   const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? Number.NaN)
   return {
-    used: value('fxa_gate_process_nodejs_heap_size_used_bytes'),
-    total: value('fxa_gate_process_nodejs_heap_size_total_bytes'),
+    used: value('nodejs_heap_size_used_bytes'),
+    total: value('nodejs_heap_size_total_bytes'),
   }
 }
 
