@@ -1,5 +1,4 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify'
-import type { Cluster, Redis } from 'ioredis'
 import { adminRevokeRoutes } from './admin/revoke.ts'
 import { createJwksHandler } from './assertion/setup.ts'
 import type { AssertionSigner } from './assertion/signer.ts'
@@ -17,11 +16,11 @@ import { compilePolicy } from './decision/policy.ts'
 import { GateError } from './errors.ts'
 import { createMemoryEventState, type EventStateStore } from './events/event-state.ts'
 import { accountEventRoutes } from './events/plugin.ts'
-import { setUpAccountEvents } from './events/setup.ts'
+import { setUpAccountEvents, webhooksFromConfig } from './events/setup.ts'
 import { forwardAuthRoutes } from './forward-auth/plugin.ts'
 import { compileIdentityHeaders } from './headers/identity-headers.ts'
 import { handleClientError } from './http/connection-errors.ts'
-import { createErrorHandler, replyError } from './http/error-reply.ts'
+import { createErrorHandler, replyError, usePages } from './http/error-reply.ts'
 import { guardListener } from './http/listener.ts'
 import { compileTrustedPeers } from './http/trusted-peers.ts'
 import type { Fetch } from './identity/http.ts'
@@ -40,15 +39,19 @@ import {
   instrumentSessionStore,
   instrumentTokenStore,
 } from './observability/instrument-stores.ts'
+import { createLogLimiter } from './observability/log-limiter.ts'
 import type { Logger } from './observability/logger.ts'
 import { createMetrics, type Metrics } from './observability/metrics.ts'
 import { type RequestScope, requestIdOf } from './observability/request-context.ts'
 import { requestLoggerFactory } from './observability/request-logger.ts'
 import { TRACING_OFF, type Tracing } from './observability/tracing.ts'
+import { createPages } from './pages/pages.ts'
 import type { TransportDeps } from './pipeline/deps.ts'
 import { createPipeline } from './pipeline/pipeline.ts'
 import { sidecarProxy } from './proxy/plugin.ts'
 import { compileReturnUrlPolicy } from './redirect/return-url.ts'
+import type { RedisLayer } from './redis/layer.ts'
+import { createRevocation } from './revocation/revocation.ts'
 import { createSecretHolder, type SecretHolder } from './secrets/state.ts'
 import { createRevalidation } from './session/revalidation.ts'
 import { createMemoryRevalidationLocks, type RevalidationLocks } from './session/revalidation-lock.ts'
@@ -56,6 +59,7 @@ import { createSessions } from './session/sessions.ts'
 import { createTokenReaper } from './session/token-reaper.ts'
 import { createMemoryTokenReaperStore, type TokenReaperStore } from './session/token-reaper-store.ts'
 import type { SessionStore } from './session/types.ts'
+import { userSessionsRoutes } from './user-sessions/plugin.ts'
 
 export interface GateDeps {
   readonly store: SessionStore
@@ -63,14 +67,20 @@ export interface GateDeps {
   readonly tokenStore?: TokenStore
   /** What account events remember (processed ids, change times); in-memory when absent. */
   readonly eventState?: EventStateStore
-  /** The Redis client behind the shared stores, for the cross-replica active-session count. */
-  readonly redis?: Redis | Cluster | undefined
+  /** The storage layer behind the shared stores, for the cross-replica active-session count. */
+  readonly redis?: RedisLayer | undefined
   /** Revalidation locks, the token reaper's store, credential marks: in memory when absent. */
   readonly revalidationLocks?: RevalidationLocks
   readonly tokenReaperStore?: TokenReaperStore
   readonly credentialMarks?: CredentialMarkStore
   readonly logger: Logger
+  /** Give the stores the same registry (storage/open-stores.ts), so /metrics shows theirs too. */
   readonly metrics?: Metrics
+  /**
+   * The secret state, when the stores read their keys from it too (lifecycle/serve.ts); built from
+   * `config` when absent.
+   */
+  readonly secrets?: SecretHolder
   readonly tracing?: Tracing
   /** The scope whose ids the logger's mixin adds to every line (see createRequestScope). */
   readonly requestScope?: RequestScope
@@ -86,10 +96,7 @@ export interface Gate {
   readonly ctx: GateContext
   readonly lifecycle: LifecycleState
   readonly dependencies: Dependencies
-  /**
-   * Starts background work (discovery retries, dependency probes, the token reaper's sweeps) and
-   * marks the gate started.
-   */
+  /** Starts background work (discovery retries, dependency probes) and marks the gate started. */
   start(): void
   /**
    * Swaps in the secrets of a configuration reloaded from its `…_FILE` sources (only secret keys
@@ -128,15 +135,10 @@ export function buildGate(config: Config, deps: GateDeps): Gate {
   })
   // Every call to FxA is timed and tells whether FxA answers (webhooks are not FxA).
   const fetch = instrumentFetch(rawFetch, dependencies)
-  const activeSessions = createActiveSessions({
-    metrics,
-    clock,
-    redis: deps.redis,
-    keyPrefix: config.redisKeyPrefix,
-  })
+  const activeSessions = createActiveSessions({ metrics, clock, redis: deps.redis })
   const shared = deps.store.shared ? dependencies : undefined
   const store = instrumentSessionStore(deps.store, shared, activeSessions)
-  const secrets = createSecretHolder(config, { clock, metrics, logger: deps.logger })
+  const secrets = deps.secrets ?? createSecretHolder(config, { clock, metrics, logger: deps.logger })
   const sealKeys = () => secrets.current().keys.seal
   const provider = createProvider({
     config,
@@ -182,11 +184,33 @@ export function buildGate(config: Config, deps: GateDeps): Gate {
     logger: deps.logger,
   })
   const marks = createCredentialMarks(deps.credentialMarks ?? createMemoryCredentialMarkStore(clock), clock)
+  // Reads the templates and locales (the operator's too) once; a broken one stops the start here.
+  const pages = createPages(config, { denialKeys: () => secrets.current().keys.denial })
   const baseTokenStore = deps.tokenStore ?? createMemoryTokenStore(clock)
   const tokenStore = shared && deps.tokenStore ? instrumentTokenStore(baseTokenStore, shared) : baseTokenStore
   const baseEventState = deps.eventState ?? createMemoryEventState({ clock })
   const eventState = shared && deps.eventState ? instrumentEventState(baseEventState, shared) : baseEventState
-  const events = setUpAccountEvents(config, {
+  const webhooks = webhooksFromConfig(config, {
+    logger: deps.logger,
+    metrics,
+    clock,
+    fetch: rawFetch,
+    secret: () => secrets.current().webhookSecret,
+  })
+  const revocation = createRevocation({
+    sessions: store,
+    tokens: tokenStore,
+    eventState,
+    webhooks,
+    marks,
+    logger: deps.logger,
+    metrics,
+    clock,
+  })
+  // The sessions a revocation ended have their provider tokens destroyed (in the background).
+  revocation.onUserRevoked((_uid, _reason, _before, ended) => reaper.ended(ended))
+  const accountEvents = setUpAccountEvents(config, {
+    revocation,
     store,
     sessions,
     provider,
@@ -195,18 +219,9 @@ export function buildGate(config: Config, deps: GateDeps): Gate {
     metrics,
     clock,
     fetch,
-    webhookFetch: rawFetch,
-    webhookSecret: () => secrets.current().webhookSecret,
     revalidation,
   })
-  // A revoked user's cached bearer-token results go too, in every replica (the token store tells them).
-  // A password change (and a deletion) also raises the user's credential high-water mark first, so
-  // that a token FxA still calls active but issued before it is refused when it is checked again.
-  events.accounts.onUserRevoked(async (uid, reason, before) => {
-    if (reason === 'password_change' || reason === 'delete_user')
-      await marks.raise(uid, Math.min(before ?? clock(), clock()))
-    await tokenStore.dropUser(uid)
-  })
+  const failures = createLogLimiter(deps.logger)
   const ctx: GateContext = {
     config,
     logger: deps.logger,
@@ -219,8 +234,10 @@ export function buildGate(config: Config, deps: GateDeps): Gate {
     secrets,
     sessions,
     provider,
-    accounts: events.accounts,
-    accountEvents: events.receive,
+    revocation,
+    accountEvents,
+    failures,
+    pages,
     returnUrls: compileReturnUrlPolicy({
       publicUrl: config.publicUrl,
       allowedHosts: config.allowedRedirectHosts,
@@ -262,6 +279,7 @@ export function buildGate(config: Config, deps: GateDeps): Gate {
     assertions,
     trustedPeer,
     clock,
+    pages,
   }
 
   const app = Fastify({
@@ -291,9 +309,11 @@ export function buildGate(config: Config, deps: GateDeps): Gate {
     lifecycle,
     scope: deps.requestScope,
   })
-  app.setErrorHandler(createErrorHandler(metrics, { observed: true }))
+  usePages(app, pages)
+  app.setErrorHandler(createErrorHandler(metrics, failures, { observed: true }))
   app.setNotFoundHandler((request, reply) => replyError(request, reply, new GateError('NOT_FOUND')))
   app.register(loginRoutes, ctx)
+  app.register(userSessionsRoutes, ctx)
   app.register(forwardAuthRoutes, transports)
   if (config.eventsEnabled) app.register(accountEventRoutes, ctx)
   const jwks = createJwksHandler(assertions)
@@ -328,7 +348,8 @@ export function buildGate(config: Config, deps: GateDeps): Gate {
       await revalidation.settled()
       ctx.sessions.close()
       tokens.close()
-      await events.close()
+      await webhooks?.close()
+      failures.close()
     },
   }
 }

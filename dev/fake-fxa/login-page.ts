@@ -36,7 +36,9 @@ export function createLoginPage(deps: { provider: Provider; users: UserDirectory
       )
     }
 
-    const hint = [params['login_hint'], params['email']].find((value) => typeof value === 'string')
+    // A browser already signed in at the provider is offered its account (FxA: "Continue as …").
+    const signedIn = session?.accountId === undefined ? undefined : users.users.get(session.accountId)?.email
+    const hint = [params['login_hint'], params['email'], signedIn].find((value) => typeof value === 'string')
     if (req.method !== 'POST') return sendHtml(res, 200, loginForm(uid, clientId, String(hint ?? '')))
 
     const fields = await readFields(req)

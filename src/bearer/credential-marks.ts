@@ -1,7 +1,7 @@
-import type { Cluster, Redis } from 'ioredis'
+import { createHash } from 'node:crypto'
 import { LRUCache } from 'lru-cache'
-import { GateError } from '../errors.ts'
-import { redisKeys } from '../session/keys.ts'
+import { storeUnavailable } from '../redis/errors.ts'
+import type { LuaScript, RedisLayer } from '../redis/layer.ts'
 
 /**
  * Per-user credential high-water marks (Tokenserver's `generation`): the time of the user's last
@@ -34,39 +34,45 @@ export function createMemoryCredentialMarkStore(clock: () => number = Date.now):
   }
 }
 
-// KEYS: mark. ARGV: at, ttlMs. Keeps the greater of the stored and the given time.
-const RAISE = `
-local current = tonumber(redis.call('GET', KEYS[1]) or '0') or 0
-if tonumber(ARGV[1]) > current then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-else redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
-return 1`
+const SCRIPTS = {
+  /** KEYS: mark. ARGV: at, ttlMs. Keeps the greater of the stored and the given time (always writes, for WAIT). */
+  fxaGateMarkRaise: {
+    keys: 1,
+    lua: `
+local current = 0
+if redis.call('TYPE', KEYS[1]).ok == 'string' then current = tonumber(redis.call('GET', KEYS[1])) or 0 end
+redis.call('SET', KEYS[1], tostring(math.max(current, tonumber(ARGV[1]))), 'PX', ARGV[2])
+return 1`,
+  },
+} as const satisfies Record<string, LuaScript>
 
-export function createRedisCredentialMarkStore(options: {
-  redis: Redis | Cluster
-  keyPrefix: string
-}): CredentialMarkStore {
+/**
+ * `<prefix>hw:<sha256(uid)>`: the mark in ms. Raised durably (WAIT): a mark lost in a failover would
+ * let tokens issued before a password change through again.
+ */
+export function createRedisCredentialMarkStore(options: { redis: RedisLayer }): CredentialMarkStore {
   const { redis } = options
-  const keys = redisKeys(options.keyPrefix)
-  redis.defineCommand('fxaGateMarkRaise', { numberOfKeys: 1, lua: RAISE })
-  const raise = (redis as unknown as { fxaGateMarkRaise: (...args: string[]) => Promise<unknown> })
-    .fxaGateMarkRaise
-  const guard = async <T>(run: () => Promise<T>): Promise<T> => {
-    try {
-      return await run()
-    } catch (error) {
-      throw new GateError('STORE_UNAVAILABLE', { cause: error, detail: 'credential marks' })
-    }
-  }
+  redis.defineScripts(SCRIPTS)
+  const markKey = (uid: string) =>
+    redis.keys.key('credentialMark', createHash('sha256').update(uid).digest('base64url'))
   return {
-    raise: (uid, at) =>
-      guard(async () => {
-        await raise.call(redis, keys.credentialMark(uid), String(Math.floor(at)), String(MARK_TTL_MS))
-      }),
-    read: (uid) =>
-      guard(async () => {
-        const value = Number(await redis.get(keys.credentialMark(uid)))
+    async raise(uid, at) {
+      try {
+        await redis.durable.write('credential mark', [markKey(uid)], (pipeline, key) => {
+          redis.script(pipeline, 'fxaGateMarkRaise', [key], [Math.floor(at), MARK_TTL_MS])
+        })
+      } catch (error) {
+        throw storeUnavailable(error, 'credential mark')
+      }
+    },
+    async read(uid) {
+      try {
+        const value = Number(await redis.run('credential mark', () => redis.commands.get(markKey(uid))))
         return Number.isFinite(value) && value > 0 ? value : 0
-      }),
+      } catch (error) {
+        throw storeUnavailable(error, 'credential mark')
+      }
+    },
   }
 }
 
@@ -76,8 +82,8 @@ export interface CredentialMarks {
   of(uid: string): number | Promise<number>
   /** Raises the mark everywhere. */
   raise(uid: string, at: number): Promise<void>
-  /** A replica heard that the user was revoked: read the mark again. */
-  forget(uid: string): void
+  /** A replica heard that the user was revoked: read the mark again (every mark: undefined). */
+  forget(uid: string | undefined): void
 }
 
 export function createCredentialMarks(store: CredentialMarkStore, clock: () => number): CredentialMarks {
@@ -96,6 +102,9 @@ export function createCredentialMarks(store: CredentialMarkStore, clock: () => n
       await store.raise(uid, at)
       cache.delete(uid)
     },
-    forget: (uid) => void cache.delete(uid),
+    forget(uid) {
+      if (uid === undefined) cache.clear()
+      else cache.delete(uid)
+    },
   }
 }

@@ -1,5 +1,6 @@
 import type { Config } from '../config/derive.ts'
 import { GateError } from '../errors.ts'
+import { identityOverCap } from '../identity/caps.ts'
 import { type Fetch, type JsonResponse, requestJson } from '../identity/http.ts'
 import { aalFromClaims, sessionFieldsFrom } from '../identity/profile.ts'
 import type { ProfileFetcher } from '../identity/profile-api.ts'
@@ -82,7 +83,7 @@ export async function checkWithProvider(
       throw unavailable(response, `verify ${response.status}`)
     // /v1/verify gives no expiry: the result is cached for the configured maximum only.
     const generation = body['generation']
-    return {
+    return withinCaps({
       active: true,
       sub: body['user'],
       clientId: typeof body['client_id'] === 'string' ? body['client_id'] : null,
@@ -91,7 +92,7 @@ export async function checkWithProvider(
       generation: typeof generation === 'number' && Number.isFinite(generation) ? generation : undefined,
       aal: 0,
       profile: null,
-    }
+    })
   }
 
   if (response.status === 400 && TOKEN_ERRNOS.has(Number(body['errno'])))
@@ -106,7 +107,7 @@ export async function checkWithProvider(
   const scopes = scopesOf(body['scope'])
   if (scopes.length === 0) return { active: false, reason: 'no scope' }
   const iat = body['iat']
-  return {
+  return withinCaps({
     active: true,
     sub,
     clientId: typeof body['client_id'] === 'string' ? body['client_id'] : null,
@@ -116,7 +117,15 @@ export async function checkWithProvider(
     // FxA's introspection asserts no level; a provider whose answer carries acr/fxa-aal is believed.
     aal: aalFromClaims(body, config.acrAalMap) ?? 0,
     profile: null,
-  }
+  })
+}
+
+/** A token whose identity is over a cap (a huge sub, a thousand scopes) is not accepted. */
+function withinCaps(result: TokenResult & { active: true }): TokenResult {
+  const overCap = identityOverCap({ uid: result.sub, scopes: result.scopes })
+  if (overCap !== undefined || (result.clientId?.length ?? 0) > 256)
+    return { active: false, reason: `identity over its caps (${overCap ?? 'client_id'})` }
+  return result
 }
 
 /** `profile`, `profile:write` or any `profile:*` sub-scope: the token may read part of the profile. */
@@ -124,7 +133,8 @@ const PROFILE_SCOPES = /^profile(:|$)/
 
 /**
  * The profile, fetched once per token with the token itself, when its scopes allow it. A profile
- * that cannot be read (refused, outage, another user's) leaves the identity without one.
+ * that cannot be read (refused, outage, another user's) leaves the identity without one; a profile
+ * over the identity caps is refused (PROFILE_TOO_LARGE), never sent on.
  */
 export async function fetchTokenProfile(
   config: Config,
@@ -138,6 +148,8 @@ export async function fetchTokenProfile(
     const answer = await fetchProfile(token, result.sub)
     if (answer.kind === 'refused') return null
     const fields = sessionFieldsFrom({ sub: result.sub }, answer.profile, undefined)
+    const overCap = identityOverCap(fields)
+    if (overCap !== undefined) throw new GateError('PROFILE_TOO_LARGE', { detail: overCap })
     return {
       email: fields.email,
       displayName: fields.displayName,
@@ -146,7 +158,8 @@ export async function fetchTokenProfile(
       subscriptions: fields.subscriptions,
       metricsEnabled: fields.metricsEnabled,
     }
-  } catch {
+  } catch (error) {
+    if (error instanceof GateError && error.code === 'PROFILE_TOO_LARGE') throw error
     return null
   }
 }

@@ -1,4 +1,5 @@
 import { returnUrlPolicyProblems } from '../redirect/return-url.ts'
+import { parseRedisUrl } from '../redis/url.ts'
 import { type ListenAddress, listenAddress } from './listen.ts'
 import type { RawConfig } from './schema.ts'
 
@@ -19,6 +20,8 @@ export interface CookieSettings {
   readonly sessionName: string
   /** Name of the single pending-login cookie. */
   readonly loginName: string
+  /** Name of the short-lived note of a refusal behind ingress-nginx (see pages/denial-note.ts). */
+  readonly deniedName: string
   readonly domain: string | undefined
   readonly secure: boolean
 }
@@ -93,6 +96,7 @@ export function deriveConfig(raw: RawConfig): {
   if (raw.maxUploadsPerClient > raw.maxUploads)
     problems.push({ key: 'maxUploadsPerClient', message: 'must not exceed maxUploads' })
   if (!raw.scopes.includes('openid')) problems.push({ key: 'scopes', message: 'must include openid' })
+  problems.push(...redisProblems(raw))
   if (raw.eventsWebhookUrls.length > 0 && raw.eventsWebhookSecret === undefined) {
     problems.push({
       key: 'eventsWebhookSecret',
@@ -112,16 +116,41 @@ export function deriveConfig(raw: RawConfig): {
     loginUrl: `${publicBase}${raw.prefix}/start`,
     fxaOauthUrl: raw.fxaOauthUrl ? trimSlash(raw.fxaOauthUrl) : known?.oauth,
     fxaProfileUrl: raw.fxaProfileUrl ? trimSlash(raw.fxaProfileUrl) : known?.profile,
+    // FxA serves its settings under the issuer; a generic provider's page must be configured.
+    accountSettingsUrl:
+      raw.accountSettingsUrl ??
+      (known !== undefined || raw.fxaOauthUrl !== undefined ? `${issuer}/settings` : undefined),
     publicClient: raw.clientSecret === undefined,
     insecureIssuer,
     cookie: {
       sessionName: `${hostOnlyPrefix}${raw.cookieName}`,
       loginName: `${hostOnlyPrefix}${raw.cookieName}_login`,
+      deniedName: `${hostOnlyPrefix}${raw.cookieName}_denied`,
       domain: raw.cookieDomain?.replace(/^\./, ''),
       secure,
     },
   }
   return { config: deepFreeze(config), problems }
+}
+
+/** Redis TLS and Sentinel settings that cannot apply to the configured URL. */
+function redisProblems(raw: RawConfig): { key: string; message: string }[] {
+  const problems: { key: string; message: string }[] = []
+  const target = raw.redisUrl === undefined ? undefined : parseRedisUrl(raw.redisUrl)
+  for (const name of ['redisCaCert', 'redisClientCert', 'redisClientKey'] as const) {
+    if (raw[name] !== undefined && target?.tls !== true)
+      problems.push({
+        key: name,
+        message: 'needs a TLS Redis URL (rediss://, rediss+sentinel://, rediss+cluster://)',
+      })
+  }
+  if ((raw.redisClientCert === undefined) !== (raw.redisClientKey === undefined)) {
+    const missing = raw.redisClientCert === undefined ? 'redisClientCert' : 'redisClientKey'
+    problems.push({ key: missing, message: 'mutual TLS needs both redisClientCert and redisClientKey' })
+  }
+  if (raw.redisSentinelPassword !== undefined && target?.kind !== 'sentinel')
+    problems.push({ key: 'redisSentinelPassword', message: 'applies only to a redis+sentinel:// URL' })
+  return problems
 }
 
 function deepFreeze<T>(value: T): T {

@@ -1,7 +1,8 @@
+import { createPrivateKey, X509Certificate } from 'node:crypto'
 import ipaddr from 'ipaddr.js'
 import { z } from 'zod'
 import { keyProblem, parsePublicKeys, parseSigningKey } from '../assertion/keys.ts'
-import { parseRedisUrl } from '../session/redis-url.ts'
+import { parseRedisUrl } from '../redis/url.ts'
 import { parseDuration } from './duration.ts'
 import { listenAddressSchema } from './listen.ts'
 
@@ -67,6 +68,23 @@ const keyMaterial = (parse: (text: string) => unknown) =>
     const problem = keyProblem(parse, text)
     if (problem !== undefined) ctx.addIssue({ code: 'custom', message: `not a usable key: ${problem}` })
   })
+/** PEM certificates (one or more), each of which must parse; the message never holds the material. */
+const pemCertificates = keyMaterial((text) => {
+  const blocks = text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g)
+  if (blocks === null) throw new Error('no PEM certificate (-----BEGIN CERTIFICATE-----)')
+  for (const block of blocks) new X509Certificate(block)
+})
+const pemPrivateKey = keyMaterial((text) => createPrivateKey(text))
+/** `auto`, or a number of replicas (a string from the environment). */
+const waitReplicas = z.union([
+  z.literal('auto'),
+  z.number().int().min(0).max(16),
+  z
+    .string()
+    .regex(/^\d{1,2}$/, 'expected auto or a number of replicas')
+    .transform(Number)
+    .pipe(z.number().int().min(0).max(16)),
+])
 const headerPrefix = z
   .string()
   .regex(/^[A-Za-z][A-Za-z0-9-]{0,30}-$/, 'expected a header-name prefix ending with -, e.g. X-User-')
@@ -351,6 +369,61 @@ export const CONFIG_KEYS = {
     'Log level of the JSON logs on stdout',
   ),
 
+  // what people see: pages, step-up and subscribe
+  subscribeUrl: key(
+    'string',
+    url.optional(),
+    'Where a browser missing a required capability is sent (302, with ?capability=…&return_url=…); absent = a 403 page naming the plan',
+  ),
+  accountSettingsUrl: key(
+    'string',
+    url.optional(),
+    "The account provider's settings page, linked from the pages (two-step set-up, signing out there); default <issuer>/settings for FxA",
+  ),
+  brandingProductName: key(
+    'string',
+    z.string().trim().min(1).max(80).optional(),
+    'Name of the site shown on the pages (title, header, "You signed out of …"); absent = "this site"',
+  ),
+  brandingLogoUrl: key(
+    'string',
+    z
+      .union([
+        url,
+        z
+          .string()
+          .regex(
+            /^\/(?![/\\])[\x21-\x5b\x5d-\x7e]{0,2047}$/,
+            'expected an http(s) URL or a path like /logo.svg',
+          ),
+      ])
+      .optional(),
+    'Logo at the top of the pages: an http(s) URL or a path on this origin',
+  ),
+  brandingAccentColor: key(
+    'string',
+    z
+      .string()
+      .regex(/^#([0-9a-fA-F]{3}|[0-9a-fA-F]{6})$/, 'expected a colour like #0061e0')
+      .optional(),
+    'Accent colour of buttons and links on the pages (#rgb or #rrggbb; text on it is chosen for contrast)',
+  ),
+  brandingProviderName: key(
+    'string',
+    z.string().trim().min(1).max(80).optional(),
+    'Name of the account provider on the pages; absent = "Mozilla account" in the page\'s language',
+  ),
+  brandingPlanNames: key(
+    'structured',
+    z.record(z.string().min(1).max(256), z.string().trim().min(1).max(80)).default({}),
+    'Names of subscription capabilities on the pages, e.g. {premium: "Premium"} ("Needs a Premium subscription"); absent = the capability itself',
+  ),
+  templatesDir: key(
+    'string',
+    z.string().min(1).optional(),
+    'A directory of page templates (layout.liquid, message.liquid, sessions.liquid) and locales/<lang>.ftl replacing the shipped ones by name',
+  ),
+
   // operations: logs, probes, shutdown, tracing
   accessLog: key(
     'string',
@@ -440,6 +513,40 @@ export const CONFIG_KEYS = {
     'string',
     z.string().min(1).max(64).default('fxa-gate:'),
     'Prefix of every Redis key fxa-gate writes',
+  ),
+  redisCommandTimeout: key(
+    'duration',
+    duration.prefault('500ms').refine((ms) => ms >= 10 && ms <= 60_000, 'must be between 10ms and 60s'),
+    'Deadline of each Redis command; past it the request is answered 503 STORE_UNAVAILABLE with Retry-After',
+  ),
+  redisWaitReplicas: key(
+    'string',
+    waitReplicas.default('auto'),
+    'Replicas that must confirm (WAIT) a write that ends or narrows a session before it counts as done: auto = one when the master has a replica online, 0 = never wait',
+  ),
+  redisWaitTimeout: key(
+    'duration',
+    duration.prefault('500ms').refine((ms) => ms >= 10 && ms <= 60_000, 'must be between 10ms and 60s'),
+    'How long such a write waits for its replicas; then 503 REPLICATION_UNCONFIRMED with Retry-After, and the caller retries',
+  ),
+  redisCaCert: key(
+    'string',
+    pemCertificates.optional(),
+    'PEM CA certificate(s) that rediss:// trusts for Redis and Sentinel, instead of the system CAs',
+    true,
+  ),
+  redisClientCert: key(
+    'string',
+    pemCertificates.optional(),
+    'PEM client certificate for mutual TLS with Redis and Sentinel (with redisClientKey)',
+    true,
+  ),
+  redisClientKey: key('string', pemPrivateKey.optional(), 'PEM private key of redisClientCert', true),
+  redisSentinelPassword: key(
+    'string',
+    z.string().min(1).optional(),
+    "The Sentinels' own password (requirepass on Sentinel), when they have one; the master's is in the URL or redisPassword",
+    true,
   ),
   cookieName: key(
     'string',

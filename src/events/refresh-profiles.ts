@@ -1,4 +1,5 @@
 import { GateError } from '../errors.ts'
+import { identityOverCap } from '../identity/caps.ts'
 import {
   type ClaimMapping,
   refreshedFields,
@@ -71,6 +72,16 @@ async function refreshOne(
   }
   const next = { ...record, ...(identity ?? fields) }
   if (sameProfileFields(record, next)) return false
+  const overCap = identityOverCap(next)
+  if (overCap !== undefined) {
+    // The identity can no longer be represented: the session ends (a new login is refused).
+    deps.logger.warn(
+      { uid, code: 'PROFILE_TOO_LARGE', detail: overCap },
+      'profile over its caps: session ended',
+    )
+    await deps.store.delete(key)
+    return false
+  }
   // Only over the tokens it read: a refresh that stored newer ones meanwhile is never undone.
   return deps.store.update(key, next, { tokens: record.tokens })
 }

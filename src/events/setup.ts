@@ -4,17 +4,18 @@ import { createProfileFetcher } from '../identity/profile-api.ts'
 import type { Provider } from '../identity/provider.ts'
 import type { Logger } from '../observability/logger.ts'
 import type { Metrics } from '../observability/metrics.ts'
+import type { Revocation } from '../revocation/revocation.ts'
 import type { Revalidation } from '../session/revalidation.ts'
 import type { Sessions } from '../session/sessions.ts'
 import type { SessionStore } from '../session/types.ts'
-import { type AccountActions, createAccountActions } from './accounts.ts'
 import type { EventStateStore } from './event-state.ts'
 import { createProviderKeys, jwksUriOf } from './provider-keys.ts'
 import { createEventReceiver, type EventReceiver } from './receiver.ts'
 import { createSetVerifier } from './verify-set.ts'
-import { createWebhookNotifier } from './webhooks.ts'
+import { createWebhookNotifier, type WebhookNotifier } from './webhooks.ts'
 
 export interface AccountEventsDeps {
+  readonly revocation: Revocation
   readonly store: SessionStore
   readonly sessions: Sessions
   readonly provider: Provider
@@ -26,41 +27,35 @@ export interface AccountEventsDeps {
   readonly fetch?: Fetch | undefined
   /** Refreshes sessions whose access token expired before a profile-change could be read with it. */
   readonly revalidation?: Pick<Revalidation, 'refreshNow'> | undefined
-  /** Calls to the delete-user webhooks (not FxA); `fetch` when absent. */
-  readonly webhookFetch?: Fetch | undefined
-  /** The webhook signing key now (rotated at run time); `config.eventsWebhookSecret` when absent. */
-  readonly webhookSecret?: () => string | undefined
 }
 
-export interface AccountEvents {
-  readonly accounts: AccountActions
-  readonly receive: EventReceiver
-  /** Stops webhook retries. */
-  close(): Promise<void>
+export interface WebhookDeps {
+  readonly logger: Logger
+  readonly metrics: Metrics
+  readonly clock: () => number
+  /** Calls to the delete-user webhooks (not FxA, so not timed as FxA). */
+  readonly fetch?: Fetch | undefined
+  /** The signing key now (rotated at run time); `config.eventsWebhookSecret` when absent. */
+  readonly secret?: (() => string | undefined) | undefined
 }
 
-/** Account events and user revocation, wired from configuration. */
-export function setUpAccountEvents(config: Config, deps: AccountEventsDeps): AccountEvents {
-  const { logger, metrics, clock } = deps
-  const webhooks =
-    config.eventsWebhookUrls.length > 0 && config.eventsWebhookSecret !== undefined
-      ? createWebhookNotifier({
-          urls: config.eventsWebhookUrls,
-          secret: () => deps.webhookSecret?.() ?? config.eventsWebhookSecret!,
-          logger,
-          metrics,
-          fetch: deps.webhookFetch ?? deps.fetch,
-          clock,
-        })
-      : undefined
-  const accounts = createAccountActions({
-    clock,
-    sessions: deps.sessions,
-    eventState: deps.eventState,
-    webhooks,
-    logger,
-    metrics,
+/** The delete-user webhooks configured, if any. */
+export function webhooksFromConfig(config: Config, deps: WebhookDeps): WebhookNotifier | undefined {
+  if (config.eventsWebhookUrls.length === 0 || config.eventsWebhookSecret === undefined) return undefined
+  const configured = config.eventsWebhookSecret
+  return createWebhookNotifier({
+    urls: config.eventsWebhookUrls,
+    secret: () => deps.secret?.() ?? configured,
+    logger: deps.logger,
+    metrics: deps.metrics,
+    fetch: deps.fetch,
+    clock: deps.clock,
   })
+}
+
+/** FxA account event deliveries, wired from configuration. */
+export function setUpAccountEvents(config: Config, deps: AccountEventsDeps): EventReceiver {
+  const { logger, metrics, clock } = deps
   const keys = createProviderKeys({
     jwksUri: async () => jwksUriOf((await deps.provider.discover()).serverMetadata()),
     fetch: deps.fetch,
@@ -74,7 +69,7 @@ export function setUpAccountEvents(config: Config, deps: AccountEventsDeps): Acc
       clock,
     }),
     eventState: deps.eventState,
-    accounts,
+    revocation: deps.revocation,
     store: deps.store,
     profiles: {
       sessions: deps.sessions,
@@ -89,5 +84,5 @@ export function setUpAccountEvents(config: Config, deps: AccountEventsDeps): Acc
     rememberMs: config.eventsJtiTtl,
     stateTtlMs: config.sessionAbsoluteTtl,
   })
-  return { accounts, receive, close: async () => webhooks?.close() }
+  return receive
 }

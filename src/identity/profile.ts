@@ -1,4 +1,5 @@
 import type { SessionFields } from '../session/sessions.ts'
+import { IDENTITY_CAPS } from './caps.ts'
 
 type Claims = Record<string, unknown>
 
@@ -11,8 +12,8 @@ export interface ClaimMapping {
 }
 
 const NO_MAPPING: ClaimMapping = { acrAalMap: { AAL1: 1, AAL2: 2 }, groupsClaim: 'groups' }
-const MAX_GROUPS = 100
-const MAX_GROUP_LENGTH = 256
+const MAX_GROUPS = IDENTITY_CAPS.groups.items
+const MAX_GROUP_BYTES = IDENTITY_CAPS.groups.bytes
 
 function text(value: unknown): string | null {
   return typeof value === 'string' && value.length > 0 ? value : null
@@ -39,7 +40,7 @@ function groupsOf(claims: Claims, path: string): string[] {
   const listed = Array.isArray(value) ? value : typeof value === 'string' ? [value] : []
   const groups = listed.filter(
     (group): group is string =>
-      typeof group === 'string' && group.length > 0 && group.length <= MAX_GROUP_LENGTH,
+      typeof group === 'string' && group.length > 0 && Buffer.byteLength(group) <= MAX_GROUP_BYTES,
   )
   return [...new Set(groups)].slice(0, MAX_GROUPS)
 }

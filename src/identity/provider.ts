@@ -5,6 +5,7 @@ import { errorFields } from '../observability/error-fields.ts'
 import type { Logger } from '../observability/logger.ts'
 import type { Metrics } from '../observability/metrics.ts'
 import type { SessionFields, SessionTokens } from '../session/sessions.ts'
+import { identityOverCap } from './caps.ts'
 import { type Fetch, requestJson } from './http.ts'
 import { emailVerified, sessionFieldsFrom } from './profile.ts'
 import { createProfileFetcher } from './profile-api.ts'
@@ -198,6 +199,9 @@ export function createProvider(deps: ProviderDeps): Provider {
         !emailVerified(claims, profile)
       )
         throw new GateError('LOGIN_EMAIL_UNVERIFIED', { detail: 'email_verified is not true' })
+      // Refused here, before any session exists: a value over its cap never reaches a header.
+      const overCap = identityOverCap(fields)
+      if (overCap !== undefined) throw new GateError('PROFILE_TOO_LARGE', { detail: overCap })
       const expiresIn = tokens.expiresIn()
       const authAt = authTimeOf(tokens, claims)
       return {

@@ -40,6 +40,8 @@ export async function beginLogin(
     verifier,
     returnTo: login.returnTo,
     startedAt: now,
+    // A login asking for two-step authentication is a step-up (the callback says so if it fails).
+    ...(login.extra['acr_values'] === 'AAL2' ? { stepUp: true as const } : {}),
     ...(login.extra['prompt'] === 'none' ? { silent: { extra: withoutPrompt(login.extra) } } : {}),
   }
   const cookie = await addPending(ctx.keys.login, pending, entry)

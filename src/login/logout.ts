@@ -5,17 +5,21 @@ import { clearCookie, readCookie } from '../http/cookies.ts'
 import { replyError } from '../http/error-reply.ts'
 import { isNavigation } from '../http/navigation.ts'
 import { requestSite } from '../http/request-site.ts'
-import { resolveReturnUrl } from '../redirect/return-url.ts'
-import { LOGOUT_PAGE_POLICY, logoutPage } from './logout-page.ts'
+import { logoutConfirmPage } from '../pages/logout-page.ts'
+import { checkReturnUrl } from '../redirect/return-url.ts'
 import { type Query, single } from './query.ts'
 
 /**
  * `GET|POST <prefix>/logout?rd=…` — ends the session in the store (everywhere, through the
- * invalidation channel) and clears the cookie; the provider's tokens are destroyed in the background
- * (the token reaper), so a slow or unreachable FxA never holds the user up. Only for a request from
- * fxa-gate's own origin (a POST), or one the user made themselves (a same-origin or typed GET).
- * Anything else (another site's link or form, a browser that says nothing) ends nothing: a
- * navigation gets a page whose button POSTs from this origin, other requests a 403.
+ * invalidation channel, confirmed by the store's replicas), then clears the cookie; the provider's
+ * tokens are destroyed in the background (the token reaper), so a slow or unreachable FxA never
+ * holds the user up. But only for a request from fxa-gate's own origin (a POST), or one the user
+ * made themselves (a same-origin or typed GET). Anything else (another site's link or form, a
+ * browser that says nothing) ends nothing: a navigation gets a page whose button POSTs from this
+ * origin, other requests a 403. The browser then lands on `<prefix>/signed-out`, unless `rd` names
+ * another allowed place. If the end cannot be confirmed, the answer says the user is still signed
+ * in (503 LOGOUT_INCOMPLETE, Retry-After) and the cookie stays, so that the user can try again:
+ * never "signed out" while the session still works.
  */
 export function createLogoutRoute(ctx: GateContext) {
   const { config } = ctx
@@ -25,11 +29,13 @@ export function createLogoutRoute(ctx: GateContext) {
   const ownOrigin = (request: FastifyRequest) => (origin: string) =>
     origin === publicOrigin || origin === `${scheme}//${request.headers.host ?? ''}`
 
-  function returnUrlOf(request: FastifyRequest): string {
-    return resolveReturnUrl(ctx.returnUrls, single(request.query as Query, 'rd'))
+  /** The allowed return URL the request asks for, if it asks for one. */
+  function askedReturnUrl(request: FastifyRequest): string | undefined {
+    const asked = checkReturnUrl(ctx.returnUrls, single(request.query as Query, 'rd'))
+    return asked.ok ? asked.url : undefined
   }
 
-  /** onRequest: decided before any body is read. */
+  /** onRequest: decided before any body is read, and before the store is touched. */
   async function sameOriginOnly(
     request: FastifyRequest,
     reply: FastifyReply,
@@ -40,29 +46,32 @@ export function createLogoutRoute(ctx: GateContext) {
     request.log.info({ site, method: request.method }, 'logout needs confirmation')
     if (!isNavigation(request.headers))
       return replyError(request, reply, new GateError('LOGOUT_NOT_SAME_ORIGIN'), {}, 'json')
-    const action = `${config.prefix}/logout?rd=${encodeURIComponent(returnUrlOf(request))}`
-    return reply
-      .code(200)
-      .header('cache-control', 'no-store')
-      .header('content-security-policy', LOGOUT_PAGE_POLICY)
-      .header('x-frame-options', 'DENY')
-      .header('referrer-policy', 'no-referrer')
-      .type('text/html; charset=utf-8')
-      .send(logoutPage(action))
+    // Only a checked return URL goes into the form; without one the POST lands on the signed-out page.
+    const returnTo = askedReturnUrl(request)
+    const action = `${config.prefix}/logout${returnTo === undefined ? '' : `?rd=${encodeURIComponent(returnTo)}`}`
+    return ctx.pages.send(request, reply, logoutConfirmPage(action))
   }
 
   async function handler(request: FastifyRequest, reply: FastifyReply) {
-    const returnTo = returnUrlOf(request)
-    // The cookie goes whatever happens below, so a browser is never left holding it.
-    reply
-      .header('set-cookie', clearCookie(config.cookie, config.cookie.sessionName))
-      .header('cache-control', 'no-store')
-    const session = await ctx.sessions.resolve(readCookie(request.headers.cookie, config.cookie.sessionName))
-    if (session) {
-      await ctx.sessions.end(session.key, 'logout')
-      ctx.metrics.logouts.inc()
-      request.log.info({ uid: session.record.uid }, 'logout')
+    const returnTo = askedReturnUrl(request) ?? `${config.prefix}/signed-out`
+    reply.header('cache-control', 'no-store')
+    // By key, not by lookup: a retry ends (and confirms) the session even if the first try already
+    // removed it from the master.
+    const key = ctx.sessions.keyOf(readCookie(request.headers.cookie, config.cookie.sessionName))
+    if (key !== undefined) {
+      let record: Awaited<ReturnType<typeof ctx.sessions.end>>
+      try {
+        record = await ctx.sessions.end(key, 'logout')
+      } catch (error) {
+        if (!(error instanceof GateError) || error.status !== 503) throw error
+        throw new GateError('LOGOUT_INCOMPLETE', { cause: error, detail: error.code })
+      }
+      if (record) {
+        ctx.metrics.logouts.inc()
+        request.log.info({ uid: record.uid }, 'logout')
+      }
     }
+    reply.header('set-cookie', clearCookie(config.cookie, config.cookie.sessionName))
     return reply.redirect(returnTo, request.method === 'POST' ? 303 : 302)
   }
 

@@ -10,6 +10,8 @@ export interface PendingLogin {
   /** The validated return URL. */
   readonly returnTo: string
   readonly startedAt: number
+  /** The login asked for two-step authentication (`acr_values=AAL2`): a step-up. */
+  readonly stepUp?: true | undefined
   /**
    * A silent login (`prompt=none`) keeps its other parameters, to start the interactive login it
    * falls back to with the same flow. Absent for every other login: only silent ones fall back.
@@ -33,6 +35,7 @@ export async function readPending(keyring: Keyring, cookie: string | undefined, 
       typeof entry?.state === 'string' &&
       typeof entry.returnTo === 'string' &&
       typeof entry.startedAt === 'number' &&
+      (entry.stepUp === undefined || entry.stepUp === true) &&
       (entry.silent === undefined || isStringRecord(entry.silent?.extra)) &&
       now - entry.startedAt < ttlMs &&
       entry.startedAt <= now,

@@ -94,6 +94,11 @@ export function createMemorySessionStore(options: MemorySessionStoreOptions = {}
       return entry ? structuredClone(entry.record) : null
     },
 
+    async inspect(key) {
+      const entry = live(key)
+      return entry ? { record: structuredClone(entry.record), endsAt: entry.endsAt } : null
+    },
+
     async update(key, record, expect) {
       const entry = live(key)
       if (entry && expect !== undefined && entry.record.tokens !== expect.tokens) return false
@@ -114,7 +119,7 @@ export function createMemorySessionStore(options: MemorySessionStoreOptions = {}
       const entry = live(key)
       if (entry) remove(key, entry)
       emit(key)
-      return entry !== undefined
+      return entry ? structuredClone(entry.record) : null
     },
 
     async listByUser(uid) {

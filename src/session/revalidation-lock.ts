@@ -1,6 +1,5 @@
-import type { Cluster, Redis } from 'ioredis'
-import { GateError } from '../errors.ts'
-import { redisKeys } from './keys.ts'
+import { storeUnavailable } from '../redis/errors.ts'
+import type { RedisLayer } from '../redis/layer.ts'
 import type { SessionKey } from './types.ts'
 
 /**
@@ -31,27 +30,23 @@ export function createMemoryRevalidationLocks(clock: () => number = Date.now): R
   }
 }
 
-export function createRedisRevalidationLocks(options: {
-  redis: Redis | Cluster
-  keyPrefix: string
-}): RevalidationLocks {
-  const keys = redisKeys(options.keyPrefix)
-  const guard = async <T>(run: () => Promise<T>): Promise<T> => {
-    try {
-      return await run()
-    } catch (error) {
-      throw new GateError('STORE_UNAVAILABLE', { cause: error, detail: 'revalidation lock' })
-    }
-  }
+/** `<prefix>rv:<session key>`: a string whose lifetime is the lock. Losing one in a failover costs one extra refresh. */
+export function createRedisRevalidationLocks(options: { redis: RedisLayer }): RevalidationLocks {
+  const { redis } = options
+  const lockKey = (key: SessionKey) => redis.keys.key('revalidationLock', key)
+  const guard = <T>(operation: string, body: () => Promise<T>): Promise<T> =>
+    redis.run(operation, body).catch((error: unknown) => {
+      throw storeUnavailable(error, operation)
+    })
   return {
     acquire: (key, leaseMs) =>
-      guard(async () => {
-        const set = await options.redis.set(keys.revalidationLock(key), '1', 'PX', Math.ceil(leaseMs), 'NX')
+      guard('revalidation lock', async () => {
+        const set = await redis.commands.set(lockKey(key), '1', 'PX', Math.ceil(leaseMs), 'NX')
         return set === 'OK'
       }),
     hold: (key, ms) =>
-      guard(async () => {
-        await options.redis.set(keys.revalidationLock(key), '1', 'PX', Math.max(1, Math.ceil(ms)))
+      guard('revalidation lock', async () => {
+        await redis.commands.set(lockKey(key), '1', 'PX', Math.max(1, Math.ceil(ms)))
       }),
   }
 }

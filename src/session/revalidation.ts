@@ -2,6 +2,7 @@ import { LRUCache } from 'lru-cache'
 import type { Keyring } from '../crypto/keyring.ts'
 import { seal } from '../crypto/seal.ts'
 import { GateError } from '../errors.ts'
+import { identityOverCap } from '../identity/caps.ts'
 import { type ClaimMapping, refreshedFields } from '../identity/profile.ts'
 import type { ProfileFetcher } from '../identity/profile-api.ts'
 import type { RefreshOutcome } from '../identity/refresh-grant.ts'
@@ -146,6 +147,12 @@ export function createRevalidation(deps: RevalidationDeps): Revalidation {
         checkedAt: clock(),
         refreshFailures: 0,
       }
+    }
+    const overCap = identityOverCap(next)
+    if (overCap !== undefined) {
+      // As for a profile-change: an identity that can no longer be represented ends the session.
+      logger.warn({ code: 'PROFILE_TOO_LARGE', detail: overCap }, 'profile over its caps at revalidation')
+      return end(key, 'profile over its caps')
     }
     const stored = await store.update(key, next, { tokens: record.tokens })
     if (!stored) logger.info('session changed or ended during its revalidation')

@@ -27,13 +27,15 @@ export interface Sessions {
   start(fields: SessionFields, tokens: SessionTokens): Promise<{ cookieValue: string; session: LiveSession }>
   /** The hot path: cookie value → live session, from the local cache when it can. */
   resolve(cookieValue: string | undefined): Promise<LiveSession | null>
+  /** The store key a cookie value stands for, when its MAC verifies (whether or not the session lives). */
+  keyOf(cookieValue: string | undefined): SessionKey | undefined
   /**
-   * Ends a session everywhere; returns its record when it existed. Its provider tokens are
-   * destroyed in the background (the reaper).
+   * Ends a session everywhere, durably; returns its record when it existed. Its provider tokens are
+   * destroyed in the background (the token reaper). Throws STORE_UNAVAILABLE or
+   * REPLICATION_UNCONFIRMED when that cannot be confirmed: the session may still work, and calling
+   * again is safe.
    */
   end(key: SessionKey, reason?: EndReason): Promise<SessionRecord | null>
-  /** Ends every session of a user that began before `before` (all when absent). */
-  endAllOf(uid: string, before?: number): Promise<number>
   openTokens(record: SessionRecord): Promise<SessionTokens | undefined>
   close(): void
 }
@@ -140,21 +142,15 @@ export function createSessions(deps: SessionsDeps): Sessions {
       return record ? { key, record } : null
     },
 
+    keyOf: keyOfTicket,
+
     async end(key, reason = 'logout') {
-      const record = await guarded(() => store.peek(key))
       cache.delete(key)
-      const deleted = await guarded(() => store.delete(key))
-      if (deleted) metrics.sessionsEnded.inc({ reason })
+      const record = await guarded(() => store.delete(key))
+      cache.delete(key)
+      if (record) metrics.sessionsEnded.inc({ reason })
       deps.reaper?.ended([key])
       return record
-    },
-
-    async endAllOf(uid, before) {
-      const keys = await guarded(() => store.deleteByUser(uid, before))
-      for (const key of keys) cache.delete(key)
-      metrics.sessionsEnded.inc({ reason: 'revoked' }, keys.length)
-      deps.reaper?.ended(keys)
-      return keys.length
     },
 
     async openTokens(record) {

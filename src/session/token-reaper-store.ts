@@ -1,6 +1,5 @@
-import type { Cluster, Redis } from 'ioredis'
-import { GateError } from '../errors.ts'
-import { redisKeys } from './keys.ts'
+import { storeUnavailable } from '../redis/errors.ts'
+import type { LuaScript, RedisLayer } from '../redis/layer.ts'
 import type { SessionKey } from './types.ts'
 
 /** A session whose tokens may need destroying: its sealed tokens and failed attempts so far. */
@@ -74,30 +73,48 @@ export function createMemoryTokenReaperStore(): TokenReaperStore {
   }
 }
 
-// Both keys carry the `{tr}` hash tag: each script runs on the one node that owns them.
+// Both keys carry the `{tr}` hash tag: each script runs on the one node that owns them. A key of
+// another type is not ours: it is deleted rather than failing every sweep.
+const TYPES = `
+local t1 = redis.call('TYPE', KEYS[1]).ok
+if t1 ~= 'none' and t1 ~= 'zset' then redis.call('DEL', KEYS[1]) end
+local t2 = redis.call('TYPE', KEYS[2]).ok
+if t2 ~= 'none' and t2 ~= 'hash' then redis.call('DEL', KEYS[2]) end`
+
 const SCRIPTS = {
   /** KEYS: schedule, tokens. ARGV: key, sealed tokens, checkAt. */
-  fxaGateReaperTrack: `
+  fxaGateReaperTrack: {
+    keys: 2,
+    lua: `${TYPES}
 redis.call('HSET', KEYS[2], ARGV[1], cjson.encode({t = ARGV[2], n = 0}))
 redis.call('ZADD', KEYS[1], ARGV[3], ARGV[1])
 return 1`,
+  },
   /** KEYS: schedule, tokens. ARGV: key, sealed tokens. Only for a tracked session. */
-  fxaGateReaperRetoken: `
+  fxaGateReaperRetoken: {
+    keys: 2,
+    lua: `${TYPES}
 local v = redis.call('HGET', KEYS[2], ARGV[1])
 if not v then return 0 end
 local ok, entry = pcall(cjson.decode, v)
 local n = (ok and type(entry) == 'table' and tonumber(entry.n)) or 0
 redis.call('HSET', KEYS[2], ARGV[1], cjson.encode({t = ARGV[2], n = n}))
 return 1`,
+  },
   /** KEYS: schedule, tokens. ARGV: at, key… Brings tracked entries forward to `at`. */
-  fxaGateReaperDue: `
+  fxaGateReaperDue: {
+    keys: 2,
+    lua: `${TYPES}
 for i = 2, #ARGV do
   local score = redis.call('ZSCORE', KEYS[1], ARGV[i])
   if score and tonumber(score) > tonumber(ARGV[1]) then redis.call('ZADD', KEYS[1], ARGV[1], ARGV[i]) end
 end
 return 1`,
+  },
   /** KEYS: schedule, tokens. ARGV: now, limit, leaseMs. Leases and returns due entries [key, value, …]. */
-  fxaGateReaperClaim: `
+  fxaGateReaperClaim: {
+    keys: 2,
+    lua: `${TYPES}
 local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
 local out = {}
 for _, key in ipairs(due) do
@@ -111,8 +128,11 @@ for _, key in ipairs(due) do
   end
 end
 return out`,
+  },
   /** KEYS: schedule, tokens. ARGV: key, at, failed (1/0). */
-  fxaGateReaperReschedule: `
+  fxaGateReaperReschedule: {
+    keys: 2,
+    lua: `${TYPES}
 local v = redis.call('HGET', KEYS[2], ARGV[1])
 if not v then redis.call('ZREM', KEYS[1], ARGV[1]) return 0 end
 if ARGV[3] == '1' then
@@ -124,28 +144,33 @@ if ARGV[3] == '1' then
 end
 redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
 return 1`,
+  },
   /** KEYS: schedule, tokens. ARGV: key. */
-  fxaGateReaperForget: `
+  fxaGateReaperForget: {
+    keys: 2,
+    lua: `${TYPES}
 redis.call('ZREM', KEYS[1], ARGV[1])
 redis.call('HDEL', KEYS[2], ARGV[1])
 return 1`,
-} as const
+  },
+} as const satisfies Record<string, LuaScript>
 
-type Script = (schedule: string, tokens: string, ...args: string[]) => Promise<unknown>
-
-export function createRedisTokenReaperStore(options: {
-  redis: Redis | Cluster
-  keyPrefix: string
-}): TokenReaperStore {
+/**
+ * `<prefix>{tr}:due` (sorted set) and `<prefix>{tr}:tokens` (hash), one slot. Not written with WAIT:
+ * an entry lost in a failover leaves one ended session's tokens alive at the provider, nothing more.
+ */
+export function createRedisTokenReaperStore(options: { redis: RedisLayer }): TokenReaperStore {
   const { redis } = options
-  const keys = redisKeys(options.keyPrefix)
-  for (const [name, lua] of Object.entries(SCRIPTS)) redis.defineCommand(name, { numberOfKeys: 2, lua })
-  const scripts = redis as unknown as Record<keyof typeof SCRIPTS, Script>
+  redis.defineScripts(SCRIPTS)
+  const schedule = redis.keys.key('reaper', 'due')
+  const tokensKey = redis.keys.key('reaper', 'tokens')
   const run = async (name: keyof typeof SCRIPTS, ...args: string[]): Promise<unknown> => {
     try {
-      return await scripts[name](keys.reaperSchedule, keys.reaperTokens, ...args)
+      return await redis.run('token reaper', () =>
+        Promise.resolve(redis.script(redis.commands, name, [schedule, tokensKey], args)),
+      )
     } catch (error) {
-      throw new GateError('STORE_UNAVAILABLE', { cause: error, detail: 'token reaper' })
+      throw storeUnavailable(error, 'token reaper')
     }
   }
   const ms = (value: number) => String(Math.floor(value))

@@ -73,7 +73,7 @@ export function sessionStoreContract(
       const { store, record } = await open(context)
       expect(await store.get('nobody', 10 * T)).toBeNull()
       expect(await store.update('nobody', record())).toBe(false)
-      expect(await store.delete('nobody')).toBe(false)
+      expect(await store.delete('nobody')).toBeNull()
       expect(await store.listByUser('uid-nobody')).toEqual([])
       expect(await store.deleteByUser('uid-nobody')).toEqual([])
     })
@@ -127,6 +127,33 @@ export function sessionStoreContract(
       expect(await store.get('k1', 2 * T)).toBeNull()
     })
 
+    it('inspect reads a session and its idle deadline without extending it', async (context) => {
+      const { store, elapse, record, now } = await open(context)
+      const stored = record()
+      await store.create('k1', stored, 4 * T)
+      expect(await store.inspect('nobody')).toBeNull()
+      await elapse(T)
+      const first = await store.inspect('k1')
+      expect(first?.record).toEqual(stored)
+      // Created at 0 with 4 T of idle lifetime: it ends at 4 T, whatever the inspection.
+      const createdAt = now() - T
+      expect(first!.endsAt).toBeGreaterThan(createdAt + 3.5 * T)
+      expect(first!.endsAt).toBeLessThanOrEqual(createdAt + 4 * T + 50)
+      await store.get('k1', 4 * T) // a request at T moves the idle deadline to 5 T
+      const second = await store.inspect('k1')
+      expect(second!.endsAt).toBeGreaterThan(first!.endsAt + 0.5 * T)
+      await elapse(4.5 * T) // 5.5 T: past the deadline the get set
+      expect(await store.inspect('k1')).toBeNull()
+    })
+
+    it('inspect never reports an idle deadline past the absolute one', async (context) => {
+      const { store, record, now } = await open(context)
+      const stored = record({ expiresAt: now() + 2 * T })
+      await store.create('k1', stored, 100 * T)
+      const inspected = await store.inspect('k1')
+      expect(inspected!.endsAt).toBeLessThanOrEqual(stored.expiresAt + 50)
+    })
+
     it('update replaces the record', async (context) => {
       const { store, record } = await open(context)
       await store.create('k1', record(), 10 * T)
@@ -164,12 +191,14 @@ export function sessionStoreContract(
       const { store, record } = await open(context)
       const [first, second, unsubscribed] = [listen(store), listen(store), listen(store)]
       unsubscribed.stop()
-      await store.create('k1', record(), 10 * T)
+      const stored = record()
+      await store.create('k1', stored, 10 * T)
       await store.create('k2', record(), 10 * T)
-      expect(await store.delete('k1')).toBe(true)
+      expect(await store.delete('k1')).toEqual(stored)
       expect(await store.get('k1', 10 * T)).toBeNull()
       expect(await store.get('k2', 10 * T)).not.toBeNull()
-      expect(await store.delete('k1')).toBe(false)
+      // A retry (of an end whose confirmation failed) is harmless.
+      expect(await store.delete('k1')).toBeNull()
       await first.received({ kind: 'session', key: 'k1' })
       await second.received({ kind: 'session', key: 'k1' })
       expect(unsubscribed.events).toEqual([])
