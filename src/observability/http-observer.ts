@@ -111,7 +111,7 @@ export function observeRequests(app: FastifyInstance, options: HttpObserverOptio
     this[kObserved] = undefined
     inFlight.value--
     const request = reply.request
-    const upgraded = request.raw.headers.upgrade !== undefined && !this.headersSent
+    const upgraded = request.raw.upgrade && !this.headersSent
     const status = this.writableEnded ? this.statusCode : upgraded ? 101 : 499
     const ms = reply.elapsedTime
     const seconds = Number.isFinite(ms) ? ms / 1000 : 0

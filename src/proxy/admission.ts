@@ -50,7 +50,9 @@ export function createAdmission(
   return {
     // Callback style: these run on every proxied request, and async hooks cost a promise each.
     enter(request, reply, done) {
-      if (request.headers.upgrade !== undefined) return done()
+      // A real upgrade only (Node's `upgrade` flag): an Upgrade header without `Connection: upgrade`
+      // is a plain request, and must not buy its way past the limits.
+      if (request.raw.upgrade) return done()
       const socket = request.raw.socket
       const onConnection = perConnection.get(socket) ?? 0
       if (onConnection >= limits.maxInFlightPerConnection) {
@@ -69,7 +71,7 @@ export function createAdmission(
     },
 
     upload(request, reply, done) {
-      if (request.headers.upgrade !== undefined || !hasBody(request)) return done()
+      if (request.raw.upgrade || !hasBody(request)) return done()
       const peer = request.raw.socket.remoteAddress
       const client = clientAddress(peer, request.headers['x-forwarded-for'], trustedPeer) ?? 'unknown'
       const ofClient = uploadsPerClient.get(client) ?? 0

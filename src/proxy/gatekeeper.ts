@@ -128,7 +128,7 @@ export function createGatekeeper(deps: TransportDeps, websockets: WebsocketWatch
             assertion: assertion && { name: identityHeaders.assertion, token: assertion.token },
           }),
         )
-        if (raw.headers.upgrade !== undefined) websockets.watch(raw.socket, raw.headers, raw.rawHeaders)
+        if (raw.upgrade) websockets.watch(raw.socket, raw.headers, raw.rawHeaders)
         return undefined
       },
       unauthenticated: redirectOrUnauthenticated,
@@ -164,7 +164,7 @@ export function createGatekeeper(deps: TransportDeps, websockets: WebsocketWatch
   return {
     onRequest(request, reply) {
       // A refused upgrade ends its connection: nothing sent after it on the socket is read as HTTP.
-      if (request.raw.headers.upgrade !== undefined) reply.header('connection', 'close')
+      if (request.raw.upgrade) reply.header('connection', 'close')
       return handler.handle(request, reply)
     },
     // Callback style: no promise for the requests (nearly all) that wait for nothing.
