@@ -26,11 +26,13 @@ function checked(value: string, source: string): string {
 
 /**
  * Whether a parameter name is `_method` as some framework reads it: PHP turns ` `, `.` and an
- * unmatched `[` into `_` and `_method[]` into `_method`; the match ignores case to be safe.
+ * unmatched `[` into `_`, `_method[]` into `_method`, and ends a name at NUL (`_method%00x`); the
+ * match ignores case to be safe.
  */
 export function isMethodParameter(name: string): boolean {
   if (name.length < 7) return false
-  const base = name.toLowerCase().replace(/\[[^\]]*\].*$/, '')
+  const nul = name.indexOf('\0')
+  const base = (nul === -1 ? name : name.slice(0, nul)).toLowerCase().replace(/\[[^\]]*\].*$/, '')
   const fold = (text: string) => text.replace(/[ .[]/g, '_')
   return fold(base) === '_method' || fold(base.trimStart()) === '_method'
 }

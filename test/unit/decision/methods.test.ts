@@ -79,10 +79,19 @@ describe('methodReadings', () => {
 })
 
 describe('isMethodParameter', () => {
-  it.each(['_method', '_METHOD', '.method', ' method', '_method[]', '_method[x]', '  _method'])(
-    '%j is _method',
-    (name) => expect(isMethodParameter(name)).toBe(true),
-  )
+  // PHP reads a parameter name as a C string: `_method%00…` is `_method` to Laravel and Symfony.
+  it.each([
+    '_method',
+    '_METHOD',
+    '.method',
+    ' method',
+    '_method[]',
+    '_method[x]',
+    '  _method',
+    '_method\0',
+    '_method\0x',
+    '.method\0[]',
+  ])('%j is _method', (name) => expect(isMethodParameter(name)).toBe(true))
   it.each(['method', 'payment_method', '_method_', '_methods', '_method[', 'x_method', '_m'])(
     '%j is not',
     (name) => expect(isMethodParameter(name)).toBe(false),
