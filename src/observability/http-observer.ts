@@ -6,6 +6,7 @@ import type {
   HookHandlerDoneFunction,
   RouteOptions,
 } from 'fastify'
+import { isUpgrade } from '../http/upgrade.ts'
 import { type AccessLogPolicy, compileAccessLog, writeAccessLine } from './access-log.ts'
 import type { Logger } from './logger.ts'
 import { ENDPOINTS, type Endpoint } from './metric-definitions.ts'
@@ -111,7 +112,7 @@ export function observeRequests(app: FastifyInstance, options: HttpObserverOptio
     this[kObserved] = undefined
     inFlight.value--
     const request = reply.request
-    const upgraded = request.raw.upgrade && !this.headersSent
+    const upgraded = isUpgrade(request.raw) && !this.headersSent
     const status = this.writableEnded ? this.statusCode : upgraded ? 101 : 499
     const ms = reply.elapsedTime
     const seconds = Number.isFinite(ms) ? ms / 1000 : 0

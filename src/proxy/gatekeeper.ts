@@ -10,6 +10,7 @@ import {
   compileCookieFilter,
   compileHeaderHygiene,
 } from '../headers/hygiene.ts'
+import { isUpgrade } from '../http/upgrade.ts'
 import { forbidden, redirectOrUnauthenticated } from '../pipeline/answers.ts'
 import type { TransportDeps } from '../pipeline/deps.ts'
 import type { Verdict } from '../pipeline/pipeline.ts'
@@ -128,7 +129,7 @@ export function createGatekeeper(deps: TransportDeps, websockets: WebsocketWatch
             assertion: assertion && { name: identityHeaders.assertion, token: assertion.token },
           }),
         )
-        if (raw.upgrade) websockets.watch(raw.socket, raw.headers, raw.rawHeaders)
+        if (isUpgrade(raw)) websockets.watch(raw.socket, raw.headers, raw.rawHeaders)
         return undefined
       },
       unauthenticated: redirectOrUnauthenticated,
@@ -164,7 +165,7 @@ export function createGatekeeper(deps: TransportDeps, websockets: WebsocketWatch
   return {
     onRequest(request, reply) {
       // A refused upgrade ends its connection: nothing sent after it on the socket is read as HTTP.
-      if (request.raw.upgrade) reply.header('connection', 'close')
+      if (isUpgrade(request.raw)) reply.header('connection', 'close')
       return handler.handle(request, reply)
     },
     // Callback style: no promise for the requests (nearly all) that wait for nothing.
