@@ -126,6 +126,18 @@ describe('request ids, trace context, logs and request metrics (fxa-gate in its 
     expect(line['traceId']).toBeUndefined()
   })
 
+  it('answers a path the router cannot decode like any bad request: its error, the request id, one line', async () => {
+    for (const [i, path] of ['/app/%zz', '/_gate/start%', '/_gate/auth/envoy/%c3%28'].entries()) {
+      const id = `bad-url-${i}`
+      const response = await exactRequest(port, path, { accept: 'application/json', 'x-request-id': id })
+      expect(response.status, path).toBe(400)
+      expect(response.headers['x-request-id'], path).toBe(id)
+      expect(JSON.parse(response.body), path).toMatchObject({ error: 'BAD_REQUEST', reference: id })
+      expect(response.body, path).not.toContain('%')
+      expect(await lineWith(id)).toMatchObject({ msg: 'request refused', code: 'BAD_REQUEST', status: 400 })
+    }
+  })
+
   it('logs the uid, host, path and the rule that refused on the forbidden line', async () => {
     const response = await fetch(`${gate.url}/admin/panel?q=secret`, {
       headers: { cookie, 'x-request-id': 'forbid-1' },
