@@ -192,10 +192,13 @@ describe('Envoy ext_authz contract (/_gate/auth/envoy, path_prefix)', () => {
   })
   afterAll(() => gate?.close())
 
-  const removed = (response: ExactResponse) =>
+  const removedAll = (response: ExactResponse) =>
     String(response.headers['x-envoy-auth-headers-to-remove'] ?? '')
       .split(',')
       .filter(Boolean)
+  /** The names fxa-gate writes among those named for removal (the legacy names come on top). */
+  const removed = (response: ExactResponse) =>
+    removedAll(response).filter((name) => IDENTITY_NAMES.includes(name))
 
   it("allows a session's check request (method and path kept, Host the authority) with the identity headers", async () => {
     const response = await ask(
@@ -240,6 +243,20 @@ describe('Envoy ext_authz contract (/_gate/auth/envoy, path_prefix)', () => {
     expect(response.status).toBe(200)
     for (const name of IDENTITY_NAMES) expect(response.headers[name], name).toBeUndefined()
     expect(removed(response).sort()).toEqual([...IDENTITY_NAMES].sort())
+  })
+
+  it('names every legacy identity header for removal on every answer (Envoy passes client headers on)', async () => {
+    // Envoy sends fxa-gate only headersToExtAuth, so a client's X-Forwarded-User or Remote-User is
+    // never seen here; the answer must have Envoy drop it before the application trusts it.
+    const legacy = ['x-forwarded-user', 'x-forwarded-email', 'remote-user', 'x-remote-user', 'x-email']
+    const answers = [
+      await ask(gate, envoyCheck('GET', '/orders', { cookie })),
+      await ask(gate, envoyCheck('GET', '/public/app.css', {})),
+      await ask(gate, envoyCheck('GET', '/orders', { accept: 'application/json' })),
+      await ask(gate, envoyCheck('GET', '/admin/users', { cookie, accept: 'application/json' })),
+    ]
+    expect(answers.map((response) => response.status)).toEqual([200, 200, 401, 403])
+    for (const response of answers) expect(removedAll(response)).toEqual(expect.arrayContaining(legacy))
   })
 
   it('takes the path from the check request only: client description headers change nothing', async () => {
