@@ -89,13 +89,10 @@ export function openTunnel(
 ): void {
   const { relay, origin } = ctx
   const protocol = req.headers.upgrade
-  if (typeof protocol !== 'string' || protocol.trim().toLowerCase() !== 'websocket')
-    return refuse(
-      req,
-      client,
-      relay,
-      new GateError('BAD_REQUEST', { detail: 'upgrade other than websocket' }),
-    )
+  if (typeof protocol !== 'string' || protocol.trim().toLowerCase() !== 'websocket') {
+    refuse(req, client, relay, new GateError('BAD_REQUEST', { detail: 'upgrade other than websocket' }))
+    return
+  }
   let settled = false
   const upstreamRequest = request({
     host: origin.hostname,
