@@ -155,7 +155,13 @@ export function createGatekeeper(deps: TransportDeps, websockets: WebsocketWatch
       expectedLength: Number.isSafeInteger(length) ? length : undefined,
     })
     const kind = pending.verdict.description.bodyKind!
-    const found = methodsInBody(kind, request.headers['content-type'], peeked.head, peeked.complete)
+    const found = methodsInBody(
+      kind,
+      request.headers['content-type'],
+      peeked.head,
+      peeked.complete,
+      request.headers['content-encoding'],
+    )
     await handler.answer(request, reply, deps.pipeline.withBody(pending.verdict, found), pending.state)
     // A refused request's body is read and dropped, as Node does for any unread body.
     if (reply.sent) peeked.body.resume()
