@@ -121,7 +121,7 @@ export function methodsInBody(
   complete: boolean,
   contentEncoding?: string,
 ): BodyMethods {
-  if (!complete || !readableAsIs(contentType, contentEncoding)) return ANY
+  if (!complete || kind === 'unknown' || !readableAsIs(contentType, contentEncoding)) return ANY
   if (kind === 'multipart') return multipart(head.toString('latin1'), contentType ?? '')
   return kind === 'json' ? json(head.toString('utf8')) : urlencoded(head.toString('utf8'))
 }

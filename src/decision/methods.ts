@@ -63,22 +63,39 @@ export function methodReadings(method: string, rawHeaders: readonly string[], qu
   return readings
 }
 
-/** How a request body could name a method, by its media type; undefined when it cannot. */
-export type BodyKind = 'urlencoded' | 'multipart' | 'json'
+/**
+ * How a request body could name a method, by its media type; undefined when it cannot. `unknown`:
+ * servers read its type as different kinds (a form to one, JSON to another), so no one reading of
+ * the body says which methods it names.
+ */
+export type BodyKind = 'urlencoded' | 'multipart' | 'json' | 'unknown'
+
+function kindOfType(type: string): BodyKind | undefined {
+  if (type === 'application/x-www-form-urlencoded' || type === '') return 'urlencoded'
+  if (type.startsWith('multipart/')) return 'multipart'
+  if (type === 'application/json' || type.endsWith('+json')) return 'json'
+  return undefined
+}
 
 /**
  * Whether a body of this type may carry `_method`: urlencoded and multipart forms (Rails, Laravel,
  * Symfony, Express), JSON (Laravel reads a JSON body as its input), and a POST without a
- * Content-Type, which Rack parses as a form. GET and HEAD bodies are refused or dropped elsewhere.
+ * Content-Type, which Rack parses as a form. The type is read as every server reads it: up to `;`
+ * (Express), up to `;`, `,` or white space (PHP; Rack stops at `,` too), and as JSON when it
+ * contains `/json` or `+json` anywhere (Laravel). GET and HEAD bodies are refused or dropped elsewhere.
  */
 export function bodyKind(method: string, contentType: string | undefined): BodyKind | undefined {
   const upper = method.toUpperCase()
   if (BODYLESS.has(upper)) return undefined
   if (contentType === undefined) return upper === 'POST' ? 'urlencoded' : undefined
-  const semicolon = contentType.indexOf(';')
-  const type = (semicolon === -1 ? contentType : contentType.slice(0, semicolon)).trim().toLowerCase()
-  if (type === 'application/x-www-form-urlencoded' || type === '') return 'urlencoded'
-  if (type.startsWith('multipart/')) return 'multipart'
-  if (type === 'application/json' || type.endsWith('+json')) return 'json'
-  return undefined
+  const lower = contentType.toLowerCase()
+  const semicolon = lower.indexOf(';')
+  const kinds = new Set<BodyKind | undefined>([
+    kindOfType((semicolon === -1 ? lower : lower.slice(0, semicolon)).trim()),
+    kindOfType(/^\s*([^;,\s]*)/.exec(lower)![1]!),
+    /[/+]json/.test(lower) ? 'json' : undefined,
+  ])
+  kinds.delete(undefined)
+  if (kinds.size > 1) return 'unknown'
+  return kinds.values().next().value
 }

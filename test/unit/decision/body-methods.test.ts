@@ -2,8 +2,12 @@ import { describe, expect, it } from 'vitest'
 import { methodsInBody } from '../../../src/decision/body-methods.ts'
 import { GateError } from '../../../src/errors.ts'
 
-const read = (kind: 'urlencoded' | 'multipart' | 'json', text: string, type?: string, complete = true) =>
-  methodsInBody(kind, type, Buffer.from(text, 'latin1'), complete)
+const read = (
+  kind: 'urlencoded' | 'multipart' | 'json' | 'unknown',
+  text: string,
+  type?: string,
+  complete = true,
+) => methodsInBody(kind, type, Buffer.from(text, 'latin1'), complete)
 
 const part = (headers: string, value: string, boundary = 'b') =>
   `--${boundary}\r\n${headers}\r\n\r\n${value}\r\n`
@@ -116,6 +120,13 @@ describe('methodsInBody', () => {
     expect(methodsInBody('urlencoded', FORM, head('_method=PUT'), true, 'identity')).toEqual({
       methods: ['PUT'],
       any: false,
+    })
+  })
+
+  it('takes a body of a type servers read in different ways as naming any method', () => {
+    expect(read('unknown', '_method=POST', 'application/x-www-form-urlencoded; x=/json')).toEqual({
+      methods: [],
+      any: true,
     })
   })
 
