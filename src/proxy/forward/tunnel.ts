@@ -77,7 +77,7 @@ function refuse(req: IncomingMessage, client: Duplex, relay: RelayContext, error
  * A websocket through the sidecar: the handshake goes upstream on a connection of its own; on 101
  * the two sockets are joined, frames untouched, with backpressure from `pipe` and no message
  * buffered. Any other answer is relayed and the connection closed; an upstream that refuses or
- * does not answer within the deadlines gets the client a 502 or 504. Only `Upgrade: websocket`:
+ * does not answer within the deadlines gets the client a 502 or 504. Only a GET with `Upgrade: websocket`:
  * after any other switch (h2c) the upstream would read requests nobody decided on from the tunnel.
  */
 export function openTunnel(
@@ -89,8 +89,14 @@ export function openTunnel(
 ): void {
   const { relay, origin } = ctx
   const protocol = req.headers.upgrade
-  if (typeof protocol !== 'string' || protocol.trim().toLowerCase() !== 'websocket') {
-    refuse(req, client, relay, new GateError('BAD_REQUEST', { detail: 'upgrade other than websocket' }))
+  // RFC 6455: a GET. Any other method would carry a body (`head`) into the tunnel, undecided.
+  const websocket =
+    req.method === 'GET' &&
+    target.method === 'GET' &&
+    typeof protocol === 'string' &&
+    protocol.trim().toLowerCase() === 'websocket'
+  if (!websocket) {
+    refuse(req, client, relay, new GateError('BAD_REQUEST', { detail: 'not a websocket handshake' }))
     return
   }
   let settled = false

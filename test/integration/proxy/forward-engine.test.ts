@@ -373,6 +373,12 @@ describe('the forwarding engine', () => {
           expect(res.status, protocol).toBe(400)
           expect(res.closed, protocol).toBe(true)
         }
+        // A websocket handshake is a GET (RFC 6455); a POST one would carry a body in the tunnel.
+        const post = await rawExchange(
+          local.port,
+          'POST /public HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nContent-Length: 14\r\n\r\n_method=DELETE',
+        )
+        expect(post.status).toBe(400)
         expect(seen).not.toContain('/admin')
         expect(seen).toEqual([])
       } finally {
