@@ -134,3 +134,29 @@ describe('forbidden decisions say which requirement failed, as data', () => {
     })
   })
 })
+
+describe('exact paths and a trailing slash (Express, Rails, Laravel and Spring before 6 serve both alike)', () => {
+  const policy = policyOf(
+    [
+      { paths: ['/admin'], allowedDomains: ['corp.example'] },
+      { paths: ['/reports/'], allowedDomains: ['corp.example'] },
+      { paths: ['/status'], access: 'public' },
+    ],
+    ['/healthz'],
+  )
+  const at = (target: string, identity: Identity | null = user) =>
+    decide(describeRequest({ host: 'app.example', target }), identity, policy).kind
+
+  it('holds a restricting rule on an exact path with or without a trailing slash', () => {
+    for (const target of ['/admin', '/admin/', '/admin/.', '/reports/', '/reports'])
+      expect(at(target), target).toBe('forbidden')
+    expect(at('/admin/x')).toBe('allow') // another path: the default rule
+  })
+
+  it('never widens a public exact path to its trailing-slash form', () => {
+    expect(at('/healthz', null)).toBe('allow')
+    expect(at('/healthz/', null)).toBe('unauthenticated')
+    expect(at('/status', null)).toBe('allow')
+    expect(at('/status/', null)).toBe('unauthenticated')
+  })
+})
