@@ -41,7 +41,8 @@ export function isMethodParameter(name: string): boolean {
  * The methods a request may be run as besides its request line's: every method-override header in
  * any spelling (servers that fold `_` and `.` into `-` read `X_HTTP_Method_Override` as the same
  * header) and `_method` in the query (Symfony, Express). Frameworks upper-case what they read, so
- * both forms are readings. A value that is not a method token is refused rather than guessed at.
+ * both forms are readings, and HEAD is GET as well. A value that is not a method token is refused
+ * rather than guessed at.
  */
 export function methodReadings(method: string, rawHeaders: readonly string[], query: string): string[] {
   const readings: string[] = []
@@ -60,6 +61,8 @@ export function methodReadings(method: string, rawHeaders: readonly string[], qu
       if (isMethodParameter(name)) add(checked(value, '_method'))
     }
   }
+  // Express, Rails, Django and Go run a GET handler for HEAD: a rule on GET must hold for it too.
+  if (readings.includes('HEAD')) add('GET')
   return readings
 }
 

@@ -160,3 +160,23 @@ describe('exact paths and a trailing slash (Express, Rails, Laravel and Spring b
     expect(at('/status/', null)).toBe('unauthenticated')
   })
 })
+
+describe('HEAD is read as GET too (Express, Rails, Django and Go run GET handlers for it)', () => {
+  const policy = policyOf([
+    { paths: ['/api/*'], methods: ['GET'], allowedDomains: ['corp.example'] },
+    { paths: ['/docs/*'], methods: ['GET'], access: 'public' },
+  ])
+  const at = (method: string, target: string, identity: Identity | null = user) =>
+    decide(describeRequest({ method, host: 'app.example', target }), identity, policy).kind
+
+  it('holds a rule that restricts GET for HEAD', () => {
+    expect(at('GET', '/api/users')).toBe('forbidden')
+    expect(at('HEAD', '/api/users')).toBe('forbidden')
+    expect(at('head', '/api/users')).toBe('forbidden')
+  })
+
+  it('still needs a rule that names HEAD (or every method) to make a HEAD public', () => {
+    expect(at('GET', '/docs/a', null)).toBe('allow')
+    expect(at('HEAD', '/docs/a', null)).toBe('unauthenticated')
+  })
+})
