@@ -4,6 +4,7 @@ import { ENVOY_HEADERS_TO_EXT_AUTH, IDENTITY_HEADERS } from '../../deploy/exampl
 import { uidForEmail } from '../../dev/fake-fxa/index.ts'
 import { createCookieJar, loginThroughGate, startTestGate, type TestGate } from '../support/gate.ts'
 import { type ExactResponse, exactRequest, untilReady } from '../support/nginx.ts'
+import { stall } from '../support/stalled.ts'
 
 const redisUrl = inject('redisUrl')
 const IDENTITY_NAMES = IDENTITY_HEADERS.map((name) => name.toLowerCase())
@@ -101,6 +102,25 @@ describe('trusted peers on /_gate/auth/traefik (X-Forwarded-* believed only from
       expect((JSON.parse(response.body) as { error: string }).error).toBe('UNTRUSTED_PEER')
     } finally {
       await closed.close()
+    }
+  })
+
+  it('never invites a body (100 Continue): it decides on the headers alone, refused or allowed', async () => {
+    const head = (path: string, lines: string) =>
+      `POST ${path} HTTP/1.1\r\nHost: ${APP}\r\n${lines}Accept: application/json\r\nContent-Length: 60000\r\nExpect: 100-continue\r\n\r\n`
+    const described = Object.entries(DESCRIBED)
+      .map(([name, value]) => `${name}: ${value}\r\n`)
+      .join('')
+    for (const [path, lines, localAddress, status] of [
+      ['/_gate/auth/traefik', described, '127.0.0.2', 403],
+      ['/_gate/auth/traefik', described, '127.0.0.1', 200],
+      ['/_gate/auth/nginx', '', '127.0.0.1', 400],
+      ['/_gate/auth/envoy/private', '', '127.0.0.1', 401],
+    ] as const) {
+      const client = await stall(gate.port, head(path, lines), localAddress)
+      const { text } = await client.closed(5_000)
+      client.destroy()
+      expect(text, `${path} from ${localAddress}`).toMatch(new RegExp(`^HTTP/1\\.1 ${status} `))
     }
   })
 
