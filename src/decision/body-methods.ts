@@ -1,5 +1,5 @@
 import { GateError } from '../errors.ts'
-import { type BodyKind, isMethodParameter } from './methods.ts'
+import { type BodyKind, isMethodParameter, methodParameterValues } from './methods.ts'
 
 /** What the first bytes of a body say about `_method`. */
 export interface BodyMethods {
@@ -22,9 +22,7 @@ function found(values: string[]): BodyMethods {
 
 function urlencoded(text: string): BodyMethods {
   if (!/method|%/i.test(text)) return NONE
-  const values: string[] = []
-  for (const [name, value] of new URLSearchParams(text)) if (isMethodParameter(name)) values.push(value)
-  return found(values)
+  return found(methodParameterValues(text))
 }
 
 /**

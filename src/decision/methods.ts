@@ -38,6 +38,19 @@ export function isMethodParameter(name: string): boolean {
 }
 
 /**
+ * The `_method` values of a query or urlencoded form, as `&` splits it (URLSearchParams, PHP,
+ * qs) and as `&` and `;` split it (Rack 1, Go before 1.17): a value seen by either reading counts.
+ */
+export function methodParameterValues(text: string): string[] {
+  const values: string[] = []
+  for (const reading of text.includes(';') ? [text, text.replaceAll(';', '&')] : [text]) {
+    for (const [name, value] of new URLSearchParams(reading))
+      if (isMethodParameter(name) && !values.includes(value)) values.push(value)
+  }
+  return values
+}
+
+/**
  * The methods a request may be run as besides its request line's: every method-override header in
  * any spelling (servers that fold `_` and `.` into `-` read `X_HTTP_Method_Override` as the same
  * header) and `_method` in the query (Symfony, Express). Frameworks upper-case what they read, so
@@ -57,9 +70,7 @@ export function methodReadings(method: string, rawHeaders: readonly string[], qu
   }
   // `%6Dethod` decodes to `method` too.
   if (/method|%/i.test(query)) {
-    for (const [name, value] of new URLSearchParams(query)) {
-      if (isMethodParameter(name)) add(checked(value, '_method'))
-    }
+    for (const value of methodParameterValues(query)) add(checked(value, '_method'))
   }
   // Express, Rails, Django and Go run a GET handler for HEAD: a rule on GET must hold for it too.
   if (readings.includes('HEAD')) add('GET')
