@@ -1,4 +1,9 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify'
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyServerOptions,
+  LogController,
+} from 'fastify'
 import { adminRevokeRoutes } from './admin/revoke.ts'
 import { createJwksHandler } from './assertion/setup.ts'
 import type { AssertionSigner } from './assertion/signer.ts'
@@ -282,6 +287,8 @@ export function buildGate(config: Config, deps: GateDeps): Gate {
     pages,
   }
 
+  // Set once the observer exists: fastify needs the handler at construction, the observer the app.
+  let frameworkError: FastifyServerOptions['frameworkErrors']
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
@@ -296,10 +303,13 @@ export function buildGate(config: Config, deps: GateDeps): Gate {
     keepAliveTimeout: 72_000,
     bodyLimit: 1024 * 1024,
     clientErrorHandler: handleClientError,
+    // A path the router cannot decode (`/%zz`) is answered before any hook: without this, by
+    // fastify's own JSON (echoing the path), with no request id, count or log line.
+    frameworkErrors: (error, request, reply) => frameworkError!(error, request, reply),
   })
   // Slow clients may not hold a connection open by trickling headers or a body (THREATS §7).
   guardListener(app, config, metrics)
-  observeRequests(app, {
+  const observer = observeRequests(app, {
     metrics,
     logger: deps.logger,
     tracing,
@@ -310,7 +320,12 @@ export function buildGate(config: Config, deps: GateDeps): Gate {
     scope: deps.requestScope,
   })
   usePages(app, pages)
-  app.setErrorHandler(createErrorHandler(metrics, failures, { observed: true }))
+  const handleError = createErrorHandler(metrics, failures, { observed: true })
+  app.setErrorHandler(handleError)
+  frameworkError = (error, request, reply) => {
+    observer.track(request, reply)
+    handleError.call(app, error, request, reply)
+  }
   app.setNotFoundHandler((request, reply) => replyError(request, reply, new GateError('NOT_FOUND')))
   app.register(loginRoutes, ctx)
   app.register(userSessionsRoutes, ctx)

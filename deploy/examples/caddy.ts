@@ -24,7 +24,20 @@ export function caddyIdentityDeletions(): string[] {
   ]
 }
 
-/** A Caddyfile site block with `forward_auth` to fxa-gate's Traefik-style endpoint. */
+/** The one host name a site address serves (`app.example.com`, `http://127.0.0.1:8080`). */
+function siteHostname(site: string): string {
+  const host = site.replace(/^[a-z]+:\/\//i, '').replace(/\/.*$/, '')
+  const hostname = host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.replace(/:\d+$/, '')
+  if (!/^[A-Za-z0-9.[\]:-]+$/.test(hostname)) throw new Error(`a site of one host is needed, not ${site}`)
+  return hostname.toLowerCase()
+}
+
+/**
+ * A Caddyfile site block with `forward_auth` to fxa-gate's Traefik-style endpoint. The auth URI
+ * names the site's host (`?host=`): with `trusted_proxies` (for a load balancer in front), Caddy
+ * keeps a trusted peer's X-Forwarded-Host on the auth request, which a load balancer takes from
+ * the client, and fxa-gate must not decide on a host Caddy did not route by.
+ */
 export function caddySite(input: CaddyInput): string {
   const matcher = (name: string) => `@fxa_gate_no_${name.toLowerCase().replace(/-/g, '_')}`
   return [
@@ -36,9 +49,10 @@ export function caddySite(input: CaddyInput): string {
     "\t\t# drop every header name with a character other than a letter, a digit or '-'.",
     ...caddyIdentityDeletions().map((line) => `\t\t${line}`),
     `\t\tforward_auth ${input.gate} {`,
-    "\t\t\t# The '?' keeps the client's query string off the auth request (Caddy appends it otherwise,",
-    '\t\t\t# and fxa-gate reads auth URL parameters there).',
-    '\t\t\turi /_gate/auth/traefik?',
+    "\t\t\t# The query keeps the client's off the auth request (Caddy appends it otherwise, and",
+    '\t\t\t# fxa-gate reads auth URL parameters there), and pins the host fxa-gate decides on to the',
+    "\t\t\t# site's, whatever X-Forwarded-Host a trusted_proxies peer passes on.",
+    `\t\t\turi /_gate/auth/traefik?host=${siteHostname(input.site)}`,
     `\t\t\tcopy_headers ${IDENTITY_HEADERS.join(' ')}`,
     '\t\t}',
     '\t\t# Caddy 2.6 (Debian 12) sets a header the answer lacks to the placeholder text itself.',

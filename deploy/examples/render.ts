@@ -36,9 +36,11 @@ function traefikManifests(): object[] {
       spec: {
         forwardAuth: {
           address: `${GATE_SERVICE}/_gate/auth/traefik`,
-          // Traefik v3's entry point already drops X-Forwarded-* from peers outside its
-          // forwardedHeaders.trustedIPs, so these are Traefik's own or a trusted load balancer's.
-          trustForwardHeader: true,
+          // false: ForwardAuth then describes the request it routes (its method, URI, Host, TLS).
+          // With true it copies a client's X-Forwarded-Uri/-Method/-Host whenever the entry point
+          // kept them, as it does for every peer in forwardedHeaders.trustedIPs (a load balancer,
+          // which passes a client's on) or with insecure: the client would pick what is decided.
+          trustForwardHeader: false,
           authResponseHeaders: [...IDENTITY_HEADERS],
         },
       },

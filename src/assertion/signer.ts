@@ -46,7 +46,8 @@ interface CachedAssertion {
 
 /**
  * The claims that make a token differ: two requests with the same key get the same token. Built from
- * the identity itself, so a changed email or capability never reuses a stale token.
+ * the identity itself, so a changed email or capability never reuses a stale token. A JSON tuple:
+ * the user picks the display name, and a joined text would let one set of claims read as another.
  */
 function cacheKey(identity: Identity): string {
   return JSON.stringify([

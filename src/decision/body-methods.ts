@@ -1,5 +1,5 @@
 import { GateError } from '../errors.ts'
-import { type BodyKind, isMethodParameter } from './methods.ts'
+import { type BodyKind, isMethodParameter, methodParameterValues } from './methods.ts'
 
 /** What the first bytes of a body say about `_method`. */
 export interface BodyMethods {
@@ -22,9 +22,7 @@ function found(values: string[]): BodyMethods {
 
 function urlencoded(text: string): BodyMethods {
   if (!/method|%/i.test(text)) return NONE
-  const values: string[] = []
-  for (const [name, value] of new URLSearchParams(text)) if (isMethodParameter(name)) values.push(value)
-  return found(values)
+  return found(methodParameterValues(text))
 }
 
 /**
@@ -93,17 +91,35 @@ function multipart(text: string, contentType: string): BodyMethods {
   return ANY
 }
 
+/** Charsets in which `_method=DELETE` is the same bytes as in UTF-8 (what the body is read as). */
+const ASCII_CHARSETS = new Set(['utf-8', 'utf8', 'us-ascii', 'ascii', 'iso-8859-1', 'latin1'])
+
+/**
+ * Whether the bytes fxa-gate peeks at are the text the application parses: not compressed
+ * (Express's body-parser inflates gzip, deflate and br) and in an ASCII-compatible charset (it
+ * decodes JSON in UTF-16 and UTF-7, Spring decodes forms in the request's charset).
+ */
+function readableAsIs(contentType: string | undefined, contentEncoding: string | undefined): boolean {
+  if (contentEncoding !== undefined && contentEncoding.trim().toLowerCase() !== 'identity') return false
+  for (const match of (contentType ?? '').matchAll(/;\s*charset\s*=\s*("?)([^";\s]*)\1/gi)) {
+    if (!ASCII_CHARSETS.has(match[2]!.toLowerCase())) return false
+  }
+  return true
+}
+
 /**
  * Reads `_method` from the first bytes of a body (`complete` when that is all of it). A body cut
  * off before its end may name any method in the rest: fxa-gate never holds more than a small prefix.
+ * So may a body whose bytes the application decodes first (`contentEncoding`, a charset).
  */
 export function methodsInBody(
   kind: BodyKind,
   contentType: string | undefined,
   head: Buffer,
   complete: boolean,
+  contentEncoding?: string,
 ): BodyMethods {
-  if (!complete) return ANY
+  if (!complete || kind === 'unknown' || !readableAsIs(contentType, contentEncoding)) return ANY
   if (kind === 'multipart') return multipart(head.toString('latin1'), contentType ?? '')
   return kind === 'json' ? json(head.toString('utf8')) : urlencoded(head.toString('utf8'))
 }

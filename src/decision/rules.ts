@@ -69,16 +69,20 @@ export function compileRequirements(
 
 /**
  * A path pattern: `/exact`, or `/prefix/*` (the prefix itself and everything below it at a `/`
- * boundary), or `*` for every path.
+ * boundary), or `*` for every path. With `slashBlind`, `/exact` also matches `/exact/` and the
+ * other way round: Express, Rails, Laravel and Spring (before 6) serve both alike, so a rule that
+ * restricts one must hold for the other. Public rules stay exact: that only ever narrows access.
  */
-function compilePath(pattern: string): (path: string) => boolean {
+function compilePath(pattern: string, slashBlind: boolean): (path: string) => boolean {
   if (pattern === '*' || pattern === '/*') return () => true
   if (pattern.endsWith('/*')) {
     const base = pattern.slice(0, -2)
     const prefix = `${base}/`
     return (path) => path === base || path.startsWith(prefix)
   }
-  return (path) => path === pattern
+  if (!slashBlind || pattern === '/') return (path) => path === pattern
+  const other = pattern.endsWith('/') ? pattern.slice(0, -1) : `${pattern}/`
+  return (path) => path === pattern || path === other
 }
 
 /** A host pattern: `app.example.com`, or `*.example.com` (sub-domains at a dot boundary). */
@@ -97,7 +101,7 @@ function stripPort(host: string): string {
 }
 
 export function compileRule(spec: RuleSpec, name: string): CompiledRule {
-  const paths = (spec.paths ?? ['*']).map(compilePath)
+  const paths = (spec.paths ?? ['*']).map((pattern) => compilePath(pattern, spec.access !== 'public'))
   const hosts = spec.hosts?.map(compileHost)
   // Methods are case-sensitive (RFC 9110): `get` is not GET, so it does not inherit GET's rule.
   const methods = spec.methods ? new Set(spec.methods.map((method) => method.toUpperCase())) : undefined

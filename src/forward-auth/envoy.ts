@@ -1,6 +1,7 @@
 import type { FastifyReply } from 'fastify'
 import { HOST_ROUTED } from '../decision/request.ts'
 import { GateError } from '../errors.ts'
+import { identityNamePatterns } from '../headers/hygiene.ts'
 import type { Identity } from '../identity/identity.ts'
 import { createForbiddenAnswer, redirectOrUnauthenticated } from '../pipeline/answers.ts'
 import type { TransportDeps } from '../pipeline/deps.ts'
@@ -18,7 +19,19 @@ const REMOVE = 'x-envoy-auth-headers-to-remove'
 export function envoyTransport(deps: TransportDeps): Transport<undefined> {
   const base = `${deps.config.prefix}/auth/envoy`
   const { names, assertion } = deps.identityHeaders
-  const all = names.join(',')
+  // Envoy sends fxa-gate only the headers it is told to (never these), and passes the client's on
+  // to the application: every identity name that is one exact header (Remote-User,
+  // X-Forwarded-User, the base of a family) is named for removal too. Names of a family
+  // (`X-User-Groups` for `X-User-*`) cannot be listed: the Envoy configuration must drop those.
+  const written = new Set(names)
+  const legacy = identityNamePatterns({
+    identityPrefix: deps.config.identityHeaderPrefix,
+    legacyNames: deps.config.legacyIdentityHeaders,
+    writtenNames: names,
+  })
+    .filter(({ folded, match }) => match !== 'prefix' && !written.has(folded))
+    .map(({ folded }) => folded)
+  const all = [...names, ...legacy].join(',')
   const answers = forwardAuthAnswers(
     deps,
     redirectOrUnauthenticated,
@@ -29,7 +42,7 @@ export function envoyTransport(deps: TransportDeps): Transport<undefined> {
   const unsetNames = (identity: Identity) => {
     const set = deps.identityHeaders.headersFor(identity)
     // The assertion is not among them: the allow answer adds it to every answer with an identity.
-    return names.filter((name) => name !== assertion && !(name in set)).join(',')
+    return [...names.filter((name) => name !== assertion && !(name in set)), ...legacy].join(',')
   }
   const removeAll = (reply: FastifyReply) => reply.header(REMOVE, all)
   return {
@@ -57,11 +70,7 @@ export function envoyTransport(deps: TransportDeps): Transport<undefined> {
     answers: {
       allow(request, reply, verdict, state) {
         const { identity } = verdict
-        if (identity === null) removeAll(reply)
-        else {
-          const unset = unsetNames(identity)
-          if (unset !== '') reply.header(REMOVE, unset)
-        }
+        reply.header(REMOVE, identity === null ? all : unsetNames(identity))
         return answers.allow(request, reply, verdict, state)
       },
       unauthenticated: (request, reply, loginUrl) =>

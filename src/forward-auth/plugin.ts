@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { forgedIdentityRefusal } from '../headers/forged-identity.ts'
 import { compileHeaderHygiene } from '../headers/hygiene.ts'
 import type { TransportDeps } from '../pipeline/deps.ts'
@@ -20,8 +20,11 @@ export async function forwardAuthRoutes(app: FastifyInstance, deps: TransportDep
     payload.on('error', done)
   })
   const authUrlQuery = createAuthUrlQuery()
-  const handler = (transport: Parameters<typeof createTransportHandler<undefined>>[2]) =>
+  // Decided and answered in onRequest, on the headers alone: before any body is read, so a check
+  // request with `Expect: 100-continue` is never asked for one (refused or allowed).
+  const decide = (transport: Parameters<typeof createTransportHandler<undefined>>[2]) =>
     createTransportHandler(deps.pipeline, deps.metrics, transport).handle
+  const answered = async (_request: FastifyRequest, reply: FastifyReply) => reply
   const prefix = `${deps.config.prefix}/auth`
   // nginx and Traefik/Caddy copy the client's headers onto the auth request: an identity-shaped one
   // still there is one the proxy did not clear, and would reach the application (Envoy sends only
@@ -35,17 +38,22 @@ export async function forwardAuthRoutes(app: FastifyInstance, deps: TransportDep
   app.route({
     method: ALL_METHODS,
     url: `${prefix}/nginx`,
-    onRequest: (request, _reply, done) =>
-      done(forgedIdentityRefusal(request.raw.rawHeaders, hygiene, nginxSets)),
-    handler: handler(nginxTransport(deps, authUrlQuery)),
+    onRequest: [
+      (request, _reply, done) => done(forgedIdentityRefusal(request.raw.rawHeaders, hygiene, nginxSets)),
+      decide(nginxTransport(deps, authUrlQuery)),
+    ],
+    handler: answered,
   })
   app.route({
     method: ALL_METHODS,
     url: `${prefix}/traefik`,
-    onRequest: (request, _reply, done) => done(forgedIdentityRefusal(request.raw.rawHeaders, hygiene)),
-    handler: handler(traefikTransport(deps, authUrlQuery)),
+    onRequest: [
+      (request, _reply, done) => done(forgedIdentityRefusal(request.raw.rawHeaders, hygiene)),
+      decide(traefikTransport(deps, authUrlQuery)),
+    ],
+    handler: answered,
   })
-  const envoy = handler(envoyTransport(deps))
-  app.route({ method: ALL_METHODS, url: `${prefix}/envoy`, handler: envoy })
-  app.route({ method: ALL_METHODS, url: `${prefix}/envoy/*`, handler: envoy })
+  const envoy = decide(envoyTransport(deps))
+  app.route({ method: ALL_METHODS, url: `${prefix}/envoy`, onRequest: envoy, handler: answered })
+  app.route({ method: ALL_METHODS, url: `${prefix}/envoy/*`, onRequest: envoy, handler: answered })
 }

@@ -244,7 +244,7 @@ function refuse(detail: string): never {
  * Walks the raw header lines once (Node's `headers` object has already merged duplicates and kept
  * only the first Host and Authorization). Refuses duplicate Host or Authorization; drops identity,
  * hop-by-hop and request-description headers in every spelling, and the names the client listed in
- * Connection; filters fxa-gate's cookies out of Cookie.
+ * Connection (but never a Content-* header); filters fxa-gate's cookies out of Cookie.
  */
 export function cleanRequestHeaders(
   rawHeaders: readonly string[],
@@ -289,7 +289,9 @@ export function cleanRequestHeaders(
     }
   }
   if (connection !== undefined) {
-    for (const name of connection) if (name !== 'content-length') delete headers[name]
+    // The body goes upstream as it came, so what describes it (framing, type, coding) goes with it:
+    // the decision read it, and an upstream that got the body without its type would read it otherwise.
+    for (const name of connection) if (!name.startsWith('content-')) delete headers[name]
   }
   if (cookies !== undefined && !connection?.includes('cookie')) headers['cookie'] = cookies
   return { headers, host, authorization: connection?.includes('authorization') ? undefined : authorization }

@@ -15,6 +15,7 @@ export interface RequestDeadlines {
 
 interface Receiving {
   readonly request: IncomingMessage
+  readonly response: ServerResponse
   bytesRead: number
   progressAt: number
 }
@@ -42,9 +43,9 @@ export function applyRequestDeadlines(
   ;(server as Server & { connectionsCheckingInterval: number }).connectionsCheckingInterval = CHECK_EVERY_MS
 
   const receiving = new Set<Receiving>()
-  const track = (request: IncomingMessage, _response: ServerResponse) => {
+  const track = (request: IncomingMessage, response: ServerResponse) => {
     if (request.complete || !hasBody(request)) return
-    const entry = { request, bytesRead: request.socket.bytesRead, progressAt: clock() }
+    const entry = { request, response, bytesRead: request.socket.bytesRead, progressAt: clock() }
     receiving.add(entry)
     const done = () => receiving.delete(entry)
     request.once('end', done)
@@ -69,7 +70,10 @@ export function applyRequestDeadlines(
       if (now - entry.progressAt >= deadlines.bodyIdleTimeoutMs) {
         receiving.delete(entry)
         onTimeout('body-idle')
-        answerAndClose(socket, 'REQUEST_TIMEOUT')
+        // Answered already (a refusal before the body, which Node then drains): one answer per
+        // request, so the connection just ends; a 408 now would read as the next request's.
+        if (entry.response.headersSent) socket.destroy()
+        else answerAndClose(socket, 'REQUEST_TIMEOUT')
       }
     }
   }, CHECK_EVERY_MS)

@@ -5,6 +5,26 @@ import { type InjectionResult, planInjection } from './mutate.ts'
 import { podSpecProblem } from './pod-shape.ts'
 import type { InjectSettings } from './sidecar.ts'
 
+const annotations = z.record(z.string(), z.string()).optional()
+
+/**
+ * Deeper than any pod the API server decodes (managedFields included): such a review comes from
+ * someone other than the API server, and copying it into a patch would overflow the stack.
+ */
+const MAX_DEPTH = 100
+
+/** Whether `value` nests objects or arrays deeper than `max` levels (iterative: no recursion). */
+function nestedDeeperThan(value: unknown, max: number): boolean {
+  const stack: [unknown, number][] = [[value, 0]]
+  while (stack.length > 0) {
+    const [item, depth] = stack.pop()!
+    if (typeof item !== 'object' || item === null) continue
+    if (depth >= max) return true
+    for (const child of Object.values(item)) stack.push([child, depth + 1])
+  }
+  return false
+}
+
 const review = z.object({
   apiVersion: z.literal('admission.k8s.io/v1'),
   kind: z.literal('AdmissionReview'),
@@ -69,11 +89,22 @@ export function admit(body: unknown, settings: InjectSettings): AdmissionOutcome
     spec?: unknown
   }
   const name = `${request.namespace ?? ''}/${pod?.metadata?.name ?? `${pod?.metadata?.generateName ?? ''}*`}`
-  const problem = typeof pod === 'object' && pod !== null ? podSpecProblem(pod.spec) : 'no object'
+  const problem =
+    typeof pod !== 'object' || pod === null
+      ? 'no object'
+      : nestedDeeperThan(pod, MAX_DEPTH)
+        ? `nested deeper than ${MAX_DEPTH} levels`
+        : (podSpecProblem(pod.spec) ??
+          (annotations.safeParse(pod.metadata?.annotations).success
+            ? undefined
+            : 'metadata.annotations: expected a map of strings'))
   if (problem !== undefined) return { ok: false, problem: `the review's pod is not valid: ${problem}` }
   try {
-    const annotations = pod.metadata?.annotations as Record<string, string> | undefined
-    const outcome = planInjection(pod.spec as V1PodSpec, annotations, settings)
+    const outcome = planInjection(
+      pod.spec as V1PodSpec,
+      pod.metadata?.annotations as Record<string, string> | undefined,
+      settings,
+    )
     if (outcome.result !== 'injected')
       return { ok: true, result: outcome.result, pod: name, review: answer({ allowed: true }) }
     const patch = podSpecPatch(pod.spec as V1PodSpec, outcome.spec)

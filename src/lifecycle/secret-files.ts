@@ -37,14 +37,14 @@ export interface SecretReloadOptions {
   readonly running: Config
   readonly logger: Logger
   readonly metrics: Metrics
-  /** How often the files are read; a change applies within this. Default 2 s. */
+  /** How often the files are read; a change applies within two of these. Default 2 s. */
   readonly intervalMs?: number
   readonly read?: (path: string) => Promise<string>
 }
 
 /**
- * Re-reads every `…_FILE` secret when its content changes, validates the whole configuration
- * again, and swaps the new secrets in. The files are polled: a Kubernetes Secret volume replaces
+ * Re-reads every `…_FILE` secret when its content changes and then stays the same for one poll,
+ * validates the whole configuration again, and swaps the new secrets in. The files are polled: a Kubernetes Secret volume replaces
  * its files by swapping the `..data` symlink, which file watches on the old targets miss, while a
  * read through the path always sees the current version. A change that does not validate, or that
  * would change anything but secrets, is refused and the running secrets stay in force.
@@ -58,6 +58,9 @@ export function watchSecretFiles(options: SecretReloadOptions): () => void {
   const unreadable = new Set<string>()
   let running = options.running
   let busy = false
+  // A change seen at the last poll, applied once a poll finds the files as they were then: a file
+  // rewritten in place (`echo … > file`) may be read half-written, which can still validate.
+  let settling = false
 
   async function snapshot(): Promise<boolean> {
     let changed = false
@@ -118,7 +121,11 @@ export function watchSecretFiles(options: SecretReloadOptions): () => void {
     if (busy) return
     busy = true
     try {
-      if (await snapshot()) reload()
+      if (await snapshot()) settling = true
+      else if (settling) {
+        settling = false
+        reload()
+      }
     } catch (error) {
       logger.error(errorFields(error), 'secret reload failed; the running secrets stay in force')
     } finally {

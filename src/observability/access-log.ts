@@ -1,6 +1,7 @@
 import type { FastifyRequest } from 'fastify'
 import { errorFields } from './error-fields.ts'
 import type { Logger } from './logger.ts'
+import { traceIdOf } from './request-context.ts'
 
 /** `FXA_GATE_ACCESS_LOG`, compiled: which answered requests get a line. */
 export interface AccessLogPolicy {
@@ -55,8 +56,9 @@ export function writeAccessLine(logger: Logger, request: FastifyRequest, status:
     durationMs: Math.round(ms * 100) / 100,
     uid: request.gateUid ?? undefined,
   }
-  const traceparent = raw.headers.traceparent
-  if (typeof traceparent === 'string' && traceparent.length === 55) line['traceId'] = traceparent.slice(3, 35)
+  // Only a valid traceparent's id: a client's header is no log field until it is checked.
+  const traceId = traceIdOf(raw)
+  if (traceId !== undefined) line['traceId'] = traceId
   if (request.gateDecision !== null) line['decision'] = request.gateDecision
   if (refusal !== null) {
     line['code'] = refusal.code

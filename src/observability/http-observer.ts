@@ -6,6 +6,7 @@ import type {
   HookHandlerDoneFunction,
   RouteOptions,
 } from 'fastify'
+import { isUpgrade } from '../http/upgrade.ts'
 import { type AccessLogPolicy, compileAccessLog, writeAccessLine } from './access-log.ts'
 import type { Logger } from './logger.ts'
 import { ENDPOINTS, type Endpoint } from './metric-definitions.ts'
@@ -46,6 +47,15 @@ interface Cells {
   readonly duration: HistogramCell
 }
 
+/** What the listener's own answers need from the observer, for requests no hook sees. */
+export interface RequestObserver {
+  /**
+   * Counts, ids and logs a request like the onRequest hook does: for the answers fastify makes
+   * before routing (`frameworkErrors`: a path it cannot decode), which run no hooks.
+   */
+  track(request: FastifyRequest, reply: FastifyReply): void
+}
+
 const kObserved = Symbol('fxa-gate.observed')
 type ObservedResponse = ServerResponse & { [kObserved]?: FastifyReply; gateSpan?: SpanHandle }
 
@@ -56,7 +66,7 @@ type ObservedResponse = ServerResponse & { [kObserved]?: FastifyReply; gateSpan?
  * are resolved once per endpoint and status; a request allocates nothing here but its listener
  * registration.
  */
-export function observeRequests(app: FastifyInstance, options: HttpObserverOptions): void {
+export function observeRequests(app: FastifyInstance, options: HttpObserverOptions): RequestObserver {
   const { metrics, logger, tracing, prefix, lifecycle, scope } = options
   const accessLog: AccessLogPolicy = compileAccessLog(options.accessLog)
   const inFlight = metrics.inFlight
@@ -111,7 +121,7 @@ export function observeRequests(app: FastifyInstance, options: HttpObserverOptio
     this[kObserved] = undefined
     inFlight.value--
     const request = reply.request
-    const upgraded = request.raw.headers.upgrade !== undefined && !this.headersSent
+    const upgraded = isUpgrade(request.raw) && !this.headersSent
     const status = this.writableEnded ? this.statusCode : upgraded ? 101 : 499
     const ms = reply.elapsedTime
     const seconds = Number.isFinite(ms) ? ms / 1000 : 0
@@ -139,7 +149,9 @@ export function observeRequests(app: FastifyInstance, options: HttpObserverOptio
     })
   }
 
-  app.addHook('onRequest', (request, reply, done) => {
+  function track(request: FastifyRequest, reply: FastifyReply): void {
+    // fastify builds a framework error's request from its base class, without the decorations.
+    if (request.gateEndpoint === undefined) Object.assign(request, REQUEST_FIELDS)
     const res = reply.raw as ObservedResponse
     if (options.sidecar && !underPrefix(request.raw.url ?? '/')) request.gateEndpoint = 'sidecar'
     // Sent on every answer, so nginx can log it ($upstream_http_x_request_id) and users can quote it.
@@ -148,6 +160,11 @@ export function observeRequests(app: FastifyInstance, options: HttpObserverOptio
     inFlight.value++
     res[kObserved] = reply
     res.on('close', finished)
+  }
+
+  app.addHook('onRequest', (request, reply, done) => {
+    track(request, reply)
+    const res = reply.raw as ObservedResponse
     if (tracing.enabled) {
       const traced = () => {
         res.gateSpan = tracing.request(request.raw, done)
@@ -157,4 +174,5 @@ export function observeRequests(app: FastifyInstance, options: HttpObserverOptio
     } else if (scope) scope.run(request, done)
     else done()
   })
+  return { track }
 }

@@ -3,6 +3,7 @@ import type { onRequestHookHandler } from 'fastify'
 import type { Config } from '../config/derive.ts'
 import { GateError } from '../errors.ts'
 import { clientAddress } from '../http/client-address.ts'
+import { isUpgrade } from '../http/upgrade.ts'
 
 export interface Admission {
   /** onRequest, before the decision: the sidecar's and the connection's in-flight limits. */
@@ -50,7 +51,9 @@ export function createAdmission(
   return {
     // Callback style: these run on every proxied request, and async hooks cost a promise each.
     enter(request, reply, done) {
-      if (request.headers.upgrade !== undefined) return done()
+      // A real upgrade only (Node's `upgrade` flag): an Upgrade header without `Connection: upgrade`
+      // is a plain request, and must not buy its way past the limits.
+      if (isUpgrade(request.raw)) return done()
       const socket = request.raw.socket
       const onConnection = perConnection.get(socket) ?? 0
       if (onConnection >= limits.maxInFlightPerConnection) {
@@ -69,7 +72,7 @@ export function createAdmission(
     },
 
     upload(request, reply, done) {
-      if (request.headers.upgrade !== undefined || !hasBody(request)) return done()
+      if (isUpgrade(request.raw) || !hasBody(request)) return done()
       const peer = request.raw.socket.remoteAddress
       const client = clientAddress(peer, request.headers['x-forwarded-for'], trustedPeer) ?? 'unknown'
       const ofClient = uploadsPerClient.get(client) ?? 0

@@ -10,6 +10,7 @@ import {
   compileCookieFilter,
   compileHeaderHygiene,
 } from '../headers/hygiene.ts'
+import { isUpgrade } from '../http/upgrade.ts'
 import { createForbiddenAnswer, redirectOrUnauthenticated } from '../pipeline/answers.ts'
 import type { TransportDeps } from '../pipeline/deps.ts'
 import type { Verdict } from '../pipeline/pipeline.ts'
@@ -128,7 +129,7 @@ export function createGatekeeper(deps: TransportDeps, websockets: WebsocketWatch
             assertion: assertion && { name: identityHeaders.assertion, token: assertion.token },
           }),
         )
-        if (raw.headers.upgrade !== undefined) websockets.watch(raw.socket, raw.headers, raw.rawHeaders)
+        if (isUpgrade(raw)) websockets.watch(raw.socket, raw.headers, raw.rawHeaders)
         return undefined
       },
       unauthenticated: redirectOrUnauthenticated,
@@ -154,7 +155,13 @@ export function createGatekeeper(deps: TransportDeps, websockets: WebsocketWatch
       expectedLength: Number.isSafeInteger(length) ? length : undefined,
     })
     const kind = pending.verdict.description.bodyKind!
-    const found = methodsInBody(kind, request.headers['content-type'], peeked.head, peeked.complete)
+    const found = methodsInBody(
+      kind,
+      request.headers['content-type'],
+      peeked.head,
+      peeked.complete,
+      request.headers['content-encoding'],
+    )
     await handler.answer(request, reply, deps.pipeline.withBody(pending.verdict, found), pending.state)
     // A refused request's body is read and dropped, as Node does for any unread body.
     if (reply.sent) peeked.body.resume()
@@ -164,7 +171,7 @@ export function createGatekeeper(deps: TransportDeps, websockets: WebsocketWatch
   return {
     onRequest(request, reply) {
       // A refused upgrade ends its connection: nothing sent after it on the socket is read as HTTP.
-      if (request.raw.headers.upgrade !== undefined) reply.header('connection', 'close')
+      if (isUpgrade(request.raw)) reply.header('connection', 'close')
       return handler.handle(request, reply)
     },
     // Callback style: no promise for the requests (nearly all) that wait for nothing.

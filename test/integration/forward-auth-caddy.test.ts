@@ -151,3 +151,42 @@ describe("Caddy forward_auth (real Caddy, the example Caddyfile's site block)", 
     expect(echo.requests.length).toBe(before)
   })
 })
+
+describe("Caddy behind a trusted load balancer (trusted_proxies): the host fxa-gate decides on is the site's", () => {
+  let gate: TestGate
+  let echo: EchoApp
+  let caddy: Awaited<ReturnType<typeof startCaddy>>
+
+  beforeAll(async () => {
+    echo = await startEchoApp()
+    gate = await startTestGate({
+      redisUrl,
+      env: {
+        FXA_GATE_TRUSTED_PROXIES: '127.0.0.1/32',
+        FXA_GATE_RULES: JSON.stringify([{ hosts: ['public.example'], access: 'public' }]),
+      },
+    })
+    await untilReady(gate.adminUrl)
+    // What an operator adds to see client addresses behind a load balancer; Caddy then keeps a
+    // trusted peer's X-Forwarded-Host on the auth request, and the load balancer passes a client's.
+    caddy = await startCaddy({
+      gate: `127.0.0.1:${gate.port}`,
+      upstream: `127.0.0.1:${echo.port}`,
+      editSite: (site) => site.replace(/(forward_auth [^\n]+\{\n)/, '$1\t\t\ttrusted_proxies 127.0.0.1/32\n'),
+    })
+  })
+  afterAll(async () => {
+    await caddy?.stop()
+    await gate?.close()
+    await echo?.close()
+  })
+
+  it("never lets a client's X-Forwarded-Host make a request for the site public", async () => {
+    const response = await exactRequest(caddy.port, '/secret/lb', {
+      'x-forwarded-host': 'public.example',
+      accept: 'application/json',
+    })
+    expect(response.status).not.toBe(200)
+    expect(echo.requests.filter((request) => request.url.startsWith('/secret/lb'))).toEqual([])
+  })
+})

@@ -4,6 +4,7 @@ import { ENVOY_HEADERS_TO_EXT_AUTH, IDENTITY_HEADERS } from '../../deploy/exampl
 import { uidForEmail } from '../../dev/fake-fxa/index.ts'
 import { createCookieJar, loginThroughGate, startTestGate, type TestGate } from '../support/gate.ts'
 import { type ExactResponse, exactRequest, untilReady } from '../support/nginx.ts'
+import { stall } from '../support/stalled.ts'
 
 const redisUrl = inject('redisUrl')
 const IDENTITY_NAMES = IDENTITY_HEADERS.map((name) => name.toLowerCase())
@@ -104,6 +105,25 @@ describe('trusted peers on /_gate/auth/traefik (X-Forwarded-* believed only from
     }
   })
 
+  it('never invites a body (100 Continue): it decides on the headers alone, refused or allowed', async () => {
+    const head = (path: string, lines: string) =>
+      `POST ${path} HTTP/1.1\r\nHost: ${APP}\r\n${lines}Accept: application/json\r\nContent-Length: 60000\r\nExpect: 100-continue\r\n\r\n`
+    const described = Object.entries(DESCRIBED)
+      .map(([name, value]) => `${name}: ${value}\r\n`)
+      .join('')
+    for (const [path, lines, localAddress, status] of [
+      ['/_gate/auth/traefik', described, '127.0.0.2', 403],
+      ['/_gate/auth/traefik', described, '127.0.0.1', 200],
+      ['/_gate/auth/nginx', '', '127.0.0.1', 400],
+      ['/_gate/auth/envoy/private', '', '127.0.0.1', 401],
+    ] as const) {
+      const client = await stall(gate.port, head(path, lines), localAddress)
+      const { text } = await client.closed(5_000)
+      client.destroy()
+      expect(text, `${path} from ${localAddress}`).toMatch(new RegExp(`^HTTP/1\\.1 ${status} `))
+    }
+  })
+
   it("ignores an untrusted peer's X-Forwarded-Proto on the Envoy endpoint (https assumed)", async () => {
     const check = envoyCheck('GET', '/private', { accept: 'application/json', 'x-forwarded-proto': 'http' })
     const untrusted = await exactRequest(gate.port, check.path, check.headers, { localAddress: '127.0.0.2' })
@@ -192,10 +212,13 @@ describe('Envoy ext_authz contract (/_gate/auth/envoy, path_prefix)', () => {
   })
   afterAll(() => gate?.close())
 
-  const removed = (response: ExactResponse) =>
+  const removedAll = (response: ExactResponse) =>
     String(response.headers['x-envoy-auth-headers-to-remove'] ?? '')
       .split(',')
       .filter(Boolean)
+  /** The names fxa-gate writes among those named for removal (the legacy names come on top). */
+  const removed = (response: ExactResponse) =>
+    removedAll(response).filter((name) => IDENTITY_NAMES.includes(name))
 
   it("allows a session's check request (method and path kept, Host the authority) with the identity headers", async () => {
     const response = await ask(
@@ -240,6 +263,20 @@ describe('Envoy ext_authz contract (/_gate/auth/envoy, path_prefix)', () => {
     expect(response.status).toBe(200)
     for (const name of IDENTITY_NAMES) expect(response.headers[name], name).toBeUndefined()
     expect(removed(response).sort()).toEqual([...IDENTITY_NAMES].sort())
+  })
+
+  it('names every legacy identity header for removal on every answer (Envoy passes client headers on)', async () => {
+    // Envoy sends fxa-gate only headersToExtAuth, so a client's X-Forwarded-User or Remote-User is
+    // never seen here; the answer must have Envoy drop it before the application trusts it.
+    const legacy = ['x-forwarded-user', 'x-forwarded-email', 'remote-user', 'x-remote-user', 'x-email']
+    const answers = [
+      await ask(gate, envoyCheck('GET', '/orders', { cookie })),
+      await ask(gate, envoyCheck('GET', '/public/app.css', {})),
+      await ask(gate, envoyCheck('GET', '/orders', { accept: 'application/json' })),
+      await ask(gate, envoyCheck('GET', '/admin/users', { cookie, accept: 'application/json' })),
+    ]
+    expect(answers.map((response) => response.status)).toEqual([200, 200, 401, 403])
+    for (const response of answers) expect(removedAll(response)).toEqual(expect.arrayContaining(legacy))
   })
 
   it('takes the path from the check request only: client description headers change nothing', async () => {

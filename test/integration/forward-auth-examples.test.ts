@@ -42,6 +42,18 @@ describe('deploy/examples: the proxy configurations the forward-auth tests run',
     expect(stray).toEqual([])
   })
 
+  it('never has Traefik pass a client-sent X-Forwarded-Uri, -Method or -Host on to fxa-gate', () => {
+    // With trustForwardHeader, ForwardAuth copies these from the request when present. Traefik's
+    // entry point only drops them from peers outside forwardedHeaders.trustedIPs (or keeps them
+    // for everyone with insecure), and no load balancer sets -Uri or -Method: behind one, the
+    // client would choose the request fxa-gate decides on (pkg/middlewares/auth/forward.go).
+    const middleware = parseAllDocuments(rendered['traefik/middleware.yaml']!)
+      .map((document) => document.toJS() as unknown)
+      .find((document) => dig(document, 'kind') === 'Middleware')
+    expect(dig(middleware, 'spec', 'forwardAuth', 'address')).toMatch(/\/_gate\/auth\/traefik$/)
+    expect(dig(middleware, 'spec', 'forwardAuth', 'trustForwardHeader')).not.toBe(true)
+  })
+
   it('makes every proxy copy every identity header fxa-gate answers with', () => {
     const written = compileIdentityHeaders('X-User-')
     const expected = [...new Set([...written.names, written.assertion])].sort()

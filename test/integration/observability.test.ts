@@ -109,6 +109,35 @@ describe('request ids, trace context, logs and request metrics (fxa-gate in its 
     expect(gate.logs().filter((l) => l['reqId'] === 'deny-me-42')).toHaveLength(1)
   })
 
+  it('logs no trace id a malformed traceparent of the right length makes up', async () => {
+    // 55 characters, like a valid one, but no trace id: nothing of it belongs in a log field.
+    const forged = `00-${'"><script>alert(1)</script>'.padEnd(32, '_')}-00f067aa0ba902b7-01`
+    expect(forged).toHaveLength(55)
+    // A 400: the 401s and 403s of this describe are counted below.
+    await fetch(`${gate.url}/forged-trace`, {
+      headers: {
+        accept: 'application/json',
+        'x-request-id': 'forged-trace-1',
+        'x-http-method-override': 'not a method!',
+        traceparent: forged,
+      },
+    })
+    const line = await lineWith('forged-trace-1')
+    expect(line['traceId']).toBeUndefined()
+  })
+
+  it('answers a path the router cannot decode like any bad request: its error, the request id, one line', async () => {
+    for (const [i, path] of ['/app/%zz', '/_gate/start%', '/_gate/auth/envoy/%c3%28'].entries()) {
+      const id = `bad-url-${i}`
+      const response = await exactRequest(port, path, { accept: 'application/json', 'x-request-id': id })
+      expect(response.status, path).toBe(400)
+      expect(response.headers['x-request-id'], path).toBe(id)
+      expect(JSON.parse(response.body), path).toMatchObject({ error: 'BAD_REQUEST', reference: id })
+      expect(response.body, path).not.toContain('%')
+      expect(await lineWith(id)).toMatchObject({ msg: 'request refused', code: 'BAD_REQUEST', status: 400 })
+    }
+  })
+
   it('logs the uid, host, path and the rule that refused on the forbidden line', async () => {
     const response = await fetch(`${gate.url}/admin/panel?q=secret`, {
       headers: { cookie, 'x-request-id': 'forbid-1' },

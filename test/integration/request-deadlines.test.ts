@@ -30,9 +30,26 @@ describe('a stalled request body never holds a connection: own endpoints, sideca
     `POST ${path} HTTP/1.1\r\nHost: ${host}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n${extra}\r\nab`
 
   it.each([
+    // Answered on the headers, before the body (a refusal, or forward-auth, which reads none): one
+    // answer, then the connection ends; never a second, unasked-for 408 on it.
+    ['/private/upload', 'Accept: application/json\r\n', 401],
+    ['/_gate/auth/nginx', 'X-Original-URL: http://app.test/public/x\r\n', 200],
+  ])(
+    '%s: answered before its stalled body, one answer and the connection ends',
+    async (path, extra, status) => {
+      const client = await stall(gate.port, stalledPost(path, extra))
+      const { closed, afterMs, text } = await client.closed(2_000 + SLACK_MS + 2_000)
+      client.destroy()
+      expect(closed, `still open after ${afterMs} ms`).toBe(true)
+      expect(text).toMatch(new RegExp(`^HTTP/1\\.1 ${status} `))
+      expect(text.match(/HTTP\/1\.1 \d{3} /g), text).toHaveLength(1)
+    },
+    20_000,
+  )
+
+  it.each([
     ['/_gate/logout', 'Origin: http://{host}\r\nSec-Fetch-Site: same-origin\r\n'],
     ['/_gate/events/fxa', 'Authorization: Bearer x.y.z\r\n'],
-    ['/_gate/auth/nginx', 'X-Original-URL: http://app.test/public/x\r\n'],
     ['/public/upload', ''],
   ])(
     '%s: two bytes of a 100-byte body, then nothing: 408 and closed after the body-idle timeout',

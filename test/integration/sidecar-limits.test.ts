@@ -77,6 +77,15 @@ describe('sidecar: no client holds the upstream pool, a connection or a request 
     expect(other.received()).toBe('') // admitted, still uploading
   }, 60_000)
 
+  it('counts an upload with an Upgrade header but no Connection: upgrade (no upgrade at all) like any other', async () => {
+    // Node reads such a request as a plain one (req.upgrade false); only a real upgrade is exempt.
+    const upload = stalledUpload(host).replace('\r\n\r\n', '\r\nUpgrade: h2c\r\n\r\n')
+    const clients = await Promise.all(Array.from({ length: 40 }, () => stall(gate.port, upload, '127.0.3.1')))
+    open.push(...clients)
+    await new Promise((resolve) => setTimeout(resolve, 1500))
+    expect(answeredWith(clients, 429)).toBe(40 - 16)
+  }, 60_000)
+
   it('limits the requests one connection has in flight (pipelining) with 429, answering them in order', async () => {
     const pipelined = `GET /public/slow?ms=300 HTTP/1.1\r\nHost: ${host}\r\n\r\n`.repeat(40)
     const response = await rawExchange(gate.port, pipelined, { idleMs: 2_000, timeoutMs: 20_000 })

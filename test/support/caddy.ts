@@ -9,6 +9,8 @@ export interface CaddyOptions {
   readonly gate: string
   /** The application (echo app) `host:port`. */
   readonly upstream: string
+  /** Changes the rendered site block, to run the example with an operator's additions. */
+  readonly editSite?: (site: string) => string
 }
 
 /**
@@ -40,7 +42,9 @@ export async function startCaddy(options: CaddyOptions): Promise<RunningServer &
         `\tstorage file_system ${join(dir, 'data')}`,
         '}',
         '',
-        caddySite({ site: `http://127.0.0.1:${port}`, gate: options.gate, upstream: options.upstream }),
+        (options.editSite ?? ((site: string) => site))(
+          caddySite({ site: `http://127.0.0.1:${port}`, gate: options.gate, upstream: options.upstream }),
+        ),
       ].join('\n')
       await writeFile(path, caddyfile)
       return ['run', '--config', path, '--adapter', 'caddyfile']

@@ -1,6 +1,7 @@
 import { type IncomingMessage, request, STATUS_CODES } from 'node:http'
 import type { Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
+import { GateError } from '../../errors.ts'
 import { translateUpstreamError } from '../upstream-errors.ts'
 import type { RelayContext } from './relay.ts'
 import { cleanResponseHead, serializeHead } from './response-head.ts'
@@ -64,11 +65,20 @@ function join(client: Duplex, upstream: Socket, closed: () => void): void {
   upstream.pipe(client)
 }
 
+/** Answers an upgrade with an error of its own and ends the connection. */
+function refuse(req: IncomingMessage, client: Duplex, relay: RelayContext, error: GateError): void {
+  const answer = relay.renderError(error, req.headers)
+  const length = Buffer.byteLength(answer.body)
+  const headers = [...answer.headers, 'content-length', String(length), 'connection', 'close']
+  client.end(serializeHead(answer.status, STATUS_CODES[answer.status] ?? '', headers) + answer.body)
+}
+
 /**
- * A websocket (or any HTTP/1.1 Upgrade) through the sidecar: the handshake goes upstream on a
- * connection of its own; on 101 the two sockets are joined, frames untouched, with backpressure
- * from `pipe` and no message buffered. Any other answer is relayed and the connection closed; an
- * upstream that refuses or does not answer within the deadlines gets the client a 502 or 504.
+ * A websocket through the sidecar: the handshake goes upstream on a connection of its own; on 101
+ * the two sockets are joined, frames untouched, with backpressure from `pipe` and no message
+ * buffered. Any other answer is relayed and the connection closed; an upstream that refuses or
+ * does not answer within the deadlines gets the client a 502 or 504. Only a GET with `Upgrade: websocket`:
+ * after any other switch (h2c) the upstream would read requests nobody decided on from the tunnel.
  */
 export function openTunnel(
   req: IncomingMessage,
@@ -78,6 +88,17 @@ export function openTunnel(
   ctx: TunnelContext,
 ): void {
   const { relay, origin } = ctx
+  const protocol = req.headers.upgrade
+  // RFC 6455: a GET. Any other method would carry a body (`head`) into the tunnel, undecided.
+  const websocket =
+    req.method === 'GET' &&
+    target.method === 'GET' &&
+    typeof protocol === 'string' &&
+    protocol.trim().toLowerCase() === 'websocket'
+  if (!websocket) {
+    refuse(req, client, relay, new GateError('BAD_REQUEST', { detail: 'not a websocket handshake' }))
+    return
+  }
   let settled = false
   const upstreamRequest = request({
     host: origin.hostname,
@@ -137,10 +158,7 @@ export function openTunnel(
     settled = true
     const failure = translateUpstreamError(error)
     relay.events.upstreamError(failure.reason, failure.error)
-    const answer = relay.renderError(failure.error, req.headers)
-    const length = Buffer.byteLength(answer.body)
-    const headers = [...answer.headers, 'content-length', String(length), 'connection', 'close']
-    client.end(serializeHead(answer.status, STATUS_CODES[answer.status] ?? '', headers) + answer.body)
+    refuse(req, client, relay, failure.error)
   })
   upstreamRequest.end()
 }

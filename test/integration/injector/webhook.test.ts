@@ -124,6 +124,28 @@ describe('fxa-gate webhook over HTTPS', () => {
     ['a body that is not JSON', 'apiVersion: v1', { headers: { 'content-type': 'text/yaml' } }, 415],
     ['an empty body', '', {}, 400],
     ['an oversized body', Buffer.alloc(8 * 1024 * 1024, 0x20), {}, 413],
+    [
+      'annotations that are not strings',
+      JSON.stringify(
+        review({
+          metadata: { annotations: { ...ANNOTATED, 'fxa-gate.io/upstream-port': 8080 } },
+          spec: appPod(),
+        }),
+      ),
+      {},
+      400,
+    ],
+    [
+      'a container nested a million levels deep',
+      JSON.stringify(
+        review({
+          metadata: { annotations: ANNOTATED },
+          spec: { ...appPod(), containers: [{ ...appPod().containers[0], x: 0 }] },
+        }),
+      ).replace('"x":0', `"x":${'['.repeat(1_000_000)}${']'.repeat(1_000_000)}`),
+      {},
+      400,
+    ],
   ])('answers %s with a 4xx and keeps serving', async (_name, body, options, status) => {
     const reply = await call('/mutate', body, options)
     expect(reply.status).toBe(status)

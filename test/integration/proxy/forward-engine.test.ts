@@ -343,6 +343,50 @@ describe('the forwarding engine', () => {
       }
     })
 
+    it('tunnels websockets only: an h2c (or any other) upgrade never opens a raw path to the app', async () => {
+      // An upstream that switches to any protocol asked for and then reads HTTP again, as an h2c
+      // server does: a tunnel would carry requests no decision was made on (h2c smuggling).
+      const seen: string[] = []
+      const switching = createNetServer((socket) => {
+        socket.on('data', (chunk) => {
+          const text = chunk.toString('latin1')
+          for (const match of text.matchAll(/^[A-Z]+ (\S+) HTTP\/1\.1/gm)) seen.push(match[1]!)
+          socket.write(
+            /upgrade:/i.test(text)
+              ? 'HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n'
+              : 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok',
+          )
+        })
+      })
+      await new Promise<void>((resolve) => switching.listen(0, '127.0.0.1', resolve))
+      const local = await startFront(`http://127.0.0.1:${(switching.address() as AddressInfo).port}`)
+      try {
+        for (const protocol of ['h2c', 'HTTP/2.0', 'websocket, h2c', 'foo']) {
+          const res = await rawExchange(
+            local.port,
+            [
+              `GET /public HTTP/1.1\r\nHost: x\r\nUpgrade: ${protocol}\r\nConnection: Upgrade, HTTP2-Settings\r\nHTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n\r\n`,
+              'GET /admin HTTP/1.1\r\nHost: x\r\n\r\n',
+            ],
+            { pauseMs: 100 },
+          )
+          expect(res.status, protocol).toBe(400)
+          expect(res.closed, protocol).toBe(true)
+        }
+        // A websocket handshake is a GET (RFC 6455); a POST one would carry a body in the tunnel.
+        const post = await rawExchange(
+          local.port,
+          'POST /public HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nContent-Length: 14\r\n\r\n_method=DELETE',
+        )
+        expect(post.status).toBe(400)
+        expect(seen).not.toContain('/admin')
+        expect(seen).toEqual([])
+      } finally {
+        await local.close()
+        await new Promise((resolve) => switching.close(resolve))
+      }
+    })
+
     it('ends the tunnel on both sides when the client socket is destroyed (revocation)', async () => {
       const ws = new WebSocket(`ws://127.0.0.1:${front.port}/ws`)
       await new Promise((resolve) => ws.once('open', resolve))

@@ -108,6 +108,35 @@ describe('the assertion signer', () => {
     expect(bearer).not.toHaveProperty('groups')
   })
 
+  it('never hands one identity the token of another whose claims join to the same text', async () => {
+    // The user chooses a display name; an email or a capability may hold a separator too.
+    const now = { value: Date.now() }
+    const { signer: s } = signer(now)
+    const pairs: [Partial<Identity>, Partial<Identity>][] = [
+      [
+        { email: 'ann@example.org\nAnn', displayName: 'Example' },
+        { email: 'ann@example.org', displayName: 'Ann\nExample' },
+      ],
+      [{ displayName: 'null' }, { displayName: null }],
+      [{ subscriptions: ['premium,pro'] }, { subscriptions: ['premium', 'pro'] }],
+      [{ scopes: ['openid profile'] }, { scopes: ['openid', 'profile'] }],
+    ]
+    for (const [first, second] of pairs) {
+      const one = decodeJwt((await s.assertionFor({ ...ann, ...first })).token)
+      const other = decodeJwt((await s.assertionFor({ ...ann, ...second })).token)
+      expect([one['email'], one['name'], one['capabilities']]).toEqual([
+        first.email ?? ann.email,
+        first.displayName === null ? undefined : (first.displayName ?? ann.displayName),
+        first.subscriptions ?? ann.subscriptions,
+      ])
+      expect([other['email'], other['name'], other['capabilities']]).toEqual([
+        second.email ?? ann.email,
+        second.displayName === null ? undefined : (second.displayName ?? ann.displayName),
+        second.subscriptions ?? ann.subscriptions,
+      ])
+    }
+  })
+
   it('shares one signature between concurrent requests of one user', async () => {
     const now = { value: Date.now() }
     const { signer: s, signed } = signer(now)

@@ -2,8 +2,12 @@ import { describe, expect, it } from 'vitest'
 import { methodsInBody } from '../../../src/decision/body-methods.ts'
 import { GateError } from '../../../src/errors.ts'
 
-const read = (kind: 'urlencoded' | 'multipart' | 'json', text: string, type?: string, complete = true) =>
-  methodsInBody(kind, type, Buffer.from(text, 'latin1'), complete)
+const read = (
+  kind: 'urlencoded' | 'multipart' | 'json' | 'unknown',
+  text: string,
+  type?: string,
+  complete = true,
+) => methodsInBody(kind, type, Buffer.from(text, 'latin1'), complete)
 
 const part = (headers: string, value: string, boundary = 'b') =>
   `--${boundary}\r\n${headers}\r\n\r\n${value}\r\n`
@@ -85,6 +89,45 @@ describe('methodsInBody', () => {
       ],
     ] as const
     for (const [name, body, type] of cases) expect(read('multipart', body, type).any, name).toBe(true)
+  })
+
+  it('takes a body the application decodes otherwise (compressed, another charset) as naming any method', () => {
+    // Express's body-parser inflates gzip/deflate bodies and decodes JSON in UTF-16; Spring decodes
+    // forms in the request's charset. What fxa-gate reads of such bytes is not what they will say.
+    const head = (text: string, encoding: BufferEncoding = 'latin1') => Buffer.from(text, encoding)
+    const FORM = 'application/x-www-form-urlencoded'
+    for (const encoding of ['gzip', 'deflate', 'br', 'GZIP', 'gzip, identity'])
+      expect(methodsInBody('urlencoded', FORM, head('title=x'), true, encoding), encoding).toEqual({
+        methods: [],
+        any: true,
+      })
+    for (const charset of ['utf-16le', 'UTF-16', '"utf-32"', 'utf-7', 'ebcdic-cp-us'])
+      expect(
+        methodsInBody('json', `application/json; charset=${charset}`, head('{"a":1}', 'utf16le'), true),
+        charset,
+      ).toEqual({ methods: [], any: true })
+    expect(
+      methodsInBody('urlencoded', `${FORM}; charset=utf-8; charset=utf-16`, head('title=x'), true).any,
+    ).toBe(true)
+    for (const charset of ['utf-8', 'UTF-8', '"utf-8"', 'us-ascii', 'iso-8859-1'])
+      expect(
+        methodsInBody('urlencoded', `${FORM}; charset=${charset}`, head('a=1&_method=PUT'), true),
+        charset,
+      ).toEqual({
+        methods: ['PUT'],
+        any: false,
+      })
+    expect(methodsInBody('urlencoded', FORM, head('_method=PUT'), true, 'identity')).toEqual({
+      methods: ['PUT'],
+      any: false,
+    })
+  })
+
+  it('takes a body of a type servers read in different ways as naming any method', () => {
+    expect(read('unknown', '_method=POST', 'application/x-www-form-urlencoded; x=/json')).toEqual({
+      methods: [],
+      any: true,
+    })
   })
 
   it('refuses a _method that is no method token', () => {

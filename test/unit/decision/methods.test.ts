@@ -79,10 +79,19 @@ describe('methodReadings', () => {
 })
 
 describe('isMethodParameter', () => {
-  it.each(['_method', '_METHOD', '.method', ' method', '_method[]', '_method[x]', '  _method'])(
-    '%j is _method',
-    (name) => expect(isMethodParameter(name)).toBe(true),
-  )
+  // PHP reads a parameter name as a C string: `_method%00…` is `_method` to Laravel and Symfony.
+  it.each([
+    '_method',
+    '_METHOD',
+    '.method',
+    ' method',
+    '_method[]',
+    '_method[x]',
+    '  _method',
+    '_method\0',
+    '_method\0x',
+    '.method\0[]',
+  ])('%j is _method', (name) => expect(isMethodParameter(name)).toBe(true))
   it.each(['method', 'payment_method', '_method_', '_methods', '_method[', 'x_method', '_m'])(
     '%j is not',
     (name) => expect(isMethodParameter(name)).toBe(false),
@@ -103,6 +112,17 @@ describe('bodyKind', () => {
     ['PUT', undefined, undefined],
     ['GET', 'application/x-www-form-urlencoded', undefined],
     ['HEAD', 'application/json', undefined],
+    // PHP cuts the type at `;`, `,` or a space, Rack at `;` or `,`.
+    ['POST', 'application/x-www-form-urlencoded, text/plain', 'urlencoded'],
+    ['POST', 'application/x-www-form-urlencoded text/plain', 'urlencoded'],
+    ['POST', 'multipart/form-data,boundary=x', 'multipart'],
+    // Laravel reads a body as JSON when its type contains `/json` or `+json` anywhere.
+    ['POST', 'text/plain; x=/json', 'json'],
+    ['POST', 'text/plain, application/json', 'json'],
+    ['PUT', 'application/octet-stream; profile=x+json', 'json'],
+    // A form to PHP and JSON to Laravel: no one reading of the body tells what it names.
+    ['POST', 'application/x-www-form-urlencoded; x=/json', 'unknown'],
+    ['POST', 'multipart/form-data; boundary=/json', 'unknown'],
   ] as const)('%s with Content-Type %j may carry _method as %s', (method, type, kind) => {
     expect(bodyKind(method, type)).toBe(kind)
   })

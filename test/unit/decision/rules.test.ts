@@ -138,3 +138,49 @@ describe('forbidden decisions say which requirement failed, as data', () => {
     })
   })
 })
+
+describe('exact paths and a trailing slash (Express, Rails, Laravel and Spring before 6 serve both alike)', () => {
+  const policy = policyOf(
+    [
+      { paths: ['/admin'], allowedDomains: ['corp.example'] },
+      { paths: ['/reports/'], allowedDomains: ['corp.example'] },
+      { paths: ['/status'], access: 'public' },
+    ],
+    ['/healthz'],
+  )
+  const at = (target: string, identity: Identity | null = user) =>
+    decide(describeRequest({ host: 'app.example', target }), identity, policy).kind
+
+  it('holds a restricting rule on an exact path with or without a trailing slash', () => {
+    for (const target of ['/admin', '/admin/', '/admin/.', '/reports/', '/reports'])
+      expect(at(target), target).toBe('forbidden')
+    expect(at('/admin/x')).toBe('allow') // another path: the default rule
+  })
+
+  it('never widens a public exact path to its trailing-slash form', () => {
+    expect(at('/healthz', null)).toBe('allow')
+    expect(at('/healthz/', null)).toBe('unauthenticated')
+    expect(at('/status', null)).toBe('allow')
+    expect(at('/status/', null)).toBe('unauthenticated')
+  })
+})
+
+describe('HEAD is read as GET too (Express, Rails, Django and Go run GET handlers for it)', () => {
+  const policy = policyOf([
+    { paths: ['/api/*'], methods: ['GET'], allowedDomains: ['corp.example'] },
+    { paths: ['/docs/*'], methods: ['GET'], access: 'public' },
+  ])
+  const at = (method: string, target: string, identity: Identity | null = user) =>
+    decide(describeRequest({ method, host: 'app.example', target }), identity, policy).kind
+
+  it('holds a rule that restricts GET for HEAD', () => {
+    expect(at('GET', '/api/users')).toBe('forbidden')
+    expect(at('HEAD', '/api/users')).toBe('forbidden')
+    expect(at('head', '/api/users')).toBe('forbidden')
+  })
+
+  it('still needs a rule that names HEAD (or every method) to make a HEAD public', () => {
+    expect(at('GET', '/docs/a', null)).toBe('allow')
+    expect(at('HEAD', '/docs/a', null)).toBe('unauthenticated')
+  })
+})

@@ -90,6 +90,15 @@ describe('admit (AdmissionReview v1)', () => {
       'ports that are not numbers',
       review(pod(undefined, { containers: [{ name: 'a', ports: [{ containerPort: '80' }] }] } as never)),
     ],
+    ['annotations that are not a map', review({ metadata: { annotations: ['x'] }, spec: appPod() })],
+    [
+      'an annotation value that is not a string',
+      review({
+        metadata: { annotations: { ...ANNOTATED, 'fxa-gate.io/upstream-port': 8080 } },
+        spec: appPod(),
+      }),
+    ],
+    ['an injection switch that is not a string', review(pod({ 'fxa-gate.io/inject': true } as never))],
   ])('reports %s as a malformed review', (_name, body) => {
     expect(admit(body, SETTINGS)).toMatchObject({ ok: false })
   })

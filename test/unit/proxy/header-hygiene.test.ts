@@ -198,6 +198,26 @@ describe('cleaning the raw header lines', () => {
     expect({ ...cleaned.headers }).toEqual({ 'content-length': '3', 'x-other': '2' })
   })
 
+  it('never lets Connection detach what describes the body (Content-Type, Content-Encoding) from it', () => {
+    // The decision read the body's type; an upstream that got the body without it would read it
+    // differently (Rack takes a POST without Content-Type for a form, with its _method).
+    const cleaned = clean(
+      'Connection',
+      'content-type, Content-Encoding, content-language',
+      'Content-Type',
+      'text/plain',
+      'Content-Encoding',
+      'gzip',
+      'Content-Length',
+      '3',
+    )
+    expect({ ...cleaned.headers }).toEqual({
+      'content-type': 'text/plain',
+      'content-encoding': 'gzip',
+      'content-length': '3',
+    })
+  })
+
   it("filters fxa-gate's cookies out of every Cookie line and joins the rest", () => {
     const cleaned = clean('Cookie', 'a=1; fxa_gate=secret', 'Cookie', 'fxa_gate_login=x; b=2')
     expect(cleaned.headers['cookie']).toBe('a=1; b=2')
