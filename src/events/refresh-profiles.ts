@@ -16,7 +16,7 @@ import type { ProfileFields } from './account-event.ts'
 
 export interface RefreshProfilesDeps {
   readonly store: SessionStore
-  readonly sessions: Pick<Sessions, 'openTokens'>
+  readonly sessions: Pick<Sessions, 'openTokens' | 'end'>
   readonly fetchProfile: ProfileFetcher
   readonly clock: () => number
   readonly logger: Logger
@@ -79,7 +79,8 @@ async function refreshOne(
       { uid, code: 'PROFILE_TOO_LARGE', detail: overCap },
       'profile over its caps: session ended',
     )
-    await deps.store.delete(key)
+    // Through the sessions, so that its provider tokens are destroyed now, as for any ended session.
+    await deps.sessions.end(key, 'revoked')
     return false
   }
   // Only over the tokens it read: a refresh that stored newer ones meanwhile is never undone.

@@ -41,7 +41,7 @@ export interface Sessions {
 }
 
 /** Why a session ended, as the sessions-ended metric says it. */
-export type EndReason = 'logout' | 'replaced' | 'refresh_refused'
+export type EndReason = 'logout' | 'replaced' | 'refresh_refused' | 'revoked'
 
 export interface SessionsDeps {
   readonly store: SessionStore
