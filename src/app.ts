@@ -203,6 +203,7 @@ export function buildGate(config: Config, deps: GateDeps): Gate {
     pipeline: createPipeline({ authenticator, policy: compilePolicy(config) }),
     authenticator,
     metrics,
+    logger: deps.logger,
     dependencies,
     tracing,
     identityHeaders: compileIdentityHeaders(config.identityHeaderPrefix),

@@ -1,4 +1,5 @@
-import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { IncomingMessage } from 'node:http'
+import type { FastifyReply } from 'fastify'
 import { GateError } from '../errors.ts'
 import type { Identity } from '../identity/identity.ts'
 import { forbidden } from '../pipeline/answers.ts'
@@ -6,7 +7,7 @@ import type { TransportDeps } from '../pipeline/deps.ts'
 import type { Answers } from '../pipeline/transport.ts'
 
 /** The single value of a header the proxy sets; duplicates mean someone else set it too. */
-export function proxyHeader(request: FastifyRequest, name: string): string | undefined {
+export function proxyHeader(request: IncomingMessage, name: string): string | undefined {
   const value = request.headers[name]
   if (Array.isArray(value)) throw new GateError('BAD_REQUEST', { detail: `duplicate ${name}` })
   return value

@@ -31,18 +31,18 @@ export function envoyTransport(deps: TransportDeps): Transport<undefined> {
   return {
     endpoint: 'envoy',
     read(request) {
-      const path = request.url.slice(base.length) || '/'
+      const path = (request.url ?? '').slice(base.length) || '/'
       const authority = proxyHeader(request, 'host')
       if (authority === undefined) throw new GateError('BAD_REQUEST', { detail: 'Host missing' })
       const trusted = deps.trustedPeer(request.socket.remoteAddress)
       return {
         parts: {
-          method: request.method,
+          method: request.method ?? 'GET',
           scheme: (trusted ? proxyHeader(request, 'x-forwarded-proto') : undefined) ?? 'https',
           authority,
           target: path.startsWith('/') ? path : `/${path}`,
           headers: request.headers,
-          rawHeaders: request.raw.rawHeaders,
+          rawHeaders: request.rawHeaders,
           body: 'unseen',
           hostRouting: HOST_ROUTED,
           peer: request.socket.remoteAddress,

@@ -3,6 +3,7 @@ import type { Config } from '../config/derive.ts'
 import type { Authenticator } from '../decision/credentials.ts'
 import type { IdentityHeaders } from '../headers/identity-headers.ts'
 import type { Dependencies } from '../observability/dependencies.ts'
+import type { Logger } from '../observability/logger.ts'
 import type { Metrics } from '../observability/metrics.ts'
 import type { Tracing } from '../observability/tracing.ts'
 import type { Pipeline } from './pipeline.ts'
@@ -14,6 +15,8 @@ export interface TransportDeps {
   /** For what outlives a decision (open websockets are checked again). */
   readonly authenticator: Authenticator
   readonly metrics: Metrics
+  /** For what a transport notices outside any request's answer (a configuration warning). */
+  readonly logger: Logger
   /** Latency and up-ness of the sidecar's upstream. */
   readonly dependencies: Dependencies
   /** Spans for the upstream request (the sidecar continues the caller's trace). */

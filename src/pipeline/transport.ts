@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { TransportRequirements } from '../decision/decide.ts'
 import type { RequestParts } from '../decision/request.ts'
@@ -26,8 +27,11 @@ export interface Answers<State> {
 /** One transport: how it reads its proxy's request, and how it answers. Nothing else. */
 export interface Transport<State> {
   readonly endpoint: DecisionEndpoint
-  /** Reads the request its proxy asks about; throws GateError for what it cannot read. */
-  read(request: FastifyRequest): ReadRequest<State>
+  /**
+   * Reads the request its proxy asks about, from Node's request alone (fastify's routes and the
+   * fast path read it the same way); throws GateError for what it cannot read.
+   */
+  read(request: IncomingMessage): ReadRequest<State>
   readonly answers: Answers<State>
   /**
    * For a transport that sees the body (the sidecar): called instead of answering when reading
@@ -66,7 +70,7 @@ export function createTransportHandler<State>(
   return {
     answer,
     async handle(request, reply) {
-      const read = transport.read(request)
+      const read = transport.read(request.raw)
       const verdict = await pipeline.decide(read.parts, read.extra)
       if (verdict.bodyDecides && transport.readBody !== undefined)
         return transport.readBody(request, reply, verdict, read.state)

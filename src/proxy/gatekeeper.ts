@@ -85,17 +85,17 @@ export function createGatekeeper(deps: TransportDeps, websockets: WebsocketWatch
 
   const transport: Transport<SidecarState> = {
     endpoint: 'sidecar',
-    read(request) {
-      const raw = request.raw
+    read(raw) {
+      const method = raw.method ?? ''
       const cleaned = cleanRequestHeaders(raw.rawHeaders, hygiene, filterCookie)
       if (cleaned.host === undefined) bad('Host missing')
       const body = hasBody(raw.headers)
       // The proxy cannot forward a GET or HEAD body, and must not drop it silently either.
-      if (body && BODYLESS.has(request.method)) bad(`${request.method} with a body`)
+      if (body && BODYLESS.has(method)) bad(`${method} with a body`)
       const trusted = deps.trustedPeer(raw.socket.remoteAddress)
       return {
         parts: {
-          method: request.method,
+          method,
           scheme: (trusted ? single(raw.headers, 'x-forwarded-proto') : undefined) ?? defaultScheme,
           authority: cleaned.host,
           target: raw.url ?? '',

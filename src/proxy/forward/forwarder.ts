@@ -40,7 +40,10 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
   const reads = new Pool(options.upstream, { ...poolOptions, connections: options.connections })
   const uploads = new Pool(options.upstream, { ...poolOptions, connections: options.uploadConnections })
   const relayContext: RelayContext = {
-    policy: { ownCookies: new Set(options.ownCookies) },
+    policy: {
+      ownCookies: new Set(options.ownCookies),
+      ownHeaders: options.ownResponseHeaders && new Set(options.ownResponseHeaders),
+    },
     events: options.events,
     renderError: options.renderError,
     requestBodyTimeoutMs: options.requestBodyTimeoutMs,
@@ -50,13 +53,13 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
   return {
     forward(req, res, target) {
       const body = hasBody(req)
-      const relay = new ResponseRelay(req, res, relayContext, body)
+      const relay = new ResponseRelay(req, res, relayContext, body, target)
       ;(body ? uploads : reads).dispatch(
         {
           path: target.path,
           method: target.method,
           headers: target.headers as string[],
-          body: body ? req : null,
+          body: body ? (target.body ?? req) : null,
         },
         relay,
       )

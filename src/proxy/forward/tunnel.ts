@@ -105,13 +105,14 @@ export function openTunnel(
     client.off('error', abandon)
     if (client.destroyed) return upstream.destroy()
     const headers = cleanResponseHead(res.rawHeaders, relay.policy, 101)
+    if (target.responseHeaders !== undefined) headers.push(...target.responseHeaders)
     client.write(serializeHead(101, res.statusMessage || 'Switching Protocols', headers))
     if (upstreamHead.length > 0) client.write(upstreamHead)
     if (head.length > 0) upstream.write(head)
     upstream.setNoDelay(true)
     ;(client as Socket).setTimeout?.(0)
-    relay.events.websocketOpened()
-    join(client, upstream, () => relay.events.websocketClosed())
+    relay.events.websocketOpened(target.exchange)
+    join(client, upstream, () => relay.events.websocketClosed(target.exchange))
   })
 
   upstreamRequest.on('response', (res) => {
@@ -119,6 +120,7 @@ export function openTunnel(
     settled = true
     clearTimeout(deadline)
     const headers = cleanResponseHead(res.rawHeaders, relay.policy, res.statusCode ?? 502)
+    if (target.responseHeaders !== undefined) headers.push(...target.responseHeaders)
     headers.push('connection', 'close')
     client.write(
       serializeHead(
@@ -136,10 +138,17 @@ export function openTunnel(
     if (settled || client.destroyed) return client.destroy()
     settled = true
     const failure = translateUpstreamError(error)
-    relay.events.upstreamError(failure.reason, failure.error)
-    const answer = relay.renderError(failure.error, req.headers)
+    relay.events.upstreamError(failure.reason, failure.error, target.exchange)
+    const answer = relay.renderError(failure.error, req.headers, target.exchange)
     const length = Buffer.byteLength(answer.body)
-    const headers = [...answer.headers, 'content-length', String(length), 'connection', 'close']
+    const headers = [
+      ...answer.headers,
+      ...(target.responseHeaders ?? []),
+      'content-length',
+      String(length),
+      'connection',
+      'close',
+    ]
     client.end(serializeHead(answer.status, STATUS_CODES[answer.status] ?? '', headers) + answer.body)
   })
   upstreamRequest.end()
