@@ -1,3 +1,4 @@
+import { createServer } from 'node:http'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify'
 import type { Cluster, Redis } from 'ioredis'
 import { adminRevokeRoutes } from './admin/revoke.ts'
@@ -17,6 +18,7 @@ import { forwardAuthRoutes } from './forward-auth/plugin.ts'
 import { compileIdentityHeaders } from './headers/identity-headers.ts'
 import { handleClientError } from './http/connection-errors.ts'
 import { createErrorHandler, replyError } from './http/error-reply.ts'
+import { createFastLane } from './http/fast-lane.ts'
 import { guardListener } from './http/listener.ts'
 import { compileTrustedPeers } from './http/trusted-peers.ts'
 import type { Fetch } from './identity/http.ts'
@@ -28,7 +30,7 @@ import { createActiveSessions } from './observability/active-sessions.ts'
 import { buildAdminApp } from './observability/admin.ts'
 import { createDependencies, type Dependencies } from './observability/dependencies.ts'
 import { dependencyProbes } from './observability/dependency-probes.ts'
-import { observeRequests } from './observability/http-observer.ts'
+import { type ExchangeObserver, observeRequests } from './observability/http-observer.ts'
 import { instrumentFetch } from './observability/instrument-fetch.ts'
 import {
   instrumentEventState,
@@ -65,6 +67,8 @@ export interface GateDeps {
   readonly version?: string
   readonly fetch?: Fetch
   readonly clock?: () => number
+  /** The fast path for requests decided from memory (on unless tracing is); off to compare. */
+  readonly fastPath?: boolean
 }
 
 export interface Gate {
@@ -82,6 +86,9 @@ export interface Gate {
   reloadSecrets(config: Config): string[]
   close(): Promise<void>
 }
+
+/** Longer than the 60 s idle timeout of common load balancers, so they close first, never we. */
+const KEEP_ALIVE_TIMEOUT = 72_000
 
 /** Reads the current signer at each call, so a rotated assertion key applies to the next request. */
 function currentSigner(secrets: SecretHolder): AssertionSigner {
@@ -198,6 +205,9 @@ export function buildGate(config: Config, deps: GateDeps): Gate {
     trustedPeer,
   })
   const assertions = currentSigner(secrets)
+  // Tracing needs fastify's hooks (a server span around each request): with it on, no fast path.
+  const fastLane = createFastLane(config.prefix, { enabled: !tracing.enabled && deps.fastPath !== false })
+  let observer: ExchangeObserver | undefined
   const transports: TransportDeps = {
     config,
     pipeline: createPipeline({ authenticator, policy: compilePolicy(config) }),
@@ -210,6 +220,7 @@ export function buildGate(config: Config, deps: GateDeps): Gate {
     assertions,
     trustedPeer,
     clock,
+    fastLane,
   }
 
   const app = Fastify({
@@ -223,13 +234,19 @@ export function buildGate(config: Config, deps: GateDeps): Gate {
     // While draining, requests that still arrive on open connections are served (with
     // `Connection: close`), not refused: the load balancer may not have dropped this pod yet.
     return503OnClosing: false,
-    keepAliveTimeout: 72_000,
+    // The fast path first (http/fast-lane.ts); fastify's handler for everything it leaves.
+    serverFactory: (handler) => {
+      const server = createServer(fastLane.listener(handler, () => observer))
+      server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT
+      return server
+    },
+    keepAliveTimeout: KEEP_ALIVE_TIMEOUT,
     bodyLimit: 1024 * 1024,
     clientErrorHandler: handleClientError,
   })
   // Slow clients may not hold a connection open by trickling headers or a body (THREATS §7).
   guardListener(app, config, metrics)
-  observeRequests(app, {
+  observer = observeRequests(app, {
     metrics,
     logger: deps.logger,
     tracing,

@@ -20,6 +20,11 @@ export interface TokenChecker {
    * `client` (see http/client-address.ts) rations the provider checks of tokens not yet known.
    */
   identify(token: string, client?: string): Promise<Identity>
+  /**
+   * The same from this replica's memory alone: undefined when the token's result is not held here
+   * (then `identify` reads the shared cache or asks the provider).
+   */
+  identifyNow(token: string): Identity | undefined
   close(): void
 }
 
@@ -151,8 +156,8 @@ export function createTokenChecker(deps: TokenCheckerDeps): TokenChecker {
     return result
   }
 
-  async function resultFor(token: string, client: string | undefined): Promise<TokenResult> {
-    const hash = createHash('sha256').update(token).digest('base64url')
+  /** The result this replica holds in memory for a token's hash (a remembered failure throws). */
+  function localResult(hash: string): TokenResult | undefined {
     const cached = local.get(hash)
     if (cached !== undefined) {
       counters.local.inc()
@@ -166,6 +171,10 @@ export function createTokenChecker(deps: TokenCheckerDeps): TokenChecker {
       counters.cacheHit.inc()
       return no.result
     }
+    return undefined
+  }
+
+  async function resultFor(hash: string, token: string, client: string | undefined): Promise<TokenResult> {
     counters.cacheMiss.inc()
     const shared = await store.get(hash)
     if (shared !== undefined) {
@@ -183,31 +192,41 @@ export function createTokenChecker(deps: TokenCheckerDeps): TokenChecker {
     return pending
   }
 
+  function identityOf(result: TokenResult): Identity {
+    if (!result.active) throw invalidToken(result.reason)
+    if (result.expiresAt <= clock()) throw invalidToken('expired')
+    if (allowedClients.size > 0 && (result.clientId === null || !allowedClients.has(result.clientId))) {
+      throw invalidToken('client not allowed')
+    }
+    let identity = identities.get(result)
+    if (identity === undefined) {
+      const profile = result.profile
+      identity = {
+        uid: result.sub,
+        email: profile?.email ?? null,
+        displayName: profile?.displayName ?? null,
+        locale: profile?.locale ?? null,
+        avatar: profile?.avatar ?? null,
+        subscriptions: profile?.subscriptions ?? [],
+        scopes: result.scopes,
+        aal: profile?.twoFactor ? 2 : 1,
+        auth: 'bearer',
+      }
+      identities.set(result, identity)
+    }
+    return identity
+  }
+
+  const hashOf = (token: string) => createHash('sha256').update(token).digest('base64url')
+
   return {
+    identifyNow(token) {
+      const result = localResult(hashOf(token))
+      return result === undefined ? undefined : identityOf(result)
+    },
     async identify(token, client) {
-      const result = await resultFor(token, client)
-      if (!result.active) throw invalidToken(result.reason)
-      if (result.expiresAt <= clock()) throw invalidToken('expired')
-      if (allowedClients.size > 0 && (result.clientId === null || !allowedClients.has(result.clientId))) {
-        throw invalidToken('client not allowed')
-      }
-      let identity = identities.get(result)
-      if (identity === undefined) {
-        const profile = result.profile
-        identity = {
-          uid: result.sub,
-          email: profile?.email ?? null,
-          displayName: profile?.displayName ?? null,
-          locale: profile?.locale ?? null,
-          avatar: profile?.avatar ?? null,
-          subscriptions: profile?.subscriptions ?? [],
-          scopes: result.scopes,
-          aal: profile?.twoFactor ? 2 : 1,
-          auth: 'bearer',
-        }
-        identities.set(result, identity)
-      }
-      return identity
+      const hash = hashOf(token)
+      return identityOf(localResult(hash) ?? (await resultFor(hash, token, client)))
     },
     close: () => unsubscribe(),
   }

@@ -5,7 +5,7 @@ import type { Identity } from '../identity/identity.ts'
 import { redirectOrUnauthenticated } from '../pipeline/answers.ts'
 import type { TransportDeps } from '../pipeline/deps.ts'
 import type { Transport } from '../pipeline/transport.ts'
-import { forwardAuthAnswers, proxyHeader } from './answer.ts'
+import { createAllowAnswers, forwardAuthAnswers, proxyHeader } from './answer.ts'
 
 const REMOVE = 'x-envoy-auth-headers-to-remove'
 
@@ -19,7 +19,6 @@ export function envoyTransport(deps: TransportDeps): Transport<undefined> {
   const base = `${deps.config.prefix}/auth/envoy`
   const { names, assertion } = deps.identityHeaders
   const all = names.join(',')
-  const answers = forwardAuthAnswers(deps, redirectOrUnauthenticated)
   // Envoy overwrites the headers an answer sets (headersToBackend) and keeps a client's copy of any
   // other: name those for removal (Envoy removes after it sets).
   const unsetNames = (identity: Identity) => {
@@ -27,6 +26,16 @@ export function envoyTransport(deps: TransportDeps): Transport<undefined> {
     // The assertion is not among them: the allow answer adds it to every answer with an identity.
     return names.filter((name) => name !== assertion && !(name in set)).join(',')
   }
+  const toRemove = (identity: Identity | null): Record<string, string> => {
+    if (identity === null) return { [REMOVE]: all }
+    const unset = unsetNames(identity)
+    return unset === '' ? {} : { [REMOVE]: unset }
+  }
+  const { answers, allowNow } = forwardAuthAnswers(
+    deps,
+    redirectOrUnauthenticated,
+    createAllowAnswers(deps, toRemove),
+  )
   const removeAll = (reply: FastifyReply) => reply.header(REMOVE, all)
   return {
     endpoint: 'envoy',
@@ -50,16 +59,9 @@ export function envoyTransport(deps: TransportDeps): Transport<undefined> {
         state: undefined,
       }
     },
+    allowNow,
     answers: {
-      allow(request, reply, verdict, state) {
-        const { identity } = verdict
-        if (identity === null) removeAll(reply)
-        else {
-          const unset = unsetNames(identity)
-          if (unset !== '') reply.header(REMOVE, unset)
-        }
-        return answers.allow(request, reply, verdict, state)
-      },
+      allow: answers.allow,
       unauthenticated: (request, reply, loginUrl) =>
         answers.unauthenticated(request, removeAll(reply), loginUrl),
       forbidden: (request, reply, decision) => answers.forbidden(request, removeAll(reply), decision),

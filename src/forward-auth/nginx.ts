@@ -45,6 +45,6 @@ export function nginxTransport(
         state: undefined,
       }
     },
-    answers: forwardAuthAnswers(deps, unauthenticated),
+    ...forwardAuthAnswers(deps, unauthenticated),
   }
 }

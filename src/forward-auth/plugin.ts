@@ -21,7 +21,7 @@ export async function forwardAuthRoutes(app: FastifyInstance, deps: TransportDep
   })
   const authUrlQuery = createAuthUrlQuery()
   const handler = (transport: Parameters<typeof createTransportHandler<undefined>>[2]) =>
-    createTransportHandler(deps.pipeline, deps.metrics, transport).handle
+    createTransportHandler(deps.pipeline, deps.metrics, transport)
   const prefix = `${deps.config.prefix}/auth`
   // nginx and Traefik/Caddy copy the client's headers onto the auth request: an identity-shaped one
   // still there is one the proxy did not clear, and would reach the application (Envoy sends only
@@ -32,20 +32,37 @@ export async function forwardAuthRoutes(app: FastifyInstance, deps: TransportDep
     writtenNames: deps.identityHeaders.names,
   })
   const nginxSets = new Set(['x-auth-request-redirect'])
+  const { fastLane } = deps
+  const nginx = handler(nginxTransport(deps, authUrlQuery))
   app.route({
     method: ALL_METHODS,
     url: `${prefix}/nginx`,
     onRequest: (request, _reply, done) =>
       done(forgedIdentityRefusal(request.raw.rawHeaders, hygiene, nginxSets)),
-    handler: handler(nginxTransport(deps, authUrlQuery)),
+    handler: nginx.handle,
   })
+  // The route's own check first, as fastify runs it: a refusal is fastify's to answer.
+  fastLane.exact(
+    `${prefix}/nginx`,
+    (req, res, observer) =>
+      forgedIdentityRefusal(req.rawHeaders, hygiene, nginxSets) === undefined &&
+      nginx.handleNow(req, res, observer),
+  )
+  const traefik = handler(traefikTransport(deps, authUrlQuery))
   app.route({
     method: ALL_METHODS,
     url: `${prefix}/traefik`,
     onRequest: (request, _reply, done) => done(forgedIdentityRefusal(request.raw.rawHeaders, hygiene)),
-    handler: handler(traefikTransport(deps, authUrlQuery)),
+    handler: traefik.handle,
   })
+  fastLane.exact(
+    `${prefix}/traefik`,
+    (req, res, observer) =>
+      forgedIdentityRefusal(req.rawHeaders, hygiene) === undefined && traefik.handleNow(req, res, observer),
+  )
   const envoy = handler(envoyTransport(deps))
-  app.route({ method: ALL_METHODS, url: `${prefix}/envoy`, handler: envoy })
-  app.route({ method: ALL_METHODS, url: `${prefix}/envoy/*`, handler: envoy })
+  app.route({ method: ALL_METHODS, url: `${prefix}/envoy`, handler: envoy.handle })
+  app.route({ method: ALL_METHODS, url: `${prefix}/envoy/*`, handler: envoy.handle })
+  fastLane.exact(`${prefix}/envoy`, envoy.handleNow)
+  fastLane.under(`${prefix}/envoy/`, envoy.handleNow)
 }

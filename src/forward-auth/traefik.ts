@@ -44,6 +44,6 @@ export function traefikTransport(
         state: undefined,
       }
     },
-    answers: forwardAuthAnswers(deps, redirectOrUnauthenticated),
+    ...forwardAuthAnswers(deps, redirectOrUnauthenticated),
   }
 }

@@ -2,6 +2,7 @@ import type { AssertionSigner } from '../assertion/signer.ts'
 import type { Config } from '../config/derive.ts'
 import type { Authenticator } from '../decision/credentials.ts'
 import type { IdentityHeaders } from '../headers/identity-headers.ts'
+import type { FastLane } from '../http/fast-lane.ts'
 import type { Dependencies } from '../observability/dependencies.ts'
 import type { Logger } from '../observability/logger.ts'
 import type { Metrics } from '../observability/metrics.ts'
@@ -27,4 +28,6 @@ export interface TransportDeps {
   /** Whether a socket peer address may set X-Forwarded-* headers. */
   readonly trustedPeer: (address: string | undefined) => boolean
   readonly clock: () => number
+  /** Where the transports register their synchronous handling for the fast path. */
+  readonly fastLane: FastLane
 }

@@ -54,8 +54,9 @@ export async function sidecarProxy(
     scope.addContentTypeParser('*', (_request, payload, done) => done(null, payload))
     const websockets = createWebsocketWatch(deps)
     scope.addHook('onClose', async () => websockets.stop())
-    const gatekeeper = createGatekeeper(deps, websockets)
     const admission = createAdmission(config, deps.trustedPeer)
+    const gatekeeper = createGatekeeper(deps, websockets, { admission, forwarding })
+    deps.fastLane.rest(gatekeeper.handleNow)
     // Limits first (cheap), then the decision, then what only an allowed upload may hold (a body
     // read for `_method` counts as an upload: it is read before the decision ends).
     scope.addHook('onRequest', admission.enter)

@@ -26,6 +26,11 @@ export interface Sessions {
   start(fields: SessionFields, tokens: SessionTokens): Promise<{ cookieValue: string; session: LiveSession }>
   /** The hot path: cookie value → live session, from the local cache when it can. */
   resolve(cookieValue: string | undefined): Promise<LiveSession | null>
+  /**
+   * The same from memory alone, without a promise: undefined when only the store can tell (a cache
+   * miss); null for no session (an invalid cookie, a session known to be gone).
+   */
+  resolveNow(cookieValue: string | undefined): LiveSession | null | undefined
   /** Ends a session everywhere; returns its record (for token revocation) when it existed. */
   end(key: SessionKey): Promise<SessionRecord | null>
   /** Ends every session of a user that began before `before` (all when absent). */
@@ -90,6 +95,19 @@ export function createSessions(deps: SessionsDeps): Sessions {
     }
   }
 
+  function resolveNow(cookieValue: string | undefined): LiveSession | null | undefined {
+    const key = keyOfTicket(cookieValue)
+    if (key === undefined) {
+      if (cookieValue !== undefined) lookups.invalid.inc()
+      return null
+    }
+    const cached = cache.get(key, clock())
+    if (cached === undefined) return undefined
+    lookups.localHit.inc()
+    ;(cached ? lookups.cacheHit : lookups.missing).inc()
+    return cached ? { key, record: cached } : null
+  }
+
   return {
     async start(fields, tokens) {
       const id = newSessionId()
@@ -107,19 +125,12 @@ export function createSessions(deps: SessionsDeps): Sessions {
       return { cookieValue: issueTicket(deps.cookieKeys(), id), session: { key, record } }
     },
 
+    resolveNow,
+
     async resolve(cookieValue) {
-      const key = keyOfTicket(cookieValue)
-      if (key === undefined) {
-        if (cookieValue !== undefined) lookups.invalid.inc()
-        return null
-      }
-      const now = clock()
-      const cached = cache.get(key, now)
-      if (cached !== undefined) {
-        lookups.localHit.inc()
-        ;(cached ? lookups.cacheHit : lookups.missing).inc()
-        return cached ? { key, record: cached } : null
-      }
+      const known = resolveNow(cookieValue)
+      if (known !== undefined) return known
+      const key = keyOfTicket(cookieValue)!
       lookups.localMiss.inc()
       const epoch = cache.epoch()
       const record = await guarded(() => store.get(key, deps.idleTtlMs))

@@ -38,6 +38,8 @@ export interface TestGateOptions {
   /** Extra redirect URIs for the FxA client (other gates sharing this FxA). */
   readonly port?: number
   readonly cookieSecrets?: string
+  /** Off: every request takes fastify's routes (to compare with the fast path). */
+  readonly fastPath?: boolean
 }
 
 /** Environment for a gate at `port` against `fxa`: what an operator would set. */
@@ -131,6 +133,7 @@ async function startTestGateOnce(options: TestGateOptions): Promise<TestGate> {
     eventState: stores.events,
     redis: stores.redis,
     logger,
+    fastPath: options.fastPath,
   })
   try {
     gate.start()
