@@ -1,4 +1,3 @@
-import { createServer } from 'node:http'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify'
 import type { Cluster, Redis } from 'ioredis'
 import { adminRevokeRoutes } from './admin/revoke.ts'
@@ -20,6 +19,8 @@ import { handleClientError } from './http/connection-errors.ts'
 import { createErrorHandler, replyError } from './http/error-reply.ts'
 import { createFastLane } from './http/fast-lane.ts'
 import { guardListener } from './http/listener.ts'
+import { NO_SCHEMAS } from './http/no-schemas.ts'
+import { nodeHttp } from './http/node-http.ts'
 import { compileTrustedPeers } from './http/trusted-peers.ts'
 import type { Fetch } from './identity/http.ts'
 import { createProfileFetcher } from './identity/profile-api.ts'
@@ -236,13 +237,14 @@ export function buildGate(config: Config, deps: GateDeps): Gate {
     return503OnClosing: false,
     // The fast path first (http/fast-lane.ts); fastify's handler for everything it leaves.
     serverFactory: (handler) => {
-      const server = createServer(fastLane.listener(handler, () => observer))
+      const server = nodeHttp.createServer(fastLane.listener(handler, () => observer))
       server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT
       return server
     },
     keepAliveTimeout: KEEP_ALIVE_TIMEOUT,
     bodyLimit: 1024 * 1024,
     clientErrorHandler: handleClientError,
+    schemaController: NO_SCHEMAS,
   })
   // Slow clients may not hold a connection open by trickling headers or a body (THREATS §7).
   guardListener(app, config, metrics)

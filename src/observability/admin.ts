@@ -5,6 +5,7 @@ import { GateError } from '../errors.ts'
 import { handleClientError } from '../http/connection-errors.ts'
 import { createErrorHandler } from '../http/error-reply.ts'
 import { guardListener } from '../http/listener.ts'
+import { NO_SCHEMAS } from '../http/no-schemas.ts'
 import type { LifecycleState } from '../lifecycle/state.ts'
 import type { Dependencies } from './dependencies.ts'
 
@@ -58,6 +59,7 @@ export function buildAdminApp(
     loggerInstance: ctx.logger.child({ listener: 'admin' }) as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
     clientErrorHandler: handleClientError,
+    schemaController: NO_SCHEMAS,
   })
   guardListener(admin, ctx.config, ctx.metrics)
   admin.setErrorHandler(createErrorHandler(ctx.metrics))

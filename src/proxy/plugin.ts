@@ -4,7 +4,7 @@ import { replyError } from '../http/error-reply.ts'
 import type { TransportDeps } from '../pipeline/deps.ts'
 import { createAdmission } from './admission.ts'
 import { createGatekeeper } from './gatekeeper.ts'
-import { createSidecarForwarding, type SidecarForwarding } from './sidecar-forwarding.ts'
+import type { SidecarForwarding } from './sidecar-forwarding.ts'
 import { routeUpgrades } from './upgrades.ts'
 import { UPSTREAM_FIELDS } from './upstream-observe.ts'
 import { isWebsocketHandshake } from './websocket-handshake.ts'
@@ -42,7 +42,9 @@ export async function sidecarProxy(
   app.route({ method: METHODS, url: config.prefix, handler: notFound })
   app.route({ method: METHODS, url: `${config.prefix}/*`, handler: notFound })
 
-  const forwarding = deps.forwarding ?? createSidecarForwarding(deps)
+  // Loaded here, not at start: a gate without an upstream (forward-auth only) never loads undici.
+  const forwarding =
+    deps.forwarding ?? (await import('./sidecar-forwarding.ts')).createSidecarForwarding(deps)
   app.addHook('onClose', () => forwarding.close())
   const upgrades = routeUpgrades(app)
   for (const [name, value] of Object.entries(UPSTREAM_FIELDS)) app.decorateRequest(name, value)

@@ -1,7 +1,8 @@
-import { type IncomingMessage, ServerResponse } from 'node:http'
+import type { IncomingMessage } from 'node:http'
 import type { Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
 import type { FastifyInstance } from 'fastify'
+import { nodeHttp } from '../http/node-http.ts'
 
 /** How long an upgrade request may take to be decided and tunnelled (the tunnel then clears it). */
 const UPGRADE_IDLE_TIMEOUT = 15_000
@@ -33,7 +34,7 @@ export function routeUpgrades(
     socket.setTimeout(UPGRADE_IDLE_TIMEOUT, () => socket.destroy())
     if (first?.(req, socket, head)) return
     pending.set(req, { socket, head })
-    const res = new ServerResponse(req)
+    const res = new nodeHttp.ServerResponse(req)
     res.assignSocket(socket)
     res.once('finish', () => socket.destroy())
     app.routing(req, res)

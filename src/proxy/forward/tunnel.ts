@@ -1,6 +1,7 @@
-import { type IncomingMessage, request, STATUS_CODES } from 'node:http'
+import type { IncomingMessage } from 'node:http'
 import type { Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
+import { nodeHttp } from '../../http/node-http.ts'
 import { translateUpstreamError } from '../upstream-errors.ts'
 import type { RelayContext } from './relay.ts'
 import { cleanResponseHead, serializeHead } from './response-head.ts'
@@ -79,7 +80,7 @@ export function openTunnel(
 ): void {
   const { relay, origin } = ctx
   let settled = false
-  const upstreamRequest = request({
+  const upstreamRequest = nodeHttp.request({
     host: origin.hostname,
     port: origin.port === '' ? 80 : Number(origin.port),
     method: target.method,
@@ -125,7 +126,7 @@ export function openTunnel(
     client.write(
       serializeHead(
         res.statusCode ?? 502,
-        res.statusMessage || (STATUS_CODES[res.statusCode ?? 502] ?? ''),
+        res.statusMessage || (nodeHttp.STATUS_CODES[res.statusCode ?? 502] ?? ''),
         headers,
       ),
     )
@@ -149,7 +150,9 @@ export function openTunnel(
       'connection',
       'close',
     ]
-    client.end(serializeHead(answer.status, STATUS_CODES[answer.status] ?? '', headers) + answer.body)
+    client.end(
+      serializeHead(answer.status, nodeHttp.STATUS_CODES[answer.status] ?? '', headers) + answer.body,
+    )
   })
   upstreamRequest.end()
 }
