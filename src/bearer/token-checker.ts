@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
 import { LRUCache } from 'lru-cache'
+import { entryBytes, MiB } from '../cache/bytes.ts'
 import type { Config } from '../config/derive.ts'
 import { GateError } from '../errors.ts'
 import type { Fetch } from '../identity/http.ts'
@@ -66,8 +67,22 @@ export function invalidToken(detail: string): GateError {
  */
 export function createTokenChecker(deps: TokenCheckerDeps): TokenChecker {
   const { config, store, clock, metrics } = deps
-  const local = new LRUCache<string, { result: TokenResult }>({ max: 10_000, ttl: 1000, ttlAutopurge: false })
-  const refused = new LRUCache<string, Refused>({ max: MAX_REFUSED, ttl: 1000, ttlAutopurge: false })
+  // Bounded by memory (a profile can be large) as well as by count.
+  const local = new LRUCache<string, { result: TokenResult }>({
+    max: 10_000,
+    maxSize: 16 * MiB,
+    sizeCalculation: (entry, hash) => entryBytes(hash, entry.result),
+    ttl: 1000,
+    ttlAutopurge: false,
+  })
+  const refused = new LRUCache<string, Refused>({
+    max: MAX_REFUSED,
+    maxSize: 8 * MiB,
+    // A remembered failure is a GateError shared by the hashes it refused: its key is what it costs.
+    sizeCalculation: (entry, hash) => entryBytes(hash, 'result' in entry ? entry.result : null),
+    ttl: 1000,
+    ttlAutopurge: false,
+  })
   const inFlight = new Map<string, Promise<TokenResult>>()
   const allowedClients = new Set(config.bearerAllowedClients)
   const identities = new WeakMap<TokenResult, Identity>()
