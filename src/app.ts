@@ -16,7 +16,7 @@ import { setUpAccountEvents } from './events/setup.ts'
 import { forwardAuthRoutes } from './forward-auth/plugin.ts'
 import { compileIdentityHeaders } from './headers/identity-headers.ts'
 import { handleClientError } from './http/connection-errors.ts'
-import { createErrorHandler, replyError } from './http/error-reply.ts'
+import { createErrorHandler, replyError, usePages } from './http/error-reply.ts'
 import { createFastLane } from './http/fast-lane.ts'
 import { guardListener } from './http/listener.ts'
 import { NO_SCHEMAS } from './http/no-schemas.ts'
@@ -43,6 +43,7 @@ import { createMetrics, type Metrics } from './observability/metrics.ts'
 import { type RequestScope, requestIdOf } from './observability/request-context.ts'
 import { requestLoggerFactory } from './observability/request-logger.ts'
 import { TRACING_OFF, type Tracing } from './observability/tracing.ts'
+import { createPages } from './pages/pages.ts'
 import type { TransportDeps } from './pipeline/deps.ts'
 import { createPipeline } from './pipeline/pipeline.ts'
 import { sidecarProxy } from './proxy/plugin.ts'
@@ -50,6 +51,7 @@ import { compileReturnUrlPolicy } from './redirect/return-url.ts'
 import { createSecretHolder, type SecretHolder } from './secrets/state.ts'
 import { createSessions } from './session/sessions.ts'
 import type { SessionStore } from './session/types.ts'
+import { userSessionsRoutes } from './user-sessions/plugin.ts'
 
 export interface GateDeps {
   readonly store: SessionStore
@@ -146,6 +148,8 @@ export function buildGate(config: Config, deps: GateDeps): Gate {
     fetch,
     clientSecret: () => secrets.current().clientSecret,
   })
+  // Reads the templates and locales (the operator's too) once; a broken one stops the start here.
+  const pages = createPages(config, { denialKeys: () => secrets.current().keys.denial })
   const baseTokenStore = deps.tokenStore ?? createMemoryTokenStore(clock)
   const tokenStore = shared && deps.tokenStore ? instrumentTokenStore(baseTokenStore, shared) : baseTokenStore
   const baseEventState = deps.eventState ?? createMemoryEventState({ clock })
@@ -178,6 +182,7 @@ export function buildGate(config: Config, deps: GateDeps): Gate {
     provider,
     accounts: events.accounts,
     accountEvents: events.receive,
+    pages,
     returnUrls: compileReturnUrlPolicy({
       publicUrl: config.publicUrl,
       allowedHosts: config.allowedRedirectHosts,
@@ -222,6 +227,7 @@ export function buildGate(config: Config, deps: GateDeps): Gate {
     trustedPeer,
     clock,
     fastLane,
+    pages,
   }
 
   const app = Fastify({
@@ -258,9 +264,11 @@ export function buildGate(config: Config, deps: GateDeps): Gate {
     lifecycle,
     scope: deps.requestScope,
   })
+  usePages(app, pages)
   app.setErrorHandler(createErrorHandler(metrics, { observed: true }))
   app.setNotFoundHandler((request, reply) => replyError(request, reply, new GateError('NOT_FOUND')))
   app.register(loginRoutes, ctx)
+  app.register(userSessionsRoutes, ctx)
   app.register(forwardAuthRoutes, transports)
   if (config.eventsEnabled) app.register(accountEventRoutes, ctx)
   const jwks = createJwksHandler(assertions)

@@ -3,7 +3,6 @@ import type { FastifyReply } from 'fastify'
 import type { SignedAssertion } from '../assertion/signer.ts'
 import { GateError } from '../errors.ts'
 import type { Identity } from '../identity/identity.ts'
-import { forbidden } from '../pipeline/answers.ts'
 import type { TransportDeps } from '../pipeline/deps.ts'
 import type { Answers, Transport } from '../pipeline/transport.ts'
 
@@ -89,13 +88,15 @@ export function createAllowAnswers(
 }
 
 /**
- * The table of answers of a forward-auth endpoint: the allow above, 403, and the endpoint's own way
- * to say "sign in" (nginx must never redirect; Traefik and Envoy pass a redirect to the browser),
- * plus the allow for the fast path, from the same pre-serialised answer.
+ * The table of answers of a forward-auth endpoint: the allow above, and the endpoint's own ways to
+ * say "sign in" and "not you" (nginx must never redirect and shows its own pages; Traefik and Envoy
+ * pass a redirect or a page to the browser), plus the allow for the fast path, from the same
+ * pre-serialised answer.
  */
 export function forwardAuthAnswers(
   deps: TransportDeps,
   unauthenticated: Answers<undefined>['unauthenticated'],
+  forbidden: Answers<undefined>['forbidden'],
   allowAnswers: AllowAnswers = createAllowAnswers(deps),
 ): Pick<Transport<undefined>, 'answers' | 'allowNow'> {
   return {

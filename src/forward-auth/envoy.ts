@@ -2,7 +2,7 @@ import type { FastifyReply } from 'fastify'
 import { HOST_ROUTED } from '../decision/request.ts'
 import { GateError } from '../errors.ts'
 import type { Identity } from '../identity/identity.ts'
-import { redirectOrUnauthenticated } from '../pipeline/answers.ts'
+import { createForbiddenAnswer, redirectOrUnauthenticated } from '../pipeline/answers.ts'
 import type { TransportDeps } from '../pipeline/deps.ts'
 import type { Transport } from '../pipeline/transport.ts'
 import { createAllowAnswers, forwardAuthAnswers, proxyHeader } from './answer.ts'
@@ -34,6 +34,7 @@ export function envoyTransport(deps: TransportDeps): Transport<undefined> {
   const { answers, allowNow } = forwardAuthAnswers(
     deps,
     redirectOrUnauthenticated,
+    createForbiddenAnswer(deps.config, deps.pages),
     createAllowAnswers(deps, toRemove),
   )
   const removeAll = (reply: FastifyReply) => reply.header(REMOVE, all)

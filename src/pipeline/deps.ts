@@ -7,6 +7,7 @@ import type { Dependencies } from '../observability/dependencies.ts'
 import type { Logger } from '../observability/logger.ts'
 import type { Metrics } from '../observability/metrics.ts'
 import type { Tracing } from '../observability/tracing.ts'
+import type { Pages } from '../pages/pages.ts'
 import type { Pipeline } from './pipeline.ts'
 
 /** What the transports (forward-auth endpoints, the sidecar) are built from, once, in app.ts. */
@@ -30,4 +31,6 @@ export interface TransportDeps {
   readonly clock: () => number
   /** Where the transports register their synchronous handling for the fast path. */
   readonly fastLane: FastLane
+  /** The pages a browser is shown (a 403 that says why). */
+  readonly pages: Pages
 }

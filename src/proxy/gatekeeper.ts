@@ -13,7 +13,7 @@ import {
 } from '../headers/hygiene.ts'
 import type { Identity } from '../identity/identity.ts'
 import type { ExchangeObserver } from '../observability/http-observer.ts'
-import { forbidden, redirectOrUnauthenticated } from '../pipeline/answers.ts'
+import { createForbiddenAnswer, redirectOrUnauthenticated } from '../pipeline/answers.ts'
 import type { TransportDeps } from '../pipeline/deps.ts'
 import type { Verdict } from '../pipeline/pipeline.ts'
 import { createTransportHandler, type Transport } from '../pipeline/transport.ts'
@@ -157,7 +157,7 @@ export function createGatekeeper(
         return undefined
       },
       unauthenticated: redirectOrUnauthenticated,
-      forbidden,
+      forbidden: createForbiddenAnswer(config, deps.pages),
     },
     readBody(request, _reply, verdict, state) {
       waiting.set(request, { verdict, state })
