@@ -1,3 +1,4 @@
+import { createAuthorityParser } from '../decision/authority.ts'
 import type { BodyMethods } from '../decision/body-methods.ts'
 import type { Authenticator, Credentials } from '../decision/credentials.ts'
 import {
@@ -53,6 +54,7 @@ export interface PipelineDeps {
  */
 export function createPipeline(deps: PipelineDeps): Pipeline {
   const { authenticator, policy } = deps
+  const readAuthority = createAuthorityParser()
   const credentialsOf = (parts: RequestParts, description: RequestDescription): Credentials => ({
     headers: parts.headers,
     rawHeaders: parts.rawHeaders,
@@ -76,12 +78,12 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   return {
     hostScopedRules: policy.rules.hostScoped,
     decideNow(parts, extra = NO_TRANSPORT_REQUIREMENTS) {
-      const description = describeRequest(parts)
+      const description = describeRequest(parts, readAuthority)
       const identity = authenticator.authenticateNow(credentialsOf(parts, description))
       return identity === undefined ? undefined : verdictOf(parts, description, identity, extra)
     },
     async decide(parts, extra = NO_TRANSPORT_REQUIREMENTS) {
-      const description = describeRequest(parts)
+      const description = describeRequest(parts, readAuthority)
       const identity = await authenticator.authenticate(credentialsOf(parts, description))
       return verdictOf(parts, description, identity, extra)
     },

@@ -11,6 +11,8 @@ import { isWebsocketHandshake } from './websocket-handshake.ts'
 import { createWebsocketWatch } from './websocket-watch.ts'
 
 const METHODS = ['DELETE', 'GET', 'HEAD', 'PATCH', 'POST', 'PUT', 'OPTIONS']
+/** How long a websocket told to go away may take to finish its closing handshake. */
+const WEBSOCKET_CLOSE_GRACE = 2_000
 
 /** fxa-gate's own answer headers that the upstream's answer carries too (the request id, draining). */
 function ownAnswerHeaders(reply: FastifyReply): string[] {
@@ -45,6 +47,11 @@ export async function sidecarProxy(
   // Loaded here, not at start: a gate without an upstream (forward-auth only) never loads undici.
   const forwarding =
     deps.forwarding ?? (await import('./sidecar-forwarding.ts')).createSidecarForwarding(deps)
+  // The listener closes once every connection has ended: websockets are told first (a close frame).
+  app.addHook('preClose', (done) => {
+    forwarding.closeTunnels(WEBSOCKET_CLOSE_GRACE)
+    done()
+  })
   app.addHook('onClose', () => forwarding.close())
   const upgrades = routeUpgrades(app)
   for (const [name, value] of Object.entries(UPSTREAM_FIELDS)) app.decorateRequest(name, value)

@@ -26,6 +26,8 @@ export interface SidecarForwarding {
   ): void
   /** Opens an allowed websocket to the upstream through a raw tunnel. */
   upgrade(exchange: SidecarExchange, socket: Duplex, head: Buffer, headers: UpstreamHeaders): void
+  /** Shutting down: every open websocket gets a close frame, and at most `graceMs` to end. */
+  closeTunnels(graceMs: number): void
   close(): Promise<void>
 }
 
@@ -104,6 +106,7 @@ export function createSidecarForwarding(deps: TransportDeps): SidecarForwarding 
         exchange,
       })
     },
+    closeTunnels: (graceMs) => forwarder.closeTunnels(graceMs),
     close: () => forwarder.close(),
   }
 }
