@@ -55,7 +55,10 @@ describe('websocket frame boundaries in a byte stream', () => {
           const wire = Buffer.concat(frames.map(([length, masked]) => frame(length, masked)))
           const ends = new Set<number>()
           let at = 0
-          for (const [length, masked] of frames) ends.add((at += frame(length, masked).length))
+          for (const [length, masked] of frames) {
+            at += frame(length, masked).length
+            ends.add(at)
+          }
           const ask = askAt % wire.length
           const cursor = new FrameCursor()
           // Read normally up to `ask` (in pieces), then ask where the frame under way ends.
