@@ -21,7 +21,10 @@ import { forwardAuthRoutes } from './forward-auth/plugin.ts'
 import { compileIdentityHeaders } from './headers/identity-headers.ts'
 import { handleClientError } from './http/connection-errors.ts'
 import { createErrorHandler, replyError, usePages } from './http/error-reply.ts'
+import { createFastLane } from './http/fast-lane.ts'
 import { guardListener } from './http/listener.ts'
+import { NO_SCHEMAS } from './http/no-schemas.ts'
+import { nodeHttp } from './http/node-http.ts'
 import { compileTrustedPeers } from './http/trusted-peers.ts'
 import type { Fetch } from './identity/http.ts'
 import { createProfileFetcher } from './identity/profile-api.ts'
@@ -32,7 +35,7 @@ import { createActiveSessions } from './observability/active-sessions.ts'
 import { buildAdminApp } from './observability/admin.ts'
 import { createDependencies, type Dependencies } from './observability/dependencies.ts'
 import { dependencyProbes } from './observability/dependency-probes.ts'
-import { observeRequests } from './observability/http-observer.ts'
+import { type ExchangeObserver, observeRequests } from './observability/http-observer.ts'
 import { instrumentFetch } from './observability/instrument-fetch.ts'
 import {
   instrumentEventState,
@@ -80,6 +83,8 @@ export interface GateDeps {
   readonly version?: string
   readonly fetch?: Fetch
   readonly clock?: () => number
+  /** The fast path for requests decided from memory (on unless tracing is); off to compare. */
+  readonly fastPath?: boolean
 }
 
 export interface Gate {
@@ -97,6 +102,9 @@ export interface Gate {
   reloadSecrets(config: Config): string[]
   close(): Promise<void>
 }
+
+/** Longer than the 60 s idle timeout of common load balancers, so they close first, never we. */
+const KEEP_ALIVE_TIMEOUT = 72_000
 
 /** Reads the current signer at each call, so a rotated assertion key applies to the next request. */
 function currentSigner(secrets: SecretHolder): AssertionSigner {
@@ -226,17 +234,22 @@ export function buildGate(config: Config, deps: GateDeps): Gate {
     trustedPeer,
   })
   const assertions = currentSigner(secrets)
+  // Tracing needs fastify's hooks (a server span around each request): with it on, no fast path.
+  const fastLane = createFastLane(config.prefix, { enabled: !tracing.enabled && deps.fastPath !== false })
+  let observer: ExchangeObserver | undefined
   const transports: TransportDeps = {
     config,
     pipeline: createPipeline({ authenticator, policy: compilePolicy(config) }),
     authenticator,
     metrics,
+    logger: deps.logger,
     dependencies,
     tracing,
     identityHeaders: compileIdentityHeaders(config.identityHeaderPrefix),
     assertions,
     trustedPeer,
     clock,
+    fastLane,
     pages,
   }
 
@@ -253,16 +266,23 @@ export function buildGate(config: Config, deps: GateDeps): Gate {
     // While draining, requests that still arrive on open connections are served (with
     // `Connection: close`), not refused: the load balancer may not have dropped this pod yet.
     return503OnClosing: false,
-    keepAliveTimeout: 72_000,
+    // The fast path first (http/fast-lane.ts); fastify's handler for everything it leaves.
+    serverFactory: (handler) => {
+      const server = nodeHttp.createServer(fastLane.listener(handler, () => observer))
+      server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT
+      return server
+    },
+    keepAliveTimeout: KEEP_ALIVE_TIMEOUT,
     bodyLimit: 1024 * 1024,
     clientErrorHandler: handleClientError,
     // A path the router cannot decode (`/%zz`) is answered before any hook: without this, by
     // fastify's own JSON (echoing the path), with no request id, count or log line.
     frameworkErrors: (error, request, reply) => frameworkError!(error, request, reply),
+    schemaController: NO_SCHEMAS,
   })
   // Slow clients may not hold a connection open by trickling headers or a body (THREATS §7).
   guardListener(app, config, metrics)
-  const observer = observeRequests(app, {
+  const observed = observeRequests(app, {
     metrics,
     logger: deps.logger,
     tracing,
@@ -272,11 +292,12 @@ export function buildGate(config: Config, deps: GateDeps): Gate {
     lifecycle,
     scope: deps.requestScope,
   })
+  observer = observed
   usePages(app, pages)
   const handleError = createErrorHandler(metrics, failures, { observed: true })
   app.setErrorHandler(handleError)
   frameworkError = (error, request, reply) => {
-    observer.track(request, reply)
+    observed.track(request, reply)
     handleError.call(app, error, request, reply)
   }
   app.setNotFoundHandler((request, reply) => replyError(request, reply, new GateError('NOT_FOUND')))

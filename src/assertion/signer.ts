@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { SignJWT } from 'jose'
 import { LRUCache } from 'lru-cache'
+import { entryBytes, MiB } from '../cache/bytes.ts'
 import type { Identity } from '../identity/identity.ts'
 import type { PublicJwk, SigningKey } from './keys.ts'
 
@@ -71,7 +72,12 @@ function cacheKey(identity: Identity): string {
 export function createAssertionSigner(options: AssertionSignerOptions): AssertionSigner {
   const { key, clock } = options
   const ttlSeconds = Math.max(1, Math.ceil(options.ttlMs / 1000))
-  const cache = new LRUCache<string, CachedAssertion>({ max: options.cacheSize ?? 10_000 })
+  // A token is under 2 KiB; the key holds the identity's claims. Bounded by memory as well.
+  const cache = new LRUCache<string, CachedAssertion>({
+    max: options.cacheSize ?? 10_000,
+    maxSize: 32 * MiB,
+    sizeCalculation: (_entry, key) => entryBytes(key, null) + 2048,
+  })
   // Identities derived from a cached session are the same object request after request: a fast
   // path that skips building the claims key.
   const byIdentity = new WeakMap<Identity, CachedAssertion>()

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
 import { LRUCache } from 'lru-cache'
+import { entryBytes, MiB } from '../cache/bytes.ts'
 import type { Config } from '../config/derive.ts'
 import { GateError } from '../errors.ts'
 import type { Fetch } from '../identity/http.ts'
@@ -20,6 +21,11 @@ export interface TokenChecker {
    * `client` (see http/client-address.ts) rations the provider checks of tokens not yet known.
    */
   identify(token: string, client?: string): Promise<Identity>
+  /**
+   * The same from this replica's memory alone: undefined when the token's result is not held here
+   * (then `identify` reads the shared cache or asks the provider).
+   */
+  identifyNow(token: string): Identity | undefined
   close(): void
 }
 
@@ -61,8 +67,22 @@ export function invalidToken(detail: string): GateError {
  */
 export function createTokenChecker(deps: TokenCheckerDeps): TokenChecker {
   const { config, store, clock, metrics } = deps
-  const local = new LRUCache<string, { result: TokenResult }>({ max: 10_000, ttl: 1000, ttlAutopurge: false })
-  const refused = new LRUCache<string, Refused>({ max: MAX_REFUSED, ttl: 1000, ttlAutopurge: false })
+  // Bounded by memory (a profile can be large) as well as by count.
+  const local = new LRUCache<string, { result: TokenResult }>({
+    max: 10_000,
+    maxSize: 16 * MiB,
+    sizeCalculation: (entry, hash) => entryBytes(hash, entry.result),
+    ttl: 1000,
+    ttlAutopurge: false,
+  })
+  const refused = new LRUCache<string, Refused>({
+    max: MAX_REFUSED,
+    maxSize: 8 * MiB,
+    // A remembered failure is a GateError shared by the hashes it refused: its key is what it costs.
+    sizeCalculation: (entry, hash) => entryBytes(hash, 'result' in entry ? entry.result : null),
+    ttl: 1000,
+    ttlAutopurge: false,
+  })
   const inFlight = new Map<string, Promise<TokenResult>>()
   const allowedClients = new Set(config.bearerAllowedClients)
   const identities = new WeakMap<TokenResult, Identity>()
@@ -157,8 +177,8 @@ export function createTokenChecker(deps: TokenCheckerDeps): TokenChecker {
     return result
   }
 
-  async function resultFor(token: string, client: string | undefined): Promise<TokenResult> {
-    const hash = createHash('sha256').update(token).digest('base64url')
+  /** The result this replica holds in memory for a token's hash (a remembered failure throws). */
+  function localResult(hash: string): TokenResult | undefined {
     const cached = local.get(hash)
     if (cached !== undefined) {
       // In-process copies serve only while drops (revocations) are provably heard.
@@ -175,6 +195,10 @@ export function createTokenChecker(deps: TokenCheckerDeps): TokenChecker {
       counters.cacheHit.inc()
       return no.result
     }
+    return undefined
+  }
+
+  async function resultFor(hash: string, token: string, client: string | undefined): Promise<TokenResult> {
     counters.cacheMiss.inc()
     const shared = await store.get(hash)
     if (shared !== undefined) {
@@ -192,31 +216,41 @@ export function createTokenChecker(deps: TokenCheckerDeps): TokenChecker {
     return pending
   }
 
+  function identityOf(result: TokenResult): Identity {
+    if (!result.active) throw invalidToken(result.reason)
+    if (result.expiresAt <= clock()) throw invalidToken('expired')
+    if (allowedClients.size > 0 && (result.clientId === null || !allowedClients.has(result.clientId))) {
+      throw invalidToken('client not allowed')
+    }
+    let identity = identities.get(result)
+    if (identity === undefined) {
+      const profile = result.profile
+      identity = {
+        uid: result.sub,
+        email: profile?.email ?? null,
+        displayName: profile?.displayName ?? null,
+        locale: profile?.locale ?? null,
+        avatar: profile?.avatar ?? null,
+        subscriptions: profile?.subscriptions ?? [],
+        scopes: result.scopes,
+        aal: profile?.twoFactor ? 2 : 1,
+        auth: 'bearer',
+      }
+      identities.set(result, identity)
+    }
+    return identity
+  }
+
+  const hashOf = (token: string) => createHash('sha256').update(token).digest('base64url')
+
   return {
+    identifyNow(token) {
+      const result = localResult(hashOf(token))
+      return result === undefined ? undefined : identityOf(result)
+    },
     async identify(token, client) {
-      const result = await resultFor(token, client)
-      if (!result.active) throw invalidToken(result.reason)
-      if (result.expiresAt <= clock()) throw invalidToken('expired')
-      if (allowedClients.size > 0 && (result.clientId === null || !allowedClients.has(result.clientId))) {
-        throw invalidToken('client not allowed')
-      }
-      let identity = identities.get(result)
-      if (identity === undefined) {
-        const profile = result.profile
-        identity = {
-          uid: result.sub,
-          email: profile?.email ?? null,
-          displayName: profile?.displayName ?? null,
-          locale: profile?.locale ?? null,
-          avatar: profile?.avatar ?? null,
-          subscriptions: profile?.subscriptions ?? [],
-          scopes: result.scopes,
-          aal: profile?.twoFactor ? 2 : 1,
-          auth: 'bearer',
-        }
-        identities.set(result, identity)
-      }
-      return identity
+      const hash = hashOf(token)
+      return identityOf(localResult(hash) ?? (await resultFor(hash, token, client)))
     },
     close: () => unsubscribe(),
   }

@@ -1,10 +1,10 @@
 import type { IncomingHttpHeaders } from 'node:http'
-import { readBearer, refuseTokenInQuery } from '../bearer/authorization-header.ts'
+import { type BearerCredential, readBearer, refuseTokenInQuery } from '../bearer/authorization-header.ts'
 import type { TokenChecker } from '../bearer/token-checker.ts'
 import { clientAddress } from '../http/client-address.ts'
 import { readCookie } from '../http/cookies.ts'
 import { type Identity, identityFromSession } from '../identity/identity.ts'
-import type { Sessions } from '../session/sessions.ts'
+import type { LiveSession, Sessions } from '../session/sessions.ts'
 import type { SessionRecord } from '../session/types.ts'
 
 /** The credentials of one request, as its transport received them. */
@@ -28,6 +28,11 @@ export interface Authenticator {
    * A valid session awaits at most one store round trip, usually none (local cache).
    */
   authenticate(credentials: Credentials): Promise<Identity | null>
+  /**
+   * The same from memory alone, without a promise (the fast path): undefined when it would need
+   * the store or the provider. Throws what `authenticate` would for malformed credentials.
+   */
+  authenticateNow(credentials: Credentials): Identity | null | undefined
 }
 
 export interface AuthenticatorDeps {
@@ -44,24 +49,39 @@ export function createAuthenticator(deps: AuthenticatorDeps): Authenticator {
   // Cached records are the same object across requests: derive their identity once, so the
   // header and assertion caches keyed on the identity hit too.
   const identities = new WeakMap<SessionRecord, Identity>()
+  function identityOf(session: LiveSession | null): Identity | null {
+    if (!session) return null
+    let identity = identities.get(session.record)
+    if (identity === undefined) {
+      identity = identityFromSession(session.record)
+      identities.set(session.record, identity)
+    }
+    return identity
+  }
+  /** Reads the credentials once: a bearer token, a session cookie value, or neither. */
+  function credentialOf(credentials: Credentials): BearerCredential | { kind: 'cookie'; value: string } {
+    if (credentials.url !== undefined) refuseTokenInQuery(credentials.url)
+    const bearer = readBearer(credentials.headers.authorization, credentials.rawHeaders)
+    if (bearer.kind === 'bearer') return bearer
+    const cookie = readCookie(credentials.headers.cookie, cookieName)
+    return cookie === undefined ? bearer : { kind: 'cookie', value: cookie }
+  }
   return {
+    authenticateNow(credentials) {
+      const credential = credentialOf(credentials)
+      if (credential.kind === 'none') return null
+      if (credential.kind === 'bearer') return tokens.identifyNow(credential.token)
+      const session = sessions.resolveNow(credential.value)
+      return session === undefined ? undefined : identityOf(session)
+    },
     async authenticate(credentials) {
-      if (credentials.url !== undefined) refuseTokenInQuery(credentials.url)
-      const bearer = readBearer(credentials.headers.authorization, credentials.rawHeaders)
-      if (bearer.kind === 'bearer') {
+      const credential = credentialOf(credentials)
+      if (credential.kind === 'none') return null
+      if (credential.kind === 'bearer') {
         const client = clientAddress(credentials.peer, credentials.headers['x-forwarded-for'], trustedPeer)
-        return tokens.identify(bearer.token, client)
+        return tokens.identify(credential.token, client)
       }
-      const cookie = readCookie(credentials.headers.cookie, cookieName)
-      if (cookie === undefined) return null
-      const session = await sessions.resolve(cookie)
-      if (!session) return null
-      let identity = identities.get(session.record)
-      if (identity === undefined) {
-        identity = identityFromSession(session.record)
-        identities.set(session.record, identity)
-      }
-      return identity
+      return identityOf(await sessions.resolve(credential.value))
     },
   }
 }

@@ -6,7 +6,7 @@ import type { Identity } from '../identity/identity.ts'
 import { createForbiddenAnswer, redirectOrUnauthenticated } from '../pipeline/answers.ts'
 import type { TransportDeps } from '../pipeline/deps.ts'
 import type { Transport } from '../pipeline/transport.ts'
-import { forwardAuthAnswers, proxyHeader } from './answer.ts'
+import { createAllowAnswers, forwardAuthAnswers, proxyHeader } from './answer.ts'
 
 const REMOVE = 'x-envoy-auth-headers-to-remove'
 
@@ -32,11 +32,6 @@ export function envoyTransport(deps: TransportDeps): Transport<undefined> {
     .filter(({ folded, match }) => match !== 'prefix' && !written.has(folded))
     .map(({ folded }) => folded)
   const all = [...names, ...legacy].join(',')
-  const answers = forwardAuthAnswers(
-    deps,
-    redirectOrUnauthenticated,
-    createForbiddenAnswer(deps.config, deps.pages),
-  )
   // Envoy overwrites the headers an answer sets (headersToBackend) and keeps a client's copy of any
   // other: name those for removal (Envoy removes after it sets).
   const unsetNames = (identity: Identity) => {
@@ -44,22 +39,33 @@ export function envoyTransport(deps: TransportDeps): Transport<undefined> {
     // The assertion is not among them: the allow answer adds it to every answer with an identity.
     return [...names.filter((name) => name !== assertion && !(name in set)), ...legacy].join(',')
   }
+  const toRemove = (identity: Identity | null): Record<string, string> => {
+    if (identity === null) return { [REMOVE]: all }
+    const unset = unsetNames(identity)
+    return unset === '' ? {} : { [REMOVE]: unset }
+  }
+  const { answers, allowNow } = forwardAuthAnswers(
+    deps,
+    redirectOrUnauthenticated,
+    createForbiddenAnswer(deps.config, deps.pages),
+    createAllowAnswers(deps, toRemove),
+  )
   const removeAll = (reply: FastifyReply) => reply.header(REMOVE, all)
   return {
     endpoint: 'envoy',
     read(request) {
-      const path = request.url.slice(base.length) || '/'
+      const path = (request.url ?? '').slice(base.length) || '/'
       const authority = proxyHeader(request, 'host')
       if (authority === undefined) throw new GateError('BAD_REQUEST', { detail: 'Host missing' })
       const trusted = deps.trustedPeer(request.socket.remoteAddress)
       return {
         parts: {
-          method: request.method,
+          method: request.method ?? 'GET',
           scheme: (trusted ? proxyHeader(request, 'x-forwarded-proto') : undefined) ?? 'https',
           authority,
           target: path.startsWith('/') ? path : `/${path}`,
           headers: request.headers,
-          rawHeaders: request.raw.rawHeaders,
+          rawHeaders: request.rawHeaders,
           body: 'unseen',
           hostRouting: HOST_ROUTED,
           peer: request.socket.remoteAddress,
@@ -67,12 +73,9 @@ export function envoyTransport(deps: TransportDeps): Transport<undefined> {
         state: undefined,
       }
     },
+    allowNow,
     answers: {
-      allow(request, reply, verdict, state) {
-        const { identity } = verdict
-        reply.header(REMOVE, identity === null ? all : unsetNames(identity))
-        return answers.allow(request, reply, verdict, state)
-      },
+      allow: answers.allow,
       unauthenticated: (request, reply, loginUrl) =>
         answers.unauthenticated(request, removeAll(reply), loginUrl),
       forbidden: (request, reply, decision) => answers.forbidden(request, removeAll(reply), decision),

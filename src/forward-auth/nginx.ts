@@ -24,10 +24,10 @@ export function nginxTransport(
     read(request) {
       const originalUrl = proxyHeader(request, 'x-original-url')
       if (originalUrl === undefined) throw new GateError('BAD_REQUEST', { detail: 'X-Original-URL missing' })
-      const query = authUrlQuery(request.url)
+      const query = authUrlQuery(request.url ?? '')
       if (!warned && query.pinnedHostname === undefined) {
         warned = true
-        request.log.warn(
+        deps.logger.warn(
           { url: request.url },
           'auth URL without ?host=: host-scoped rules cannot make requests public here (name the Ingress host in the auth URL)',
         )
@@ -37,7 +37,7 @@ export function nginxTransport(
           ...splitAbsoluteUrl(originalUrl),
           method: proxyHeader(request, 'x-original-method') ?? 'GET',
           headers: request.headers,
-          rawHeaders: request.raw.rawHeaders,
+          rawHeaders: request.rawHeaders,
           body: 'unseen',
           hostRouting: hostRouting(query, false),
           peer: request.socket.remoteAddress,
@@ -46,6 +46,6 @@ export function nginxTransport(
         state: undefined,
       }
     },
-    answers: forwardAuthAnswers(deps, unauthenticated, createNginxForbiddenAnswer(deps.pages, deps.clock)),
+    ...forwardAuthAnswers(deps, unauthenticated, createNginxForbiddenAnswer(deps.pages, deps.clock)),
   }
 }

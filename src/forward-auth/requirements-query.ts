@@ -1,4 +1,5 @@
 import { LRUCache } from 'lru-cache'
+import { MiB, stringBytes } from '../cache/bytes.ts'
 import { parseAuthority } from '../decision/authority.ts'
 import { NO_TRANSPORT_REQUIREMENTS, type TransportRequirements } from '../decision/decide.ts'
 import { HOST_ROUTED, type HostRouting } from '../decision/request.ts'
@@ -70,7 +71,12 @@ function parse(query: string): AuthUrlQuery {
  * static per ingress, so each distinct query is parsed once (bounded: the raw query is the key).
  */
 export function createAuthUrlQuery() {
-  const parsed = new LRUCache<string, AuthUrlQuery>({ max: 256 })
+  const parsed = new LRUCache<string, AuthUrlQuery>({
+    max: 256,
+    // Queries are at most 8 KiB (the request target's limit); the parsed lists about as much again.
+    maxSize: 4 * MiB,
+    sizeCalculation: (_query, raw) => 3 * stringBytes(raw) + 512,
+  })
   return function authUrlQuery(rawUrl: string): AuthUrlQuery {
     const at = rawUrl.indexOf('?')
     if (at === -1) return EMPTY

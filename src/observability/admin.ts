@@ -6,6 +6,7 @@ import { answerWhileClosing } from '../http/closing.ts'
 import { handleClientError } from '../http/connection-errors.ts'
 import { createErrorHandler } from '../http/error-reply.ts'
 import { guardListener } from '../http/listener.ts'
+import { NO_SCHEMAS } from '../http/no-schemas.ts'
 import type { LifecycleState } from '../lifecycle/state.ts'
 import type { Dependencies } from './dependencies.ts'
 
@@ -61,6 +62,7 @@ export function buildAdminApp(
     // Answered by answerWhileClosing instead: with Retry-After, in fxa-gate's error format.
     return503OnClosing: false,
     clientErrorHandler: handleClientError,
+    schemaController: NO_SCHEMAS,
   })
   guardListener(admin, ctx.config, ctx.metrics)
   admin.setErrorHandler(createErrorHandler(ctx.metrics, ctx.failures))

@@ -113,6 +113,11 @@ export const METRICS = {
     type: 'gauge',
     help: 'Requests being answered now on the main listener (open proxied streams and websockets included)',
   },
+  fxa_gate_fast_path_requests_total: {
+    type: 'counter',
+    help: 'Allowed requests answered on the fast path (decided from memory, without fastify), by transport endpoint',
+    labels: { endpoint: closed(['nginx', 'traefik', 'envoy', 'sidecar']) },
+  },
   fxa_gate_decisions_total: {
     type: 'counter',
     help: 'Authorization decisions by transport endpoint (nginx, traefik, envoy, sidecar) and result',

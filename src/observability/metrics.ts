@@ -66,6 +66,7 @@ export function createMetrics(options: { defaultMetrics?: boolean; version?: str
     httpRequests: counter('fxa_gate_http_requests_total'),
     httpDuration: histogram('fxa_gate_http_request_duration_seconds'),
     decisions: counter('fxa_gate_decisions_total'),
+    fastPath: counter('fxa_gate_fast_path_requests_total'),
     dependencyDuration: histogram('fxa_gate_dependency_request_duration_seconds'),
     dependencyUp: gauge('fxa_gate_dependency_up'),
     cacheHits: counter('fxa_gate_cache_hits_total'),
