@@ -2,7 +2,8 @@ import ipaddr from 'ipaddr.js'
 import { z } from 'zod'
 import { keyProblem, parsePublicKeys, parseSigningKey } from '../assertion/keys.ts'
 import { parseRedisUrl } from '../session/redis-url.ts'
-import { parseDuration } from './duration.ts'
+import { durationSchema as duration } from './duration.ts'
+import { servicesSchema } from './services-schema.ts'
 
 /**
  * How a value given as a string (environment variable) is read. YAML values of the right type are
@@ -20,14 +21,6 @@ export interface KeyDefinition<S extends z.ZodType = z.ZodType> {
 }
 
 const url = z.url({ protocol: /^https?$/ })
-const duration = z.union([z.string(), z.number()]).transform((value, ctx) => {
-  const ms = parseDuration(value)
-  if (ms === undefined) {
-    ctx.addIssue({ code: 'custom', message: 'expected a duration such as 30s, 15m, 24h, 7d' })
-    return z.NEVER
-  }
-  return ms
-})
 const hostPort = z
   .string()
   .regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/, 'expected host:port, e.g. 0.0.0.0:4180')
@@ -151,6 +144,11 @@ export const CONFIG_KEYS = {
     'structured',
     z.array(rule).default([]),
     'Authorization rules (YAML list; first match wins; see README "Authorization rules")',
+  ),
+  services: key(
+    'structured',
+    servicesSchema,
+    'Services behind this gate, each with its hosts, assertion audience and lifetimes, service tokens and nodes (YAML or JSON list; see docs/services.md)',
   ),
   identityHeaderPrefix: key(
     'string',
