@@ -1,6 +1,6 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify'
 import { adminRevokeRoutes } from './admin/revoke.ts'
-import { assertionSignerFromConfig, createJwksHandler } from './assertion/setup.ts'
+import { assertionSignersFromConfig, createJwksHandler } from './assertion/setup.ts'
 import { createTokenChecker } from './bearer/token-checker.ts'
 import { createMemoryTokenStore, type TokenStore } from './bearer/token-store.ts'
 import type { Config } from './config/derive.ts'
@@ -20,6 +20,9 @@ import type { Fetch } from './identity/http.ts'
 import { createProfileFetcher } from './identity/profile-api.ts'
 import { createProvider } from './identity/provider.ts'
 import { loginRoutes } from './login/plugin.ts'
+import { createMemoryNodeStore } from './nodes/memory-node-store.ts'
+import { createPlacement } from './nodes/placement.ts'
+import type { NodeStore } from './nodes/types.ts'
 import { buildAdminApp } from './observability/admin.ts'
 import type { Logger } from './observability/logger.ts'
 import { createMetrics, type Metrics } from './observability/metrics.ts'
@@ -27,6 +30,9 @@ import type { TransportDeps } from './pipeline/deps.ts'
 import { createPipeline } from './pipeline/pipeline.ts'
 import { sidecarProxy } from './proxy/plugin.ts'
 import { compileReturnUrlPolicy } from './redirect/return-url.ts'
+import { compileServices } from './services/registry.ts'
+import { createServiceTokens } from './services/service-token.ts'
+import { type CredentialMarkReader, NO_MARKS, serviceTokenRoutes } from './services/token-routes.ts'
 import { createSessions } from './session/sessions.ts'
 import type { SessionStore } from './session/types.ts'
 
@@ -36,6 +42,10 @@ export interface GateDeps {
   readonly tokenStore?: TokenStore
   /** What account events remember (processed ids, change times); in-memory when absent. */
   readonly eventState?: EventStateStore
+  /** The services' node assignments; in-memory (one replica) when absent. */
+  readonly nodeStore?: NodeStore
+  /** Per-user password-change high-water marks, when kept; service tokens issued before are refused. */
+  readonly marks?: CredentialMarkReader
   readonly logger: Logger
   readonly metrics?: Metrics
   readonly fetch?: Fetch
@@ -71,6 +81,14 @@ export function buildGate(config: Config, deps: GateDeps): Gate {
     cacheTtlMs: config.sessionCacheTtl,
   })
   const provider = createProvider({ config, logger: deps.logger, metrics, fetch: deps.fetch })
+  const services = compileServices(config)
+  const placement = createPlacement({
+    store: deps.nodeStore ?? createMemoryNodeStore(),
+    services,
+    metrics,
+    logger: deps.logger,
+    clock,
+  })
   const tokenStore = deps.tokenStore ?? createMemoryTokenStore(clock)
   const events = setUpAccountEvents(config, {
     store: deps.store,
@@ -84,6 +102,10 @@ export function buildGate(config: Config, deps: GateDeps): Gate {
   })
   // A revoked user's cached bearer-token results go too, in every replica (the token store tells them).
   events.accounts.onUserRevoked((uid) => tokenStore.dropUser(uid))
+  // A deleted account's places on the services' nodes are freed for others.
+  events.accounts.onUserRevoked((uid, reason) =>
+    reason === 'delete_user' ? placement.releaseUser(uid) : undefined,
+  )
   const ctx: GateContext = {
     config,
     logger: deps.logger,
@@ -95,6 +117,8 @@ export function buildGate(config: Config, deps: GateDeps): Gate {
     provider,
     accounts: events.accounts,
     accountEvents: events.receive,
+    services,
+    placement,
     returnUrls: compileReturnUrlPolicy({
       publicUrl: config.publicUrl,
       allowedHosts: config.allowedRedirectHosts,
@@ -116,10 +140,10 @@ export function buildGate(config: Config, deps: GateDeps): Gate {
     logger: deps.logger,
   })
   const authenticator = createAuthenticator({ tokens, sessions, cookieName: config.cookie.sessionName })
-  const assertions = assertionSignerFromConfig(config, { clock, metrics, logger: deps.logger })
+  const assertions = assertionSignersFromConfig(config, services, { clock, metrics, logger: deps.logger })
   const transports: TransportDeps = {
     config,
-    pipeline: createPipeline({ authenticator, policy: compilePolicy(config) }),
+    pipeline: createPipeline({ authenticator, policy: compilePolicy(config), services, placement }),
     authenticator,
     metrics,
     identityHeaders: compileIdentityHeaders(config.identityHeaderPrefix),
@@ -146,6 +170,15 @@ export function buildGate(config: Config, deps: GateDeps): Gate {
   app.register(loginRoutes, ctx)
   app.register(forwardAuthRoutes, transports)
   if (config.eventsEnabled) app.register(accountEventRoutes, ctx)
+  app.register(serviceTokenRoutes, {
+    config,
+    services,
+    authenticator,
+    placement,
+    tokens: createServiceTokens(assertions, config.clientId, clock),
+    marks: deps.marks ?? NO_MARKS,
+    metrics,
+  })
   const jwks = createJwksHandler(assertions)
   app.get(`${config.prefix}/jwks.json`, jwks)
   // Sidecar mode: everything outside the prefix is decided on, then proxied to the upstream.
@@ -162,9 +195,11 @@ export function buildGate(config: Config, deps: GateDeps): Gate {
     ctx,
     start() {
       stopDiscovery = ctx.provider.start()
+      void placement.start()
     },
     async close() {
       stopDiscovery?.()
+      placement.close()
       await Promise.allSettled([app.close(), admin.close()])
       ctx.sessions.close()
       tokens.close()

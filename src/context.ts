@@ -3,9 +3,11 @@ import type { Keyring } from './crypto/keyring.ts'
 import type { AccountActions } from './events/accounts.ts'
 import type { EventReceiver } from './events/receiver.ts'
 import type { Provider } from './identity/provider.ts'
+import type { Placement } from './nodes/placement.ts'
 import type { Logger } from './observability/logger.ts'
 import type { Metrics } from './observability/metrics.ts'
 import type { ReturnUrlPolicy } from './redirect/return-url.ts'
+import type { ServiceRegistry } from './services/registry.ts'
 import type { Sessions } from './session/sessions.ts'
 import type { SessionStore } from './session/types.ts'
 
@@ -26,5 +28,9 @@ export interface GateContext {
   /** FxA account event deliveries (Security Event Tokens). */
   readonly accountEvents: EventReceiver
   readonly returnUrls: ReturnUrlPolicy
+  /** The services behind this gate (the `services` key). */
+  readonly services: ServiceRegistry
+  /** Their users' nodes (readiness waits for the first copy of every service's nodes). */
+  readonly placement: Placement
   readonly keys: { readonly cookie: Keyring; readonly seal: Keyring; readonly login: Keyring }
 }

@@ -50,6 +50,10 @@ export const ERRORS = {
   },
   PROVIDER_ERROR: { status: 502, message: 'The account provider answered with an error.' },
   STORE_UNAVAILABLE: { status: 503, message: 'The session store cannot be reached. Try again shortly.' },
+  NODES_FULL: {
+    status: 503,
+    message: 'No node of this service can take a new user now. Try again later.',
+  },
   NOT_READY: { status: 503, message: 'fxa-gate is starting or has lost a dependency.' },
   UPSTREAM_UNAVAILABLE: {
     status: 502,

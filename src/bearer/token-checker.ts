@@ -12,8 +12,11 @@ import type { TokenResult } from './token-result.ts'
 import type { TokenStore } from './token-store.ts'
 
 export interface TokenChecker {
-  /** The identity a bearer token stands for; GateError when it is invalid or cannot be checked. */
-  identify(token: string): Promise<Identity>
+  /**
+   * The identity a bearer token stands for; GateError when it is invalid or cannot be checked.
+   * `allowedClients` replaces the configured list (a service's own, see services/).
+   */
+  identify(token: string, allowedClients?: ReadonlySet<string>): Promise<Identity>
   close(): void
 }
 
@@ -122,11 +125,11 @@ export function createTokenChecker(deps: TokenCheckerDeps): TokenChecker {
   }
 
   return {
-    async identify(token) {
+    async identify(token, clients = allowedClients) {
       const result = await resultFor(token)
       if (!result.active) throw invalidToken(result.reason)
       if (result.expiresAt <= clock()) throw invalidToken('expired')
-      if (allowedClients.size > 0 && (result.clientId === null || !allowedClients.has(result.clientId))) {
+      if (clients.size > 0 && (result.clientId === null || !clients.has(result.clientId))) {
         throw invalidToken('client not allowed')
       }
       let identity = identities.get(result)
@@ -142,6 +145,7 @@ export function createTokenChecker(deps: TokenCheckerDeps): TokenChecker {
           scopes: result.scopes,
           aal: profile?.twoFactor ? 2 : 1,
           auth: 'bearer',
+          clientId: result.clientId,
         }
         identities.set(result, identity)
       }

@@ -22,7 +22,13 @@ async function serve(config: Config, warnings: readonly EnvWarning[], context: C
   for (const { variable, suggestion, message } of warnings) logger.warn({ variable, suggestion }, message)
   const stores = openStores(config, logger)
   const store = stores.sessions
-  const gate = buildGate(config, { store, tokenStore: stores.tokens, eventState: stores.events, logger })
+  const gate = buildGate(config, {
+    store,
+    tokenStore: stores.tokens,
+    eventState: stores.events,
+    nodeStore: stores.nodes,
+    logger,
+  })
   gate.start()
   await gate.app.listen({ host: config.listen.host, port: config.listen.port })
   await gate.admin.listen({ host: config.adminListen.host, port: config.adminListen.port })

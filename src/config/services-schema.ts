@@ -90,7 +90,11 @@ export const servicesSchema = z
       const urls = new Set<string>()
       service.nodes.forEach((entry, n) => {
         if (urls.has(entry.url))
-          ctx.addIssue({ code: 'custom', path: [i, 'nodes', n, 'url'], message: `node ${entry.url} is listed twice` })
+          ctx.addIssue({
+            code: 'custom',
+            path: [i, 'nodes', n, 'url'],
+            message: `node ${entry.url} is listed twice`,
+          })
         urls.add(entry.url)
       })
     })

@@ -21,7 +21,12 @@ export interface Authenticator {
    * a 401, never a fall-back to the cookie), then the session cookie. Null for an anonymous request.
    * A valid session awaits at most one store round trip, usually none (local cache).
    */
-  authenticate(credentials: Credentials): Promise<Identity | null>
+  authenticate(credentials: Credentials, options?: AuthenticateOptions): Promise<Identity | null>
+}
+
+export interface AuthenticateOptions {
+  /** The OAuth clients whose bearer tokens are accepted, instead of the configured list (a service's). */
+  readonly allowedClients?: ReadonlySet<string> | undefined
 }
 
 export interface AuthenticatorDeps {
@@ -37,10 +42,10 @@ export function createAuthenticator(deps: AuthenticatorDeps): Authenticator {
   // header and assertion caches keyed on the identity hit too.
   const identities = new WeakMap<SessionRecord, Identity>()
   return {
-    async authenticate(credentials) {
+    async authenticate(credentials, options) {
       if (credentials.url !== undefined) refuseTokenInQuery(credentials.url)
       const bearer = readBearer(credentials.headers.authorization, credentials.rawHeaders)
-      if (bearer.kind === 'bearer') return tokens.identify(bearer.token)
+      if (bearer.kind === 'bearer') return tokens.identify(bearer.token, options?.allowedClients)
       const cookie = readCookie(credentials.headers.cookie, cookieName)
       if (cookie === undefined) return null
       const session = await sessions.resolve(cookie)

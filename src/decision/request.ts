@@ -59,6 +59,11 @@ export interface RequestParts {
    */
   readonly body: 'absent' | 'readable' | 'unseen'
   readonly hostRouting: HostRouting
+  /**
+   * The service the auth URL names (`?service=`): forward-auth endpoints whose URL is the
+   * operator's only, never anything a client sent.
+   */
+  readonly service?: string | undefined
 }
 
 const MAX_TARGET_LENGTH = 8192

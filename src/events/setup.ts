@@ -11,7 +11,7 @@ import type { EventStateStore } from './event-state.ts'
 import { createProviderKeys, jwksUriOf } from './provider-keys.ts'
 import { createEventReceiver, type EventReceiver } from './receiver.ts'
 import { createSetVerifier } from './verify-set.ts'
-import { createWebhookNotifier } from './webhooks.ts'
+import { createWebhookNotifier, type WebhookNotifier } from './webhooks.ts'
 
 export interface AccountEventsDeps {
   readonly store: SessionStore
@@ -34,17 +34,7 @@ export interface AccountEvents {
 /** Account events and user revocation, wired from configuration. */
 export function setUpAccountEvents(config: Config, deps: AccountEventsDeps): AccountEvents {
   const { logger, metrics, clock } = deps
-  const webhooks =
-    config.eventsWebhookUrls.length > 0 && config.eventsWebhookSecret !== undefined
-      ? createWebhookNotifier({
-          urls: config.eventsWebhookUrls,
-          secret: config.eventsWebhookSecret,
-          logger,
-          metrics,
-          fetch: deps.fetch,
-          clock,
-        })
-      : undefined
+  const webhooks = webhookNotifiers(config, deps)
   const accounts = createAccountActions({
     sessions: deps.sessions,
     eventState: deps.eventState,
@@ -79,4 +69,40 @@ export function setUpAccountEvents(config: Config, deps: AccountEventsDeps): Acc
     stateTtlMs: config.sessionAbsoluteTtl,
   })
   return { accounts, receive, close: async () => webhooks?.close() }
+}
+
+/**
+ * The delete-user webhooks: the global list (`eventsWebhookUrls`) and each service's own
+ * (`services[].webhookUrls`, whose calls name the service), told alike of every deletion.
+ */
+function webhookNotifiers(config: Config, deps: AccountEventsDeps): WebhookNotifier | undefined {
+  const secret = config.eventsWebhookSecret
+  if (secret === undefined) return undefined
+  const lists = [
+    { urls: config.eventsWebhookUrls, service: undefined },
+    ...config.services.map((service) => ({ urls: service.webhookUrls, service: service.name })),
+  ].filter((list) => list.urls.length > 0)
+  if (lists.length === 0) return undefined
+  const notifiers = lists.map(({ urls, service }) =>
+    createWebhookNotifier({
+      urls,
+      service,
+      secret,
+      logger: deps.logger,
+      metrics: deps.metrics,
+      fetch: deps.fetch,
+      clock: deps.clock,
+    }),
+  )
+  return {
+    notify: (event) => {
+      for (const notifier of notifiers) notifier.notify(event)
+    },
+    idle: async () => {
+      await Promise.all(notifiers.map((notifier) => notifier.idle()))
+    },
+    close: async () => {
+      await Promise.all(notifiers.map((notifier) => notifier.close()))
+    },
+  }
 }

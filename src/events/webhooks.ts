@@ -23,6 +23,8 @@ export interface WebhookNotifier {
 
 export interface WebhookOptions {
   readonly urls: readonly string[]
+  /** The service these URLs belong to (`services[].webhookUrls`): named in each call's body. */
+  readonly service?: string | undefined
   readonly secret: string
   readonly logger: Logger
   readonly metrics: Metrics
@@ -157,7 +159,13 @@ export function createWebhookNotifier(options: WebhookOptions): WebhookNotifier 
   return {
     notify(event) {
       if (stop.signal.aborted) return
-      const body = JSON.stringify({ type: event.type, uid: event.uid, id: event.id, time: clock() })
+      const body = JSON.stringify({
+        type: event.type,
+        uid: event.uid,
+        id: event.id,
+        time: clock(),
+        ...(options.service === undefined ? {} : { service: options.service }),
+      })
       for (const url of options.urls) {
         const delivery = deliver(url, event, body).finally(() => inFlight.delete(delivery))
         inFlight.add(delivery)

@@ -1,8 +1,9 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { GateError } from '../errors.ts'
-import type { Identity } from '../identity/identity.ts'
+import { encodeHeaderValue } from '../headers/identity-headers.ts'
 import { forbidden } from '../pipeline/answers.ts'
 import type { TransportDeps } from '../pipeline/deps.ts'
+import type { Verdict } from '../pipeline/pipeline.ts'
 import type { Answers } from '../pipeline/transport.ts'
 
 /** The single value of a header the proxy sets; duplicates mean someone else set it too. */
@@ -13,18 +14,22 @@ export function proxyHeader(request: FastifyRequest, name: string): string | und
 }
 
 /**
- * The forward-auth allow: 200 with the identity headers, the signed assertion, and how long the
- * proxy may cache the answer: never longer than the assertion in it stays valid.
+ * The forward-auth allow: 200 with the identity headers, the user's node, the signed assertion (the
+ * service's audience and lifetime), and how long the proxy may cache the answer: never longer than
+ * the assertion in it stays valid.
  */
 export function createAllowAnswer(deps: TransportDeps) {
   const { identityHeaders, assertions, clock } = deps
   const maxTtl = Math.floor(deps.config.authCacheTtl / 1000)
-  return async function allow(reply: FastifyReply, identity: Identity | null): Promise<FastifyReply> {
+  return async function allow(reply: FastifyReply, verdict: Verdict): Promise<FastifyReply> {
+    const { identity, node } = verdict
     let ttl = maxTtl
     reply.code(200).headers(identityHeaders.headersFor(identity))
     if (identity !== null) {
-      const assertion = assertions.cachedFor(identity) ?? (await assertions.assertionFor(identity))
+      const signer = assertions.signerFor(verdict.service)
+      const assertion = signer.cachedFor(identity, node) ?? (await signer.assertionFor(identity, node))
       reply.header(identityHeaders.assertion, assertion.token)
+      if (node !== undefined) reply.header(identityHeaders.node, encodeHeaderValue(node))
       ttl = Math.min(ttl, Math.floor((assertion.expiresAt - clock()) / 1000) - 1)
     }
     // Not `private`: nginx's proxy_cache (ingress-nginx auth-cache-key) stores nothing marked so, and
@@ -46,7 +51,7 @@ export function forwardAuthAnswers(
 ): Answers<undefined> {
   const allow = createAllowAnswer(deps)
   return {
-    allow: (_request, reply, verdict) => allow(reply, verdict.identity),
+    allow: (_request, reply, verdict) => allow(reply, verdict),
     unauthenticated,
     forbidden,
   }

@@ -17,15 +17,17 @@ const REMOVE = 'x-envoy-auth-headers-to-remove'
  */
 export function envoyTransport(deps: TransportDeps): Transport<undefined> {
   const base = `${deps.config.prefix}/auth/envoy`
-  const { names, assertion } = deps.identityHeaders
+  const { names, assertion, node: nodeHeader } = deps.identityHeaders
   const all = names.join(',')
   const answers = forwardAuthAnswers(deps, redirectOrUnauthenticated)
   // Envoy overwrites the headers an answer sets (headersToBackend) and keeps a client's copy of any
   // other: name those for removal (Envoy removes after it sets).
-  const unsetNames = (identity: Identity) => {
+  const unsetNames = (identity: Identity, node: string | undefined) => {
     const set = deps.identityHeaders.headersFor(identity)
     // The assertion is not among them: the allow answer adds it to every answer with an identity.
-    return names.filter((name) => name !== assertion && !(name in set)).join(',')
+    return names
+      .filter((name) => name !== assertion && !(name in set) && !(name === nodeHeader && node !== undefined))
+      .join(',')
   }
   const removeAll = (reply: FastifyReply) => reply.header(REMOVE, all)
   return {
@@ -54,7 +56,7 @@ export function envoyTransport(deps: TransportDeps): Transport<undefined> {
         const { identity } = verdict
         if (identity === null) removeAll(reply)
         else {
-          const unset = unsetNames(identity)
+          const unset = unsetNames(identity, verdict.node)
           if (unset !== '') reply.header(REMOVE, unset)
         }
         return answers.allow(request, reply, verdict, state)

@@ -1,6 +1,6 @@
 import type { ReleasePolicy } from '../services/registry.ts'
 import { freshNode, placeUser, type StoredNode } from './placement-rule.ts'
-import type { Assignment, NodeChange, NodeState, NodeStore } from './types.ts'
+import type { NodeChange, NodeState, NodeStore } from './types.ts'
 
 interface ServiceNodes {
   readonly nodes: Map<string, StoredNode>

@@ -31,7 +31,12 @@ export function releaseStep(capacity: number, rate: number): number {
   return Math.max(1, Math.ceil(capacity * rate - 1e-9))
 }
 
-export function freshNode(capacity: number, release: ReleasePolicy, now: number, generation: number): StoredNode {
+export function freshNode(
+  capacity: number,
+  release: ReleasePolicy,
+  now: number,
+  generation: number,
+): StoredNode {
   return {
     capacity,
     users: 0,
@@ -78,7 +83,10 @@ export function placeUser(
     return { retryAfterMs: Math.max(1000, wait) }
   }
   bestNode.users += 1
-  bestNode.available = Math.max(0, Math.min(bestNode.available - (moving ? 0 : 1), bestNode.capacity - bestNode.users))
+  bestNode.available = Math.max(
+    0,
+    Math.min(bestNode.available - (moving ? 0 : 1), bestNode.capacity - bestNode.users),
+  )
   return { url: best }
 }
 

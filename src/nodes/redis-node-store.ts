@@ -84,7 +84,9 @@ export function createRedisNodeStore(options: RedisNodeStoreOptions): NodeStore 
   return {
     shared: true,
     assign: async (service, uid, release) =>
-      assignment(await run('fxaGateNodeAssign', service, uid, String(release.rate), String(release.intervalMs), now())),
+      assignment(
+        await run('fxaGateNodeAssign', service, uid, String(release.rate), String(release.intervalMs), now()),
+      ),
     async current(service, uid) {
       const url = await run('fxaGateNodeCurrent', service, uid)
       return typeof url === 'string' ? url : undefined
@@ -103,7 +105,15 @@ export function createRedisNodeStore(options: RedisNodeStoreOptions): NodeStore 
         return nodes.sort((a, b) => a.generation - b.generation)
       }),
     add: async (service, url, capacity, release) =>
-      (await run('fxaGateNodeAdd', service, url, String(capacity), String(release.rate), now(), '0')) as NodeChange,
+      (await run(
+        'fxaGateNodeAdd',
+        service,
+        url,
+        String(capacity),
+        String(release.rate),
+        now(),
+        '0',
+      )) as NodeChange,
     seed: async (service, url, capacity, release) =>
       (await run('fxaGateNodeAdd', service, url, String(capacity), String(release.rate), now(), '1')) as
         | 'added'

@@ -115,6 +115,42 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
       help: 'Open websockets ended because their credentials stopped being valid',
       registers,
     }),
+    serviceNodeUsers: new Gauge({
+      name: 'fxa_gate_service_node_users',
+      help: 'Users assigned to each node of each service, as the shared store counts them (read every 10 s; every replica reports the same value: aggregate with max)',
+      labelNames: ['service', 'node'] as const,
+      registers,
+    }),
+    serviceNodeCapacity: new Gauge({
+      name: 'fxa_gate_service_node_capacity',
+      help: 'Most users each node of each service may hold',
+      labelNames: ['service', 'node'] as const,
+      registers,
+    }),
+    serviceNodeUp: new Gauge({
+      name: 'fxa_gate_service_node_up',
+      help: '1 for a node that takes users, 0 for one an operator downed',
+      labelNames: ['service', 'node'] as const,
+      registers,
+    }),
+    serviceNodeAssignments: new Counter({
+      name: 'fxa_gate_service_node_assignments_total',
+      help: 'Users placed on a node by this replica, by service, node and kind (new: a first node; moved: their node was downed or removed)',
+      labelNames: ['service', 'node', 'kind'] as const,
+      registers,
+    }),
+    serviceNodeRefusals: new Counter({
+      name: 'fxa_gate_service_node_refusals_total',
+      help: 'Requests answered 503 because no node of the service could take a new user (full, downed, or no capacity released yet)',
+      labelNames: ['service'] as const,
+      registers,
+    }),
+    serviceTokens: new Counter({
+      name: 'fxa_gate_service_tokens_total',
+      help: 'Service tokens issued at <prefix>/token/<service>, by service',
+      labelNames: ['service'] as const,
+      registers,
+    }),
     ready: new Gauge({
       name: 'fxa_gate_ready',
       help: '1 when the store and discovery are available',

@@ -110,12 +110,13 @@ export function createGatekeeper(deps: TransportDeps, websockets: WebsocketWatch
       }
     },
     answers: {
-      async allow(request, _reply, { identity, description }, { cleaned, trusted }) {
+      async allow(request, _reply, { identity, description, service, node }, { cleaned, trusted }) {
         const raw = request.raw
+        const signer = assertions.signerFor(service)
         const assertion =
           identity === null
             ? undefined
-            : (assertions.cachedFor(identity) ?? (await assertions.assertionFor(identity)))
+            : (signer.cachedFor(identity, node) ?? (await signer.assertionFor(identity, node)))
         const facts = {
           host: description.host,
           scheme: description.scheme,
@@ -127,6 +128,7 @@ export function createGatekeeper(deps: TransportDeps, websockets: WebsocketWatch
           upstreamHeaders(cleaned, facts, identityHeaders.headersFor(identity), {
             authorization: passAuthorization(identity?.auth),
             assertion: assertion && { name: identityHeaders.assertion, token: assertion.token },
+            node: node === undefined ? undefined : { name: identityHeaders.node, value: node },
           }),
         )
         if (raw.headers.upgrade !== undefined) websockets.watch(raw.socket, raw.headers, raw.rawHeaders)
@@ -157,7 +159,7 @@ export function createGatekeeper(deps: TransportDeps, websockets: WebsocketWatch
     })
     const kind = pending.verdict.description.bodyKind!
     const found = methodsInBody(kind, request.headers['content-type'], peeked.head, peeked.complete)
-    await handler.answer(request, reply, deps.pipeline.withBody(pending.verdict, found), pending.state)
+    await handler.answer(request, reply, await deps.pipeline.withBody(pending.verdict, found), pending.state)
     // A refused request's body is read and dropped, as Node does for any unread body.
     if (reply.sent) peeked.body.resume()
     return peeked.body

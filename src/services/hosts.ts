@@ -19,7 +19,8 @@ const IP_LITERAL = /^(?:\[.*\]|[0-9.]+)$/
 function canonicalHostname(raw: string): string {
   // A port would make `app.example.com` and `app.example.com:8443` two services' hosts at once.
   const afterLiteral = raw.startsWith('[') ? raw.slice(raw.indexOf(']') + 1) : raw
-  if (afterLiteral.includes(':')) throw new GateError('BAD_REQUEST', { detail: 'a service host names no port' })
+  if (afterLiteral.includes(':'))
+    throw new GateError('BAD_REQUEST', { detail: 'a service host names no port' })
   return parseAuthority(raw, 'https').hostname
 }
 

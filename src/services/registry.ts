@@ -93,9 +93,12 @@ export function compileServices(config: Config): ServiceRegistry {
       const byHost = description.anyHost ? undefined : forHostname(hostnameOf(description.host))
       if (named === undefined) return byHost ?? null
       const service = byName.get(named)
-      if (service === undefined) throw new GateError('BAD_REQUEST', { detail: `unknown service ${named} in the auth URL` })
+      if (service === undefined)
+        throw new GateError('BAD_REQUEST', { detail: `unknown service ${named} in the auth URL` })
       if (byHost !== undefined && byHost !== service)
-        throw new GateError('HOST_MISMATCH', { detail: `host of service ${byHost.name}, auth URL names ${named}` })
+        throw new GateError('HOST_MISMATCH', {
+          detail: `host of service ${byHost.name}, auth URL names ${named}`,
+        })
       return service
     },
   }

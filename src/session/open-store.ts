@@ -2,6 +2,9 @@ import { createMemoryTokenStore, createRedisTokenStore, type TokenStore } from '
 import type { Config } from '../config/derive.ts'
 import { createMemoryEventState, type EventStateStore } from '../events/event-state.ts'
 import { createRedisEventState } from '../events/redis-event-state.ts'
+import { createMemoryNodeStore } from '../nodes/memory-node-store.ts'
+import { createRedisNodeStore } from '../nodes/redis-node-store.ts'
+import type { NodeStore } from '../nodes/types.ts'
 import type { Logger } from '../observability/logger.ts'
 import { createMemorySessionStore } from './memory-store.ts'
 import { createRedis, createSubscriber } from './redis-client.ts'
@@ -13,6 +16,8 @@ export interface Stores {
   readonly tokens: TokenStore
   /** What account events remember (processed event ids, change times). */
   readonly events: EventStateStore
+  /** The services' node assignments. */
+  readonly nodes: NodeStore
   close(): Promise<void>
 }
 
@@ -30,6 +35,7 @@ export function openStores(config: Config, logger: Logger): Stores {
       sessions,
       tokens: createMemoryTokenStore(),
       events: createMemoryEventState(),
+      nodes: createMemoryNodeStore(),
       close: () => sessions.close(),
     }
   }
@@ -37,11 +43,18 @@ export function openStores(config: Config, logger: Logger): Stores {
   const subscriber = createSubscriber(redis)
   const tokenSubscriber = createSubscriber(redis)
   const sessions = createRedisSessionStore({ redis, subscriber, keyPrefix: config.redisKeyPrefix })
+  const nodes = createRedisNodeStore({
+    redis,
+    subscriber: createSubscriber(redis),
+    keyPrefix: config.redisKeyPrefix,
+  })
   return {
     sessions,
     tokens: createRedisTokenStore({ redis, subscriber: tokenSubscriber, keyPrefix: config.redisKeyPrefix }),
     events: createRedisEventState({ redis, keyPrefix: config.redisKeyPrefix }),
+    nodes,
     async close() {
+      await nodes.close()
       await sessions.close()
       tokenSubscriber.disconnect()
     },

@@ -113,7 +113,13 @@ export async function startTestGate(options: TestGateOptions = {}): Promise<Test
   const logger = createLogger({ level: config.logLevel })
   const stores = openStores(config, logger)
   const store = stores.sessions
-  const gate = buildGate(config, { store, tokenStore: stores.tokens, eventState: stores.events, logger })
+  const gate = buildGate(config, {
+    store,
+    tokenStore: stores.tokens,
+    eventState: stores.events,
+    nodeStore: stores.nodes,
+    logger,
+  })
   gate.start()
   await gate.ctx.provider.discover()
   await gate.app.listen({ host: '127.0.0.1', port })

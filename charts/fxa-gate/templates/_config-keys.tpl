@@ -2,12 +2,12 @@
 
 {{- /* The configuration keys whose values are YAML structures, passed to fxa-gate as JSON. */ -}}
 {{- define "fxa-gate.structuredConfigKeys" -}}
-rules
+rules services
 {{- end }}
 
 {{- /* The values.yaml default of each config key (JSON), to tell a value that was set. */ -}}
 {{- define "fxa-gate.configDefaults" -}}
-{"issuer":"https://accounts.firefox.com","fxaOauthUrl":"","fxaProfileUrl":"","clientId":"","scopes":["openid","profile"],"providerTimeout":"5s","loginTimeout":"10m","publicUrl":"","listen":"0.0.0.0:4180","adminListen":"0.0.0.0:9180","prefix":"/_gate","upstream":"","trustedProxies":[],"publicPaths":[],"rules":[],"identityHeaderPrefix":"X-User-","legacyIdentityHeaders":["X-Forwarded-User","X-Forwarded-Email","X-Forwarded-Preferred-Username","X-Auth-Request-*","Remote-User","X-Remote-User"],"upstreamTimeout":"30s","upstreamConnectTimeout":"5s","upstreamAuthorization":"remove-when-consumed","assertionAudience":"","assertionTtl":"60s","authCacheTtl":"30s","bearerCheck":"introspect","bearerTimeout":"1s","bearerCacheMaxTtl":"10m","bearerNegativeTtl":"60s","bearerFailureTtl":"5s","bearerAllowedClients":[],"bearerPassUpstream":false,"logLevel":"info","eventsEnabled":true,"eventsIssuer":"","eventsJtiTtl":"24h","eventsWebhookUrls":[],"redisUrl":"","redisKeyPrefix":"fxa-gate:","cookieName":"fxa_gate","cookieDomain":"","cookieSecure":true,"sessionAbsoluteTtl":"7d","sessionIdleTtl":"24h","sessionCacheTtl":"10s","allowedRedirectHosts":[],"defaultRedirect":"/"}
+{"issuer":"https://accounts.firefox.com","fxaOauthUrl":"","fxaProfileUrl":"","clientId":"","scopes":["openid","profile"],"providerTimeout":"5s","loginTimeout":"10m","publicUrl":"","listen":"0.0.0.0:4180","adminListen":"0.0.0.0:9180","prefix":"/_gate","upstream":"","trustedProxies":[],"publicPaths":[],"rules":[],"services":[],"identityHeaderPrefix":"X-User-","legacyIdentityHeaders":["X-Forwarded-User","X-Forwarded-Email","X-Forwarded-Preferred-Username","X-Auth-Request-*","Remote-User","X-Remote-User"],"upstreamTimeout":"30s","upstreamConnectTimeout":"5s","upstreamAuthorization":"remove-when-consumed","assertionAudience":"","assertionTtl":"60s","authCacheTtl":"30s","bearerCheck":"introspect","bearerTimeout":"1s","bearerCacheMaxTtl":"10m","bearerNegativeTtl":"60s","bearerFailureTtl":"5s","bearerAllowedClients":[],"bearerPassUpstream":false,"logLevel":"info","eventsEnabled":true,"eventsIssuer":"","eventsJtiTtl":"24h","eventsWebhookUrls":[],"redisUrl":"","redisKeyPrefix":"fxa-gate:","cookieName":"fxa_gate","cookieDomain":"","cookieSecure":true,"sessionAbsoluteTtl":"7d","sessionIdleTtl":"24h","sessionCacheTtl":"10s","allowedRedirectHosts":[],"defaultRedirect":"/"}
 {{- end }}
 
 {{- /* The config keys the chart builds on, passed as env when existingConfigMap is set. */ -}}
