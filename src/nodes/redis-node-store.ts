@@ -6,8 +6,11 @@ import type { Assignment, NodeChange, NodeState, NodeStore } from './types.ts'
 export interface RedisNodeStoreOptions {
   /** Commands; made by `createRedis`. */
   readonly redis: Redis | Cluster
-  /** A connection for pub/sub (`createSubscriber(redis)`); the store subscribes it. */
-  readonly subscriber: Redis | Cluster
+  /**
+   * A connection for pub/sub (`createSubscriber(redis)`); the store subscribes it. Absent for a
+   * store that only announces (the `nodes` command): it then hears nothing.
+   */
+  readonly subscriber?: Redis | Cluster | undefined
   readonly keyPrefix: string
   /** ms since the epoch; absent = the Redis server's clock. */
   readonly clock?: () => number
@@ -71,15 +74,18 @@ export function createRedisNodeStore(options: RedisNodeStoreOptions): NodeStore 
     guard(() => scripts[name].call(redis, ...nodeKeys(keyPrefix, service), ...args))
   const channel = nodesChannel(keyPrefix)
   const listeners = new Set<(service: string) => void>()
-  const subscription = watchChannel(subscriber, channel, (service) => {
-    for (const listener of listeners) {
-      try {
-        listener(service)
-      } catch {
-        // One failing listener must not keep the others from hearing it.
-      }
-    }
-  })
+  const subscription =
+    subscriber === undefined
+      ? { live: () => false, stop: () => {} }
+      : watchChannel(subscriber, channel, (service) => {
+          for (const listener of listeners) {
+            try {
+              listener(service)
+            } catch {
+              // One failing listener must not keep the others from hearing it.
+            }
+          }
+        })
 
   return {
     shared: true,
@@ -141,7 +147,7 @@ export function createRedisNodeStore(options: RedisNodeStoreOptions): NodeStore 
     async close() {
       subscription.stop()
       listeners.clear()
-      subscriber.disconnect()
+      subscriber?.disconnect()
     },
   }
 }

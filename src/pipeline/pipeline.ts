@@ -42,6 +42,8 @@ export interface Pipeline {
   withBody(verdict: Verdict, body: BodyMethods): Promise<Verdict>
   /** Whether some rule depends on the host (a transport that cannot always believe it says so). */
   readonly hostScopedRules: boolean
+  /** Whether some service is chosen by host (the same caveat). */
+  readonly servicesByHost: boolean
 }
 
 export interface PipelineDeps {
@@ -83,6 +85,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
 
   return {
     hostScopedRules: policy.rules.hostScoped,
+    servicesByHost: services.services.some((service) => service.hosts.length > 0),
     async decide(parts, extra = NO_TRANSPORT_REQUIREMENTS) {
       const description = describeRequest(parts)
       const service = services.resolve(description, parts.service)

@@ -31,7 +31,14 @@ describe('the command line', () => {
   it('registers one command per module, each with a description', () => {
     const { ctx } = context()
     const program = buildProgram({ ...ctx, exit: () => {} })
-    expect(program.commands.map((c) => c.name())).toEqual(['serve', 'check-config', 'sessions'])
+    expect(program.commands.map((c) => c.name())).toEqual([
+      'serve',
+      'check-config',
+      'sessions',
+      'nodes',
+      'inject',
+      'webhook',
+    ])
     expect(program.commands).toHaveLength(COMMANDS.length)
     for (const command of program.commands) expect(command.description(), command.name()).not.toBe('')
   })
