@@ -73,6 +73,8 @@ export function createPlacement(deps: PlacementDeps): Placement {
     })
   }
   const known = new Map<string, Set<string>>()
+  // Every counter has its series from the start.
+  for (const service of deps.services.services) metrics.serviceNodeRefusals.inc({ service: service.name }, 0)
   let timer: NodeJS.Timeout | undefined
   let closed = false
 

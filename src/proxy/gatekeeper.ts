@@ -131,7 +131,13 @@ export function createGatekeeper(deps: TransportDeps, websockets: WebsocketWatch
             node: node === undefined ? undefined : { name: identityHeaders.node, value: node },
           }),
         )
-        if (raw.headers.upgrade !== undefined) websockets.watch(raw.socket, raw.headers, raw.rawHeaders)
+        if (raw.headers.upgrade !== undefined)
+          websockets.watch(
+            raw.socket,
+            raw.headers,
+            raw.rawHeaders,
+            service === null ? undefined : { allowedClients: service.allowedClients },
+          )
         return undefined
       },
       unauthenticated: redirectOrUnauthenticated,

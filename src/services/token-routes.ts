@@ -48,6 +48,7 @@ function serviceOf(deps: TokenRoutesDeps, request: FastifyRequest) {
  */
 export async function serviceTokenRoutes(app: FastifyInstance, deps: TokenRoutesDeps): Promise<void> {
   const base = `${deps.config.prefix}/token/:service`
+  for (const service of deps.services.services) deps.metrics.serviceTokens.inc({ service: service.name }, 0)
   app.addContentTypeParser(
     'application/x-www-form-urlencoded',
     { parseAs: 'string', bodyLimit: 8192 },

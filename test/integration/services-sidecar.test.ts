@@ -1,7 +1,17 @@
 import { request } from 'node:http'
 import { decodeJwt } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createCookieJar, loginThroughGate, startTestGate, type TestGate } from '../support/gate.ts'
+import { WebSocket } from 'ws'
+import { type FakeFxa, startFakeFxa } from '../../dev/fake-fxa/index.ts'
+import {
+  CLIENT_ID,
+  CLIENT_SECRET,
+  createCookieJar,
+  distinctPorts,
+  loginThroughGate,
+  startTestGate,
+  type TestGate,
+} from '../support/gate.ts'
 import { type RecordingUpstream, type SeenRequest, startRecordingUpstream } from '../support/sidecar.ts'
 
 const FILES_NODE = 'https://f1.files.example.com'
@@ -111,5 +121,68 @@ describe('sidecar in front of services (memory stores, one replica)', () => {
     const body = (await answer.json()) as { node: string; expiresIn: number }
     expect(body.node).toBe(FILES_NODE)
     expect(body.expiresIn).toBe(300)
+  })
+})
+
+describe("sidecar: a service's own allowed clients", () => {
+  let fxa: FakeFxa
+  let upstream: RecordingUpstream
+  let gate: TestGate
+  let authorization: string
+
+  beforeAll(async () => {
+    const [port, fxaPort] = await distinctPorts(2)
+    fxa = await startFakeFxa({
+      port: fxaPort,
+      clients: [
+        {
+          clientId: CLIENT_ID,
+          clientSecret: CLIENT_SECRET,
+          redirectUris: [`http://127.0.0.1:${port}/_gate/callback`],
+        },
+        { clientId: 'native-app', redirectUris: ['http://127.0.0.1/native'] },
+      ],
+      logError: () => {},
+    })
+    upstream = await startRecordingUpstream()
+    const services = [
+      { name: 'chat', hosts: ['chat.example.com'], audience: 'chat', allowedClients: ['native-app'] },
+    ]
+    gate = await startTestGate({
+      fxa,
+      port,
+      env: {
+        FXA_GATE_UPSTREAM: upstream.url,
+        FXA_GATE_SERVICES: JSON.stringify(services),
+        FXA_GATE_BEARER_ALLOWED_CLIENTS: CLIENT_ID,
+      },
+    })
+    const uid = 'c'.repeat(32)
+    fxa.users.set(uid, { uid, email: 'native@example.com' })
+    authorization = `Bearer ${await fxa.issueAccessToken({ uid, clientId: 'native-app', scope: 'profile' })}`
+  })
+  afterAll(async () => {
+    await gate?.close()
+    await upstream?.close()
+    await fxa?.close()
+  })
+
+  it("hold an open websocket to the service's list, not the global one", async () => {
+    expect((await ask(gate, 'chat.example.com', '/x', { authorization })).status).toBe(200)
+    expect((await ask(gate, 'other.example.com', '/x', { authorization })).status).toBe(401)
+    const socket = new WebSocket(`ws://127.0.0.1:${gate.port}/ws/native`, {
+      headers: { host: 'chat.example.com', authorization },
+    })
+    await new Promise((resolve, reject) => {
+      socket.once('open', resolve)
+      socket.once('error', reject)
+    })
+    const closed = new Promise<string>((resolve) => socket.once('close', () => resolve('closed')))
+    // The watch checks open websockets every second.
+    await new Promise((resolve) => setTimeout(resolve, 2200))
+    const echoed = new Promise<string>((resolve) => socket.once('message', (data) => resolve(String(data))))
+    if (socket.readyState === WebSocket.OPEN) socket.send('still here')
+    expect(await Promise.race([echoed, closed])).toBe('still here')
+    socket.close()
   })
 })

@@ -239,6 +239,19 @@ describe('many services behind one gate, two replicas on one Redis', () => {
       }
     })
 
+    it('chooses by X-Forwarded-Host behind Traefik and Caddy, or by their auth URL ?service=', async () => {
+      const traefik = (query: string, host: string) =>
+        jar.fetch(`${two.url}/_gate/auth/traefik${query}`, {
+          headers: { 'x-forwarded-host': host, 'x-forwarded-uri': '/x', 'x-forwarded-proto': 'https' },
+        })
+      const byHost = await traefik('', 'Q.Appt.Example.com')
+      expect(byHost.status).toBe(200)
+      expect(decodeJwt(byHost.headers.get('x-user-assertion')!).aud).toBe('appointment')
+      const named = await traefik('?service=sync', 'internal.svc')
+      expect(decodeJwt(named.headers.get('x-user-assertion')!).aud).toBe('sync')
+      expect((await traefik('?service=sync', 'send.example.com')).status).toBe(400)
+    })
+
     it('ignores ?service= in the client request Envoy passes on', async () => {
       const answer = await jar.fetch(`${one.url}/_gate/auth/envoy/page?service=sync`)
       expect(answer.status).toBe(200)
