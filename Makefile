@@ -12,7 +12,7 @@ export NPM_CONFIG_FUND := false
 export NPM_CONFIG_AUDIT := false
 export NPM_CONFIG_UPDATE_NOTIFIER := false
 
-.PHONY: help node deps system-deps build lint format typecheck test test-unit demo bench bench-memory docs examples clean
+.PHONY: help node deps system-deps build lint format typecheck test test-unit fuzz demo bench bench-memory docs examples clean
 
 help: ## Show this list
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sort | awk 'BEGIN {FS = ":.*## "}; {printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2}'
@@ -51,6 +51,12 @@ test-unit: deps ## Unit tests only (no network)
 test: system-deps deps lint typecheck build ## Everything CI runs: lint, types, unit, contract, integration, chart tests
 	npx vitest run
 
+# The property-based tests (test/unit/**/*.fuzz.test.ts) with many more cases than `make test`'s
+# 10,000 each: FXA_GATE_FUZZ_RUNS=… to change the count, FXA_GATE_FUZZ_SEED=… for another seed.
+FXA_GATE_FUZZ_RUNS ?= 1000000
+fuzz: deps ## Property-based tests with FXA_GATE_FUZZ_RUNS cases each (default 1,000,000)
+	FXA_GATE_FUZZ_RUNS=$(FXA_GATE_FUZZ_RUNS) npx vitest run --project unit .fuzz.test.ts
+
 demo: deps build ## Run fake FxA + fxa-gate + an echo app locally and print the URL to open
 	node dev/demo.ts
 
@@ -61,7 +67,7 @@ bench: deps build ## Throughput and latency of fxa-gate against bare baselines (
 bench-memory: deps build ## RSS of fxa-gate idle and under light load (the numbers behind the chart's memory request)
 	node bench/memory.ts
 
-docs: deps ## Regenerate docs/configuration.md and docs/errors.md from their sources
+docs: deps ## Regenerate docs/configuration.md, docs/errors.md and docs/metrics.md from their sources
 	node scripts/reference-docs.ts --write
 
 examples: deps ## Re-render deploy/examples/ (the proxy configs the integration tests run)

@@ -7,6 +7,8 @@ missing=()
 command -v redis-server >/dev/null || missing+=(redis-server)
 command -v nginx >/dev/null || missing+=(nginx)
 [ -e /usr/lib/nginx/modules/ngx_http_set_misc_module.so ] || missing+=(libnginx-mod-http-set-misc)
+# headers-more clears identity-header families (ingress-nginx is built with it).
+[ -e /usr/lib/nginx/modules/ngx_http_headers_more_filter_module.so ] || missing+=(libnginx-mod-http-headers-more-filter)
 command -v caddy >/dev/null || missing+=(caddy)
 command -v chromium >/dev/null || missing+=(chromium)
 # actionlint (make test) checks the workflows' shell steps with shellcheck when it is on PATH.

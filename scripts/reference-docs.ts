@@ -1,7 +1,7 @@
 /**
- * Renders docs/configuration.md and docs/errors.md from their single sources of truth
- * (src/config/schema.ts, src/errors.ts). `node scripts/reference-docs.ts --write` updates them;
- * test/unit/docs.test.ts fails when they drift.
+ * Renders docs/configuration.md, docs/errors.md and docs/metrics.md from their single sources of
+ * truth (src/config/schema.ts, src/errors.ts, src/observability/metric-definitions.ts).
+ * `node scripts/reference-docs.ts --write` updates them; test/unit/docs.test.ts fails when they drift.
  */
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -9,6 +9,7 @@ import { z } from 'zod'
 import { INJECTOR_KEYS } from '../src/config/injector-schema.ts'
 import { CONFIG_KEYS, envName, type KeyDefinition } from '../src/config/schema.ts'
 import { ERRORS } from '../src/errors.ts'
+import { type LabelSpec, METRICS, type MetricSpec } from '../src/observability/metric-definitions.ts'
 
 function defaultOf(schema: z.ZodType): string {
   const json = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as { default?: unknown }
@@ -69,11 +70,48 @@ export function renderErrors(): string {
     '',
     '<!-- Generated from src/errors.ts by scripts/reference-docs.ts. Do not edit by hand. -->',
     '',
-    'fxa-gate answers every error with one of these codes: JSON `{"error": "<CODE>", "message": "…"}`',
-    'for API clients, a short HTML page for browser navigations. Logs carry the same code.',
+    'fxa-gate answers every error with one of these codes: JSON',
+    '`{"error": "<CODE>", "message": "…", "reference": "<request id>"}` for API clients, a short HTML page',
+    'ending in "reference: <request id>" for browser navigations. The log line about the request carries',
+    "the same code and the same request id (`reqId`), so a user's reference finds it.",
     '',
     '| code | HTTP status | message |',
     '|---|---|---|',
+    ...rows,
+    '',
+  ].join('\n')
+}
+
+function labelCell(name: string, label: LabelSpec): string {
+  if (label.values.length === 0) return `\`${name}\``
+  return `\`${name}\` (${label.values.map((value) => `\`${value}\``).join(', ')}${label.open ? ', …' : ''})`
+}
+
+export function renderMetrics(): string {
+  const rows = Object.entries(METRICS as Record<string, MetricSpec>).map(([name, spec]) => {
+    const labels = Object.entries(spec.labels ?? {})
+      .map(([label, values]) => labelCell(label, values))
+      .join('<br>')
+    return `| \`${name}\` | ${spec.type} | ${labels} | ${spec.help} |`
+  })
+  return [
+    '# Metrics reference',
+    '',
+    '<!-- Generated from src/observability/metric-definitions.ts by scripts/reference-docs.ts. Do not edit by hand. -->',
+    '',
+    '`GET /metrics` on the admin listener (FXA_GATE_ADMIN_LISTEN, port 9180 by default) serves these in',
+    "Prometheus' text format. Besides them come Node.js's default metrics under their standard names",
+    '(`process_cpu_seconds_total`, `process_resident_memory_bytes`, `nodejs_eventloop_lag_seconds`,',
+    '`nodejs_heap_size_used_bytes`, `nodejs_gc_duration_seconds`, …), so stock Node.js dashboards work.',
+    '',
+    'Counters have every series of their listed label values from the start (value 0), so `rate()` and',
+    '`increase()` see the first event; `…` marks a label whose other values appear when they occur (an',
+    "error code, an upstream's status), always from a bounded set. Histograms have a series once",
+    'observed. `endpoint` is one of `nginx`, `traefik`, `envoy`, `sidecar` (the transports that decide),',
+    '`login`, `callback`, `logout`, `userinfo`, `events` and `other` (jwks.json, unknown paths).',
+    '',
+    '| metric | type | labels | meaning |',
+    '|---|---|---|---|',
     ...rows,
     '',
   ].join('\n')
@@ -83,4 +121,5 @@ if (process.argv.includes('--write')) {
   const docs = join(import.meta.dirname, '..', 'docs')
   writeFileSync(join(docs, 'configuration.md'), renderConfiguration())
   writeFileSync(join(docs, 'errors.md'), renderErrors())
+  writeFileSync(join(docs, 'metrics.md'), renderMetrics())
 }

@@ -1,11 +1,11 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify'
+import type { Cluster, Redis } from 'ioredis'
 import { adminRevokeRoutes } from './admin/revoke.ts'
-import { assertionSignersFromConfig, createJwksHandler } from './assertion/setup.ts'
+import { type AssertionSigners, createJwksHandler } from './assertion/setup.ts'
 import { createTokenChecker } from './bearer/token-checker.ts'
 import { createMemoryTokenStore, type TokenStore } from './bearer/token-store.ts'
 import type { Config } from './config/derive.ts'
 import type { GateContext } from './context.ts'
-import { deriveKeyring } from './crypto/keyring.ts'
 import { createAuthenticator } from './decision/credentials.ts'
 import { compilePolicy } from './decision/policy.ts'
 import { GateError } from './errors.ts'
@@ -14,22 +14,39 @@ import { accountEventRoutes } from './events/plugin.ts'
 import { setUpAccountEvents } from './events/setup.ts'
 import { forwardAuthRoutes } from './forward-auth/plugin.ts'
 import { compileIdentityHeaders } from './headers/identity-headers.ts'
+import { handleClientError } from './http/connection-errors.ts'
 import { createErrorHandler, replyError } from './http/error-reply.ts'
+import { guardListener } from './http/listener.ts'
 import { compileTrustedPeers } from './http/trusted-peers.ts'
 import type { Fetch } from './identity/http.ts'
 import { createProfileFetcher } from './identity/profile-api.ts'
 import { createProvider } from './identity/provider.ts'
+import { createLifecycleState, type LifecycleState } from './lifecycle/state.ts'
 import { loginRoutes } from './login/plugin.ts'
 import { createMemoryNodeStore } from './nodes/memory-node-store.ts'
 import { createPlacement } from './nodes/placement.ts'
 import type { NodeStore } from './nodes/types.ts'
+import { createActiveSessions } from './observability/active-sessions.ts'
 import { buildAdminApp } from './observability/admin.ts'
+import { createDependencies, type Dependencies } from './observability/dependencies.ts'
+import { dependencyProbes } from './observability/dependency-probes.ts'
+import { observeRequests } from './observability/http-observer.ts'
+import { instrumentFetch } from './observability/instrument-fetch.ts'
+import {
+  instrumentEventState,
+  instrumentSessionStore,
+  instrumentTokenStore,
+} from './observability/instrument-stores.ts'
 import type { Logger } from './observability/logger.ts'
 import { createMetrics, type Metrics } from './observability/metrics.ts'
+import { type RequestScope, requestIdOf } from './observability/request-context.ts'
+import { requestLoggerFactory } from './observability/request-logger.ts'
+import { TRACING_OFF, type Tracing } from './observability/tracing.ts'
 import type { TransportDeps } from './pipeline/deps.ts'
 import { createPipeline } from './pipeline/pipeline.ts'
 import { sidecarProxy } from './proxy/plugin.ts'
 import { compileReturnUrlPolicy } from './redirect/return-url.ts'
+import { createSecretHolder, type SecretHolder } from './secrets/state.ts'
 import { compileServices } from './services/registry.ts'
 import { createServiceTokens } from './services/service-token.ts'
 import { type CredentialMarkReader, NO_MARKS, serviceTokenRoutes } from './services/token-routes.ts'
@@ -46,8 +63,15 @@ export interface GateDeps {
   readonly nodeStore?: NodeStore
   /** Per-user password-change high-water marks, when kept; service tokens issued before are refused. */
   readonly marks?: CredentialMarkReader
+  /** The Redis client behind the shared stores, for the cross-replica active-session count. */
+  readonly redis?: Redis | Cluster | undefined
   readonly logger: Logger
   readonly metrics?: Metrics
+  readonly tracing?: Tracing
+  /** The scope whose ids the logger's mixin adds to every line (see createRequestScope). */
+  readonly requestScope?: RequestScope
+  /** fxa-gate's version (`fxa_gate_build_info`). */
+  readonly version?: string
   readonly fetch?: Fetch
   readonly clock?: () => number
 }
@@ -56,31 +80,78 @@ export interface Gate {
   readonly app: FastifyInstance
   readonly admin: FastifyInstance
   readonly ctx: GateContext
-  /** Starts background work (discovery retries). */
+  readonly lifecycle: LifecycleState
+  readonly dependencies: Dependencies
+  /** Starts background work (discovery retries, dependency probes) and marks the gate started. */
   start(): void
+  /**
+   * Swaps in the secrets of a configuration reloaded from its `…_FILE` sources (only secret keys
+   * differ from the running one). Returns the names of the keys that changed.
+   */
+  reloadSecrets(config: Config): string[]
   close(): Promise<void>
+}
+
+/** Reads the current signer at each call, so a rotated assertion key applies to the next request. */
+function currentSigners(secrets: SecretHolder): AssertionSigners {
+  return {
+    signerFor: (service) => secrets.current().assertions.signerFor(service),
+    get key() {
+      return secrets.current().assertions.key
+    },
+    get issuer() {
+      return secrets.current().assertions.issuer
+    },
+    get jwks() {
+      return secrets.current().assertions.jwks
+    },
+    get ephemeral() {
+      return secrets.current().assertions.ephemeral
+    },
+  }
 }
 
 /** Builds fxa-gate from a frozen configuration and its dependencies. Listens on nothing. */
 export function buildGate(config: Config, deps: GateDeps): Gate {
-  const metrics = deps.metrics ?? createMetrics()
+  const metrics = deps.metrics ?? createMetrics({ version: deps.version })
   const clock = deps.clock ?? Date.now
-  const keys = {
-    cookie: deriveKeyring(config.cookieSecrets, 'session-cookie'),
-    seal: deriveKeyring(config.cookieSecrets, 'token-seal'),
-    login: deriveKeyring(config.cookieSecrets, 'login-state'),
-  }
+  const tracing = deps.tracing ?? TRACING_OFF
+  const rawFetch = deps.fetch ?? globalThis.fetch
+  const lifecycle = createLifecycleState()
+  const dependencies = createDependencies({
+    metrics,
+    tracing,
+    clock,
+    probes: dependencyProbes(config, { store: deps.store, fetch: rawFetch }),
+  })
+  // Every call to FxA is timed and tells whether FxA answers (webhooks are not FxA).
+  const fetch = instrumentFetch(rawFetch, dependencies)
+  const activeSessions = createActiveSessions({
+    metrics,
+    clock,
+    redis: deps.redis,
+    keyPrefix: config.redisKeyPrefix,
+  })
+  const shared = deps.store.shared ? dependencies : undefined
+  const store = instrumentSessionStore(deps.store, shared, activeSessions)
+  const secrets = createSecretHolder(config, { clock, metrics, logger: deps.logger })
   const sessions = createSessions({
-    store: deps.store,
-    cookieKeys: keys.cookie,
-    sealKeys: keys.seal,
+    store,
+    cookieKeys: () => secrets.current().keys.cookie,
+    sealKeys: () => secrets.current().keys.seal,
     metrics,
     clock,
     absoluteTtlMs: config.sessionAbsoluteTtl,
     idleTtlMs: config.sessionIdleTtl,
     cacheTtlMs: config.sessionCacheTtl,
   })
-  const provider = createProvider({ config, logger: deps.logger, metrics, fetch: deps.fetch })
+  const provider = createProvider({
+    config,
+    logger: deps.logger,
+    metrics,
+    fetch,
+    clientSecret: () => secrets.current().clientSecret,
+  })
   const services = compileServices(config)
   const placement = createPlacement({
     store: deps.nodeStore ?? createMemoryNodeStore(),
@@ -89,16 +160,21 @@ export function buildGate(config: Config, deps: GateDeps): Gate {
     logger: deps.logger,
     clock,
   })
-  const tokenStore = deps.tokenStore ?? createMemoryTokenStore(clock)
+  const baseTokenStore = deps.tokenStore ?? createMemoryTokenStore(clock)
+  const tokenStore = shared && deps.tokenStore ? instrumentTokenStore(baseTokenStore, shared) : baseTokenStore
+  const baseEventState = deps.eventState ?? createMemoryEventState({ clock })
+  const eventState = shared && deps.eventState ? instrumentEventState(baseEventState, shared) : baseEventState
   const events = setUpAccountEvents(config, {
-    store: deps.store,
+    store,
     sessions,
     provider,
-    eventState: deps.eventState ?? createMemoryEventState({ clock }),
+    eventState,
     logger: deps.logger,
     metrics,
     clock,
-    fetch: deps.fetch,
+    fetch,
+    webhookFetch: rawFetch,
+    webhookSecret: () => secrets.current().webhookSecret,
   })
   // A revoked user's cached bearer-token results go too, in every replica (the token store tells them).
   events.accounts.onUserRevoked((uid) => tokenStore.dropUser(uid))
@@ -111,8 +187,11 @@ export function buildGate(config: Config, deps: GateDeps): Gate {
     logger: deps.logger,
     metrics,
     clock,
-    store: deps.store,
-    keys,
+    store,
+    get keys() {
+      return secrets.current().keys
+    },
+    secrets,
     sessions,
     provider,
     accounts: events.accounts,
@@ -128,44 +207,66 @@ export function buildGate(config: Config, deps: GateDeps): Gate {
   const tokens = createTokenChecker({
     config,
     store: tokenStore,
-    fetch: deps.fetch ?? globalThis.fetch,
+    fetch,
     fetchProfile: createProfileFetcher({
       config,
       discover: provider.discover,
-      fetch: deps.fetch,
+      fetch,
       timeoutMs: config.bearerTimeout,
     }),
     clock,
     metrics,
     logger: deps.logger,
   })
-  const authenticator = createAuthenticator({ tokens, sessions, cookieName: config.cookie.sessionName })
-  const assertions = assertionSignersFromConfig(config, services, { clock, metrics, logger: deps.logger })
+  const trustedPeer = compileTrustedPeers(config.trustedProxies)
+  const authenticator = createAuthenticator({
+    tokens,
+    sessions,
+    cookieName: config.cookie.sessionName,
+    trustedPeer,
+  })
+  const assertions = currentSigners(secrets)
   const transports: TransportDeps = {
     config,
     pipeline: createPipeline({ authenticator, policy: compilePolicy(config), services, placement }),
     authenticator,
     metrics,
+    dependencies,
+    tracing,
     identityHeaders: compileIdentityHeaders(config.identityHeaderPrefix),
     assertions,
-    trustedPeer: compileTrustedPeers(config.trustedProxies),
+    trustedPeer,
     clock,
   }
 
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
-    // No child logger per request: it cost more than the auth decision. Denials and errors are
-    // logged with their own context.
-    childLoggerFactory: (logger) => logger,
+    // No pino child per request: it cost more than the auth decision. request.log is a small
+    // wrapper that adds the request id (and trace id) to the lines actually written.
+    childLoggerFactory: requestLoggerFactory,
     requestIdHeader: false,
-    return503OnClosing: true,
+    genReqId: requestIdOf,
+    // While draining, requests that still arrive on open connections are served (with
+    // `Connection: close`), not refused: the load balancer may not have dropped this pod yet.
+    return503OnClosing: false,
     keepAliveTimeout: 72_000,
     bodyLimit: 1024 * 1024,
+    clientErrorHandler: handleClientError,
   })
-  // Slow clients may not hold a connection open by trickling headers (THREATS §7).
-  app.server.headersTimeout = 15_000
-  app.setErrorHandler(createErrorHandler(metrics))
+  // Slow clients may not hold a connection open by trickling headers or a body (THREATS §7).
+  guardListener(app, config, metrics)
+  observeRequests(app, {
+    metrics,
+    logger: deps.logger,
+    tracing,
+    prefix: config.prefix,
+    sidecar: config.upstream !== undefined,
+    accessLog: config.accessLog,
+    lifecycle,
+    scope: deps.requestScope,
+  })
+  app.setErrorHandler(createErrorHandler(metrics, { observed: true }))
   app.setNotFoundHandler((request, reply) => replyError(request, reply, new GateError('NOT_FOUND')))
   app.register(loginRoutes, ctx)
   app.register(forwardAuthRoutes, transports)
@@ -184,21 +285,25 @@ export function buildGate(config: Config, deps: GateDeps): Gate {
   // Sidecar mode: everything outside the prefix is decided on, then proxied to the upstream.
   if (config.upstream !== undefined) app.register(sidecarProxy, transports)
 
-  const admin = buildAdminApp(ctx)
+  const admin = buildAdminApp(ctx, lifecycle, dependencies)
   admin.get('/jwks.json', jwks)
   admin.register(adminRevokeRoutes, ctx)
-  let stopDiscovery: (() => void) | undefined
+  const stops: (() => void)[] = []
 
   return {
     app,
     admin,
     ctx,
+    lifecycle,
+    dependencies,
     start() {
-      stopDiscovery = ctx.provider.start()
+      stops.push(ctx.provider.start(), dependencies.start(), activeSessions.start())
       void placement.start()
+      lifecycle.markStarted()
     },
+    reloadSecrets: (next) => secrets.replace(next),
     async close() {
-      stopDiscovery?.()
+      for (const stop of stops.splice(0)) stop()
       placement.close()
       await Promise.allSettled([app.close(), admin.close()])
       ctx.sessions.close()

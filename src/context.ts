@@ -7,13 +7,16 @@ import type { Placement } from './nodes/placement.ts'
 import type { Logger } from './observability/logger.ts'
 import type { Metrics } from './observability/metrics.ts'
 import type { ReturnUrlPolicy } from './redirect/return-url.ts'
+import type { SecretHolder } from './secrets/state.ts'
 import type { ServiceRegistry } from './services/registry.ts'
 import type { Sessions } from './session/sessions.ts'
 import type { SessionStore } from './session/types.ts'
 
 /**
  * What the login, account-event and admin routes are built from, once at start-up and never
- * mutated. The transports (forward-auth, sidecar) get only what they use: TransportDeps.
+ * mutated. The transports (forward-auth, sidecar) get only what they use: TransportDeps. What
+ * derives from secrets (keys, the assertion signer) lives in `secrets`, an immutable state swapped
+ * whole when a secret file changes; `keys` reads the current one.
  */
 export interface GateContext {
   readonly config: Config
@@ -33,4 +36,6 @@ export interface GateContext {
   /** Their users' nodes (readiness waits for the first copy of every service's nodes). */
   readonly placement: Placement
   readonly keys: { readonly cookie: Keyring; readonly seal: Keyring; readonly login: Keyring }
+  /** The current secret state (rotated at run time without a restart). */
+  readonly secrets: SecretHolder
 }

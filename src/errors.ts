@@ -9,7 +9,15 @@ export const ERRORS = {
     message:
       "The request's host is not the one this auth URL serves (its host parameter names the Ingress's host).",
   },
-  REQUEST_TIMEOUT: { status: 408, message: 'The request took too long to arrive.' },
+  FORGED_IDENTITY_HEADER: {
+    status: 400,
+    message: 'The request carries an identity header that only fxa-gate may set.',
+  },
+  HEADERS_TOO_LARGE: { status: 431, message: 'The request headers are too large.' },
+  REQUEST_TIMEOUT: {
+    status: 408,
+    message: 'The request was not received in time; the connection is closed.',
+  },
   BAD_RETURN_URL: { status: 400, message: 'The return URL is not allowed.' },
   LOGIN_STATE_MISSING: {
     status: 400,
@@ -42,12 +50,23 @@ export const ERRORS = {
   },
   BEARER_INVALID: { status: 401, message: 'The bearer token is invalid, expired or not accepted here.' },
   FORBIDDEN: { status: 403, message: 'You are signed in but not allowed here.' },
+  LOGOUT_NOT_SAME_ORIGIN: {
+    status: 403,
+    message:
+      'Signing out needs a request from this site itself: open the logout page in the browser and confirm.',
+  },
   NOT_FOUND: { status: 404, message: 'Not found.' },
   METHOD_NOT_ALLOWED: { status: 405, message: 'Method not allowed.' },
   PROVIDER_UNAVAILABLE: {
     status: 503,
     message: 'The account provider cannot be reached. Try again shortly.',
   },
+  PROVIDER_THROTTLED: {
+    status: 503,
+    message: 'The account provider asked fxa-gate to slow down. Try again shortly.',
+  },
+  TOO_MANY_REQUESTS: { status: 429, message: 'Too many requests from this client. Try again shortly.' },
+  OVERLOADED: { status: 503, message: 'fxa-gate is at capacity. Try again shortly.' },
   PROVIDER_ERROR: { status: 502, message: 'The account provider answered with an error.' },
   STORE_UNAVAILABLE: { status: 503, message: 'The session store cannot be reached. Try again shortly.' },
   NODES_FULL: {
@@ -67,7 +86,12 @@ export const ERRORS = {
   },
   ADMIN_FORBIDDEN: {
     status: 403,
-    message: 'Revoking sessions on the admin listener needs FXA_GATE_ADMIN_TOKEN, or a call from loopback.',
+    message:
+      'Changing state on the admin listener needs FXA_GATE_ADMIN_TOKEN, which is not set: loopback alone proves nothing in a pod.',
+  },
+  ADMIN_HOST_REFUSED: {
+    status: 421,
+    message: 'The admin listener does not serve this host name (see FXA_GATE_ADMIN_HOSTS).',
   },
   INTERNAL: { status: 500, message: 'Internal error.' },
 } as const satisfies Record<string, { status: number; message: string }>

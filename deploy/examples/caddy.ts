@@ -1,5 +1,5 @@
 /** Caddy: the site block with `forward_auth` to fxa-gate (what the Caddy tests run). */
-import { IDENTITY_HEADERS } from './headers.ts'
+import { IDENTITY_HEADERS, strippedNameGlobs, UNUSUAL_NAME_CHARACTERS } from './headers.ts'
 
 export interface CaddyInput {
   /** Site address, e.g. `app.example.com` or `http://127.0.0.1:8080`. */
@@ -10,26 +10,31 @@ export interface CaddyInput {
   readonly upstream: string
 }
 
-/** Name prefixes of the identity headers (`X-User-`, `X-Auth-Request-`), for wildcard removal. */
-function identityPrefixes(): string[] {
-  return [...new Set(IDENTITY_HEADERS.map((name) => name.slice(0, name.lastIndexOf('-') + 1)))]
+/**
+ * `request_header` deletions that leave no identity-shaped client header: every name with a
+ * character other than a letter, digit or `-` (Caddy matches names with a `*` at either end only,
+ * and servers behind it may read such a character as `-`), then the sidecar's names in Go's
+ * canonical spelling, which Go gives every remaining name. What is left (`X--User-Id`) fxa-gate
+ * refuses when it sees it on the auth request.
+ */
+export function caddyIdentityDeletions(): string[] {
+  return [
+    ...UNUSUAL_NAME_CHARACTERS.map((char) => `request_header "-*${char}*"`),
+    ...strippedNameGlobs().map((glob) => `request_header -${glob}`),
+  ]
 }
 
 /** A Caddyfile site block with `forward_auth` to fxa-gate's Traefik-style endpoint. */
 export function caddySite(input: CaddyInput): string {
-  // Go keeps `X_User_Id` apart from `X-User-Id` (canonical form `X_user_id`); some frameworks merge them.
-  const underscored = (prefix: string) => `${prefix[0]}${prefix.slice(1).toLowerCase().replace(/-/g, '_')}`
   const matcher = (name: string) => `@fxa_gate_no_${name.toLowerCase().replace(/-/g, '_')}`
   return [
     `${input.site} {`,
     // `route` keeps the written order; Caddy would otherwise run request_header after forward_auth.
     '\troute {',
     '\t\t# Identity headers come from fxa-gate only: drop every client-sent one first (older Caddy',
-    "\t\t# releases keep a client's copy of a header that the answer does not set).",
-    ...identityPrefixes().flatMap((prefix) => [
-      `\t\trequest_header -${prefix}*`,
-      `\t\trequest_header -${underscored(prefix)}*`,
-    ]),
+    "\t\t# releases keep a client's copy of a header that the answer does not set). Like nginx,",
+    "\t\t# drop every header name with a character other than a letter, a digit or '-'.",
+    ...caddyIdentityDeletions().map((line) => `\t\t${line}`),
     `\t\tforward_auth ${input.gate} {`,
     "\t\t\t# The '?' keeps the client's query string off the auth request (Caddy appends it otherwise,",
     '\t\t\t# and fxa-gate reads auth URL parameters there).',

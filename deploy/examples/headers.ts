@@ -1,6 +1,7 @@
 /** What every example shares: the identity headers each proxy must copy, and the files' header line. */
 import { CONFIG_KEYS } from '../../src/config/schema.ts'
 import { METHOD_OVERRIDE_HEADERS } from '../../src/decision/methods.ts'
+import { identityNamePatterns, type NamePattern } from '../../src/headers/hygiene.ts'
 import { compileIdentityHeaders } from '../../src/headers/identity-headers.ts'
 
 export const GENERATED =
@@ -11,7 +12,8 @@ function displayCase(name: string): string {
   return name.replace(/(^|-)([a-z])/g, (_match, dash: string, letter: string) => dash + letter.toUpperCase())
 }
 
-const DEFAULT_HEADERS = compileIdentityHeaders(CONFIG_KEYS.identityHeaderPrefix.schema.parse(undefined))
+const DEFAULT_PREFIX = CONFIG_KEYS.identityHeaderPrefix.schema.parse(undefined)
+const DEFAULT_HEADERS = compileIdentityHeaders(DEFAULT_PREFIX)
 
 /**
  * The headers fxa-gate answers an allowed request with (default prefix), the signed assertion
@@ -38,3 +40,40 @@ export const ENVOY_HEADERS_TO_EXT_AUTH: readonly string[] = [
   'content-type',
   ...METHOD_OVERRIDE_HEADERS,
 ]
+
+/**
+ * Every identity-shaped name the sidecar strips from client requests with the default configuration
+ * (the identity prefix, the legacy list, the names fxa-gate writes), from the sidecar's own source.
+ * The proxy configurations clear the same names before asking fxa-gate.
+ */
+export const STRIPPED_IDENTITY_NAMES: readonly NamePattern[] = identityNamePatterns({
+  identityPrefix: DEFAULT_PREFIX,
+  legacyNames: CONFIG_KEYS.legacyIdentityHeaders.schema.parse(undefined),
+  writtenNames: DEFAULT_HEADERS.names,
+})
+
+/**
+ * The patterns as header-name globs with `*` at the end only (what nginx's headers-more and Caddy
+ * accept), in the canonical spelling (`X-Auth-Request-*`): Go canonicalizes every name this way,
+ * and headers-more compares names case-insensitively.
+ */
+export function strippedNameGlobs(): string[] {
+  const families = STRIPPED_IDENTITY_NAMES.filter(({ match }) => match !== 'exact')
+  // `X-User-Id` needs no line of its own beside `X-User-*`.
+  const covered = (name: string) =>
+    families.some(({ folded, match }) => name.startsWith(match === 'prefix' ? folded : `${folded}-`))
+  return STRIPPED_IDENTITY_NAMES.flatMap(({ folded, match }) => {
+    if (match === 'exact' && covered(folded)) return []
+    const name = displayCase(folded)
+    if (match === 'exact') return [name]
+    if (match === 'prefix') return [`${name}*`]
+    return [name, `${name}-*`]
+  })
+}
+
+/**
+ * Characters of header names beyond letters, digits and `-` (RFC 9110 tchar). Servers behind a proxy
+ * may read any of them as `-` (CGI maps every one to `_`), so a proxy that cannot strip such names
+ * by pattern drops every name that has one, as nginx does by default.
+ */
+export const UNUSUAL_NAME_CHARACTERS: readonly string[] = [..."_.!#$%&'*+^`|~"]

@@ -3,7 +3,7 @@
  * configuration the controller generates for it (what the nginx tests run).
  */
 import { createHash } from 'node:crypto'
-import { GENERATED, IDENTITY_HEADERS } from './headers.ts'
+import { GENERATED, IDENTITY_HEADERS, strippedNameGlobs } from './headers.ts'
 
 export interface IngressExample {
   readonly name: string
@@ -82,6 +82,38 @@ export function ingressManifest(ingress: IngressExample): object {
           },
         },
       ],
+    },
+  }
+}
+
+/**
+ * The controller-wide `http-snippet`: clears every identity-shaped client header (the sidecar's
+ * list, in any case) before the auth subrequest and the upstream see the request. The
+ * `auth-response-headers` copy only the exact names fxa-gate answers with; families such as
+ * `X-User-Groups` or `X-Auth-Request-*` need headers-more, which ingress-nginx is built with.
+ * nginx itself drops names with `_` or other unusual characters (underscores_in_headers off,
+ * ignore_invalid_headers on: ingress-nginx's defaults, pinned in the ConfigMap).
+ */
+export function identityHeaderSnippet(): string[] {
+  return [
+    '# fxa-gate: identity headers come from fxa-gate only (the list the sidecar strips).',
+    'more_clear_input_headers',
+    ...strippedNameGlobs().map((glob) => `    '${glob}'`),
+    '    ;',
+  ]
+}
+
+/** The controller's ConfigMap entries that protect every Ingress behind it (cluster-wide, set once). */
+export function controllerConfigMap(): object {
+  return {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    // The ingress-nginx Helm chart's default name and namespace (controller.config in its values).
+    metadata: { name: 'ingress-nginx-controller', namespace: 'ingress-nginx' },
+    data: {
+      'enable-underscores-in-headers': 'false',
+      'ignore-invalid-headers': 'true',
+      'http-snippet': `${identityHeaderSnippet().join('\n')}\n`,
     },
   }
 }
@@ -235,6 +267,7 @@ export function nginxConf(ingresses: IngressExample | readonly IngressExample[],
     '# (see ingress.yaml beside this file); plain nginx can use it as it is.',
     `load_module ${runtime.modulesDir}/ndk_http_module.so;`,
     `load_module ${runtime.modulesDir}/ngx_http_set_misc_module.so;`,
+    `load_module ${runtime.modulesDir}/ngx_http_headers_more_filter_module.so;`,
     ...(runtime.mainLines ?? []),
     'worker_processes 1;',
     'events {',
@@ -253,6 +286,8 @@ export function nginxConf(ingresses: IngressExample | readonly IngressExample[],
     // ingress-nginx defaults: headers with underscores are dropped, not passed on.
     '    underscores_in_headers off;',
     '    ignore_invalid_headers on;',
+    // The controller ConfigMap's http-snippet (controller-config.yaml beside this file).
+    ...indent(identityHeaderSnippet(), 1),
     '    map $http_x_request_id $req_id {',
     '        default $http_x_request_id;',
     '        "" $request_id;',

@@ -11,7 +11,13 @@ import { fileURLToPath } from 'node:url'
 import { stringify } from 'yaml'
 import { caddySite } from './caddy.ts'
 import { ENVOY_HEADERS_TO_EXT_AUTH, GENERATED, IDENTITY_HEADERS } from './headers.ts'
-import { appIngress, type IngressExample, ingressManifest, nginxConf } from './ingress-nginx.ts'
+import {
+  appIngress,
+  controllerConfigMap,
+  type IngressExample,
+  ingressManifest,
+  nginxConf,
+} from './ingress-nginx.ts'
 
 export const EXAMPLES_DIR = dirname(fileURLToPath(import.meta.url))
 
@@ -107,6 +113,13 @@ export function renderExamples(): Record<string, string> {
     'ingress-nginx/ingress.yaml': yamlDocuments(
       ['ingress-nginx asks fxa-gate about every request to app.example.com (nginx auth_request).'],
       [ingressManifest(EXAMPLE_INGRESS)],
+    ),
+    'ingress-nginx/controller-config.yaml': yamlDocuments(
+      [
+        'Entries of the ingress-nginx controller ConfigMap (set once, for every Ingress): no client-sent',
+        'identity header reaches fxa-gate or an application. Merge them into your controller.config values.',
+      ],
+      [controllerConfigMap()],
     ),
     'ingress-nginx/nginx.conf': nginxConf(EXAMPLE_INGRESS, {
       listen: '80',

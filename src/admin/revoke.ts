@@ -1,6 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import ipaddr from 'ipaddr.js'
 import type { GateContext } from '../context.ts'
 import { GateError } from '../errors.ts'
 import { createErrorHandler } from '../http/error-reply.ts'
@@ -11,24 +10,22 @@ function digest(value: string): Buffer {
   return createHash('sha256').update(value).digest()
 }
 
-function isLoopback(address: string | undefined): boolean {
-  if (address === undefined || !ipaddr.isValid(address)) return false
-  const parsed = ipaddr.process(address)
-  return parsed.range() === 'loopback'
-}
-
 /**
- * Who may revoke: the holder of the admin token when one is configured, else only a caller on the
- * pod itself (kubectl exec / port-forward). The admin port also serves metrics to the whole cluster
- * network, which must not be able to log users out.
+ * Who may change state: the holder of the admin token, from any peer. Without a configured token
+ * nobody may: in a pod, loopback includes the application's container, and the admin port also
+ * serves metrics to the whole cluster network. The comparison is of digests, in constant time.
  */
-function createAdminCheck(adminToken: string | undefined) {
-  const expected = adminToken === undefined ? undefined : digest(`Bearer ${adminToken}`)
-  return (request: FastifyRequest): void => {
-    if (expected === undefined) {
-      if (!isLoopback(request.socket.remoteAddress)) throw new GateError('ADMIN_FORBIDDEN')
-      return
+export function createAdminCheck(adminToken: () => string | undefined) {
+  // Re-derived when the token is rotated (FXA_GATE_ADMIN_TOKEN_FILE changed): the old one stops working.
+  let digestOf: string | undefined
+  let expected: Buffer | undefined
+  return async (request: FastifyRequest): Promise<void> => {
+    const token = adminToken()
+    if (token !== digestOf) {
+      digestOf = token
+      expected = token === undefined ? undefined : digest(`Bearer ${token}`)
     }
+    if (expected === undefined) throw new GateError('ADMIN_FORBIDDEN')
     const given = request.headers.authorization
     if (given === undefined || !timingSafeEqual(digest(given), expected)) {
       throw new GateError('UNAUTHENTICATED', {
@@ -40,18 +37,18 @@ function createAdminCheck(adminToken: string | undefined) {
 }
 
 /**
- * `POST /sessions/revoke` `{"user": "<uid>"}` on the admin listener: ends every session of the user
+ * `POST /sessions/revoke` `{"user": "<uid>"}` on the admin listener, with the admin token: ends every session of the user
  * in every replica and drops their cached token results — what `fxa-gate sessions revoke --user`
  * does, through the same `accounts.revoke`. Answers `{"user": …, "ended": <sessions>}`.
  */
 export async function adminRevokeRoutes(admin: FastifyInstance, ctx: GateContext): Promise<void> {
   admin.setErrorHandler(createErrorHandler(ctx.metrics))
-  const authorize = createAdminCheck(ctx.config.adminToken)
+  // Decided before the body is read: an anonymous caller gets neither 100 Continue nor a parser.
+  const authorize = createAdminCheck(() => ctx.secrets.current().adminToken)
   admin.post(
     '/sessions/revoke',
-    { bodyLimit: 4096 },
+    { bodyLimit: 4096, onRequest: authorize },
     async (request: FastifyRequest, reply: FastifyReply) => {
-      authorize(request)
       const user = (request.body as { user?: unknown } | null | undefined)?.user
       if (typeof user !== 'string' || !UID.test(user))
         throw new GateError('BAD_REQUEST', { detail: 'expected {"user": "<uid>"}' })

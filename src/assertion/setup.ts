@@ -2,7 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { Config } from '../config/derive.ts'
 import type { Logger } from '../observability/logger.ts'
 import type { Metrics } from '../observability/metrics.ts'
-import type { Service, ServiceRegistry } from '../services/registry.ts'
+import { compileServices, type Service } from '../services/registry.ts'
 import {
   generateSigningKey,
   type PublicJwk,
@@ -22,6 +22,8 @@ export interface AssertionSigners {
   readonly issuer: string
   /** The one JWK Set: the signing key first, then the other published keys. */
   readonly jwks: { readonly keys: readonly PublicJwk[] }
+  /** True when the key was generated at start (no key configured). */
+  readonly ephemeral: boolean
 }
 
 /**
@@ -31,9 +33,9 @@ export interface AssertionSigners {
  */
 export function assertionSignersFromConfig(
   config: Config,
-  services: ServiceRegistry,
   deps: { clock: () => number; metrics: Metrics; logger: Logger },
 ): AssertionSigners {
+  const services = compileServices(config)
   const configured = config.assertionKey === undefined ? undefined : parseSigningKey(config.assertionKey)
   if (configured === undefined) {
     deps.logger.warn(
@@ -69,13 +71,20 @@ export function assertionSignersFromConfig(
     key,
     issuer,
     jwks: global.jwks,
+    ephemeral: configured === undefined,
   }
 }
 
 /** `GET <prefix>/jwks.json` (and `/jwks.json` on the admin listener): the keys that verify X-User-Assertion. */
 export function createJwksHandler(signers: Pick<AssertionSigners, 'jwks'>) {
-  const body = JSON.stringify(signers.jwks)
+  // Serialized once per key set (a rotation swaps the set).
+  let keys = signers.jwks
+  let body = JSON.stringify(keys)
   return async function jwks(_request: FastifyRequest, reply: FastifyReply) {
+    if (signers.jwks !== keys) {
+      keys = signers.jwks
+      body = JSON.stringify(keys)
+    }
     // Short enough that a rotation's new key is seen soon; verifiers refetch on an unknown kid anyway.
     return reply.header('cache-control', 'public, max-age=300').type('application/json').send(body)
   }

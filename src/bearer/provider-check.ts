@@ -25,8 +25,9 @@ function scopesOf(value: unknown): string[] {
 
 /**
  * Asks the provider about a token: FxA's `/v1/introspect` (RFC 7662 shape, but `exp`/`iat` in
- * MILLISECONDS) or `/v1/verify` (bad tokens are HTTP 400 errno 108/115). Unreachable, 5xx, 429,
- * non-JSON: GateError PROVIDER_UNAVAILABLE with a Retry-After — the caller fails closed.
+ * MILLISECONDS) or `/v1/verify` (bad tokens are HTTP 400 errno 108/115). Unreachable, 5xx,
+ * non-JSON: GateError PROVIDER_UNAVAILABLE with a Retry-After; 429 (or 503 with Retry-After):
+ * PROVIDER_THROTTLED — the caller fails closed either way.
  */
 export async function checkWithProvider(
   config: Config,
@@ -34,9 +35,10 @@ export async function checkWithProvider(
   token: string,
   now: number,
 ): Promise<TokenResult> {
-  const unavailable = (response: JsonResponse | undefined, detail: string) =>
+  const unavailable = (response: JsonResponse | undefined, detail: string, cause?: unknown) =>
     new GateError('PROVIDER_UNAVAILABLE', {
       detail,
+      cause,
       retryAfterSeconds: retryAfterOf(response, config.bearerFailureTtl),
     })
   const base = config.fxaOauthUrl
@@ -51,10 +53,15 @@ export async function checkWithProvider(
       timeoutMs: config.bearerTimeout,
     })
   } catch (error) {
-    throw unavailable(undefined, `${mode}: ${(error as GateError).code ?? 'network error'}`)
+    throw unavailable(undefined, `${mode}: ${(error as GateError).code ?? 'network error'}`, error)
   }
-  if (response.status === 429 || response.status >= 500)
-    throw unavailable(response, `${mode} ${response.status}`)
+  // A request to back off (429, or 503 naming when): the checker opens its circuit breaker.
+  if (response.status === 429 || (response.status === 503 && response.headers.has('retry-after')))
+    throw new GateError('PROVIDER_THROTTLED', {
+      detail: `${mode} ${response.status}`,
+      retryAfterSeconds: retryAfterOf(response, config.bearerFailureTtl),
+    })
+  if (response.status >= 500) throw unavailable(response, `${mode} ${response.status}`)
   if (!isObject(response.body)) throw unavailable(response, `${mode} answered non-JSON (${response.status})`)
   const body = response.body
 

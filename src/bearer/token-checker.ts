@@ -5,18 +5,29 @@ import { GateError } from '../errors.ts'
 import type { Fetch } from '../identity/http.ts'
 import type { Identity } from '../identity/identity.ts'
 import type { ProfileFetcher } from '../identity/profile-api.ts'
+import { errorFields } from '../observability/error-fields.ts'
 import type { Logger } from '../observability/logger.ts'
 import type { Metrics } from '../observability/metrics.ts'
+import { createCheckBudget } from './check-budget.ts'
+import { createCircuitBreaker } from './circuit-breaker.ts'
 import { checkWithProvider, fetchTokenProfile } from './provider-check.ts'
 import type { TokenResult } from './token-result.ts'
 import type { TokenStore } from './token-store.ts'
 
+export interface IdentifyOptions {
+  /** The client address whose budget checks of unknown tokens come from (http/client-address.ts). */
+  readonly client?: string | undefined
+  /** The OAuth clients accepted instead of the configured list (a service's own). */
+  readonly allowedClients?: ReadonlySet<string> | undefined
+}
+
 export interface TokenChecker {
   /**
    * The identity a bearer token stands for; GateError when it is invalid or cannot be checked.
+   * `client` (see http/client-address.ts) rations the provider checks of tokens not yet known;
    * `allowedClients` replaces the configured list (a service's own, see services/).
    */
-  identify(token: string, allowedClients?: ReadonlySet<string>): Promise<Identity>
+  identify(token: string, options?: IdentifyOptions): Promise<Identity>
   close(): void
 }
 
@@ -31,7 +42,13 @@ export interface TokenCheckerDeps {
   readonly logger: Logger
 }
 
-type Local = { result: TokenResult } | { failure: GateError }
+type Refused = { result: TokenResult & { active: false } } | { failure: GateError }
+
+/**
+ * Tokens remembered as invalid (or failed) in this process. Never shared: a flood of made-up tokens
+ * would otherwise be a Redis key each. An entry is a hash and a small object: ~200 bytes.
+ */
+const MAX_REFUSED = 20_000
 
 export function invalidToken(detail: string): GateError {
   return new GateError('BEARER_INVALID', {
@@ -43,20 +60,29 @@ export function invalidToken(detail: string): GateError {
 /**
  * Checks bearer tokens with the provider once, then serves the result from an in-process LRU and a
  * Redis cache shared by every replica (keyed by sha256 of the token), until the token expires
- * (capped). Concurrent checks of one token share one provider call. Provider failures are
- * remembered briefly so an outage does not turn into a storm. The requirements (active, sub,
- * expiry, allowed clients) are re-checked on every use, cached or not; route requirements
- * (scopes, capabilities) are applied by decide() on the identity.
+ * (capped). Concurrent checks of one token share one provider call. Invalid tokens and failed
+ * checks are remembered in this process only, in bounded memory. Checks of tokens not yet known
+ * are rationed per client and overall, and stop while the provider asks for a back-off (circuit
+ * breaker); tokens already known never wait for either. The requirements (active, sub, expiry,
+ * allowed clients) are re-checked on every use, cached or not; route requirements (scopes,
+ * capabilities) are applied by decide() on the identity.
  */
 export function createTokenChecker(deps: TokenCheckerDeps): TokenChecker {
   const { config, store, clock, metrics } = deps
-  const local = new LRUCache<string, Local>({ max: 10_000, ttl: 1000, ttlAutopurge: false })
+  const local = new LRUCache<string, { result: TokenResult }>({ max: 10_000, ttl: 1000, ttlAutopurge: false })
+  const refused = new LRUCache<string, Refused>({ max: MAX_REFUSED, ttl: 1000, ttlAutopurge: false })
   const inFlight = new Map<string, Promise<TokenResult>>()
   const allowedClients = new Set(config.bearerAllowedClients)
   const identities = new WeakMap<TokenResult, Identity>()
+  const budget = createCheckBudget({
+    overall: { rate: config.bearerCheckRate, burst: config.bearerCheckBurst },
+    perClient: { rate: config.bearerCheckRatePerClient, burst: config.bearerCheckBurstPerClient },
+    clock,
+  })
+  const breaker = createCircuitBreaker(clock)
   const unsubscribe = store.onDropUser((uid) => {
     for (const [hash, entry] of local.entries()) {
-      if ('result' in entry && entry.result.active && entry.result.sub === uid) local.delete(hash)
+      if (entry.result.active && entry.result.sub === uid) local.delete(hash)
     }
   })
   const outcome = (name: string) => metrics.bearerChecks.labels(name)
@@ -65,6 +91,10 @@ export function createTokenChecker(deps: TokenCheckerDeps): TokenChecker {
     shared: outcome('shared_hit'),
     provider: outcome('provider'),
     failed: outcome('provider_failed'),
+    rationed: outcome('rationed'),
+    breakerOpen: outcome('breaker_open'),
+    cacheHit: metrics.cacheHits.labels('bearer'),
+    cacheMiss: metrics.cacheMisses.labels('bearer'),
   }
 
   function ttlFor(result: TokenResult, now: number): number {
@@ -72,61 +102,99 @@ export function createTokenChecker(deps: TokenCheckerDeps): TokenChecker {
     return Math.min(result.expiresAt - now, config.bearerCacheMaxTtl)
   }
 
-  async function fromProvider(hash: string, token: string): Promise<TokenResult> {
-    const started = clock()
+  /**
+   * Lets one provider call go out, or throws: the client's or everyone's budget is spent, or the
+   * breaker is open. Returns what gives the reserved check back.
+   */
+  function admit(client: string | undefined): () => void {
+    let giveBack: () => void
+    try {
+      giveBack = budget.reserve(client)
+    } catch (error) {
+      counters.rationed.inc()
+      throw error
+    }
+    try {
+      breaker.admit()
+    } catch (error) {
+      giveBack() // no call went out
+      counters.breakerOpen.inc()
+      throw error
+    }
+    return giveBack
+  }
+
+  async function fromProvider(hash: string, token: string, client: string | undefined): Promise<TokenResult> {
+    // Rationed and breaker answers belong to the moment, not to the token: not remembered.
+    const giveBack = admit(client)
     let result: TokenResult
     try {
-      result = await checkWithProvider(config, deps.fetch, token, started)
-      if (result.active)
+      result = await checkWithProvider(config, deps.fetch, token, clock())
+      breaker.succeeded()
+      if (result.active) {
+        giveBack()
         result = { ...result, profile: await fetchTokenProfile(config, deps.fetchProfile, token, result) }
+      }
     } catch (error) {
       counters.failed.inc()
       const failure =
         error instanceof GateError ? error : new GateError('PROVIDER_UNAVAILABLE', { cause: error })
-      local.set(hash, { failure }, { ttl: (failure.retryAfterSeconds ?? 5) * 1000 })
-      deps.logger.warn({ code: failure.code, detail: failure.detail }, 'bearer token check failed')
+      const seconds = failure.retryAfterSeconds ?? Math.ceil(config.bearerFailureTtl / 1000)
+      if (failure.code === 'PROVIDER_THROTTLED') breaker.throttled(seconds)
+      else breaker.failed(seconds)
+      refused.set(hash, { failure }, { ttl: seconds * 1000 })
+      deps.logger.warn(errorFields(failure), 'bearer token check failed')
       throw failure
     }
     counters.provider.inc()
     const ttl = ttlFor(result, clock())
-    if (ttl > 0) {
+    if (!result.active) {
+      refused.set(hash, { result }, { ttl })
+    } else if (ttl > 0) {
       local.set(hash, { result }, { ttl: Math.min(ttl, config.sessionCacheTtl || 1000) })
       await store.set(hash, result, ttl).catch((error: GateError) => {
-        deps.logger.warn({ code: error.code }, 'could not share a bearer token result')
+        deps.logger.warn(errorFields(error), 'could not share a bearer token result')
       })
     }
     return result
   }
 
-  async function resultFor(token: string): Promise<TokenResult> {
+  async function resultFor(token: string, client: string | undefined): Promise<TokenResult> {
     const hash = createHash('sha256').update(token).digest('base64url')
     const cached = local.get(hash)
     if (cached !== undefined) {
-      if ('failure' in cached) throw cached.failure
       counters.local.inc()
+      counters.cacheHit.inc()
       return cached.result
     }
+    const no = refused.get(hash)
+    if (no !== undefined) {
+      if ('failure' in no) throw no.failure
+      counters.local.inc()
+      counters.cacheHit.inc()
+      return no.result
+    }
+    counters.cacheMiss.inc()
     const shared = await store.get(hash)
     if (shared !== undefined) {
       counters.shared.inc()
-      local.set(
-        hash,
-        { result: shared },
-        { ttl: Math.min(Math.max(ttlFor(shared, clock()), 1), config.sessionCacheTtl || 1000) },
-      )
+      const ttl = Math.min(Math.max(ttlFor(shared, clock()), 1), config.sessionCacheTtl || 1000)
+      if (shared.active) local.set(hash, { result: shared }, { ttl })
+      else refused.set(hash, { result: shared }, { ttl })
       return shared
     }
     let pending = inFlight.get(hash)
     if (pending === undefined) {
-      pending = fromProvider(hash, token).finally(() => inFlight.delete(hash))
+      pending = fromProvider(hash, token, client).finally(() => inFlight.delete(hash))
       inFlight.set(hash, pending)
     }
     return pending
   }
 
   return {
-    async identify(token, clients = allowedClients) {
-      const result = await resultFor(token)
+    async identify(token, options = {}) {
+      const clients = options.allowedClients ?? allowedClients
+      const result = await resultFor(token, options.client)
       if (!result.active) throw invalidToken(result.reason)
       if (result.expiresAt <= clock()) throw invalidToken('expired')
       if (clients.size > 0 && (result.clientId === null || !clients.has(result.clientId))) {

@@ -102,6 +102,13 @@ export function deriveConfig(raw: RawConfig): {
   })) {
     problems.push({ key: /default/i.test(message) ? 'defaultRedirect' : 'allowedRedirectHosts', message })
   }
+  if (raw.maxUploads >= raw.upstreamConnections)
+    problems.push({
+      key: 'maxUploads',
+      message: 'must be below upstreamConnections, so uploads never hold the whole pool',
+    })
+  if (raw.maxUploadsPerClient > raw.maxUploads)
+    problems.push({ key: 'maxUploadsPerClient', message: 'must not exceed maxUploads' })
   if (!raw.scopes.includes('openid')) problems.push({ key: 'scopes', message: 'must include openid' })
   if (raw.eventsWebhookUrls.length > 0 && raw.eventsWebhookSecret === undefined) {
     problems.push({

@@ -157,15 +157,76 @@ export const CONFIG_KEYS = {
   ),
   legacyIdentityHeaders: key(
     'list',
+    // What other auth proxies and platforms hand to applications, and applications therefore trust:
+    // oauth2-proxy, Authelia, authentik, Grafana's auth proxy, Kubernetes' front proxy, IAP,
+    // Cloudflare Access, ALB, App Service, Pomerium, Vouch and common home-grown names.
     list.default([
       'X-Forwarded-User',
       'X-Forwarded-Email',
       'X-Forwarded-Preferred-Username',
+      'X-Forwarded-Groups',
+      'X-Forwarded-Access-Token',
+      'X-Forwarded-Login',
       'X-Auth-Request-*',
       'Remote-User',
+      'Remote-Groups',
+      'Remote-Email',
+      'Remote-Name',
       'X-Remote-User',
+      'X-Remote-Group',
+      'X-Remote-Extra-*',
+      'X-Authentik-*',
+      'X-Webauth-*',
+      'X-Goog-Authenticated-User-*',
+      'X-Goog-Iap-Jwt-Assertion',
+      'Cf-Access-Authenticated-User-*',
+      'Cf-Access-Jwt-Assertion',
+      'X-Amzn-Oidc-*',
+      'X-Ms-Client-Principal-*',
+      'X-Ms-Token-*',
+      'X-Pomerium-Claim-*',
+      'X-Pomerium-Jwt-Assertion',
+      'X-Vouch-*',
+      'X-Email',
+      'X-Username',
+      'X-Authenticated-User',
     ]),
-    'Other identity header names stripped from client requests (* = any suffix)',
+    'Other identity header names stripped from client requests (Name-* = the name and any -suffix)',
+  ),
+  requestTimeout: key(
+    'duration',
+    duration.prefault('60s').refine((ms) => ms >= 1_000, 'must be at least 1s'),
+    'Longest a client may take to send a whole request, headers and body, on every listener; then 408 and the connection closes',
+  ),
+  requestBodyIdleTimeout: key(
+    'duration',
+    duration.prefault('10s').refine((ms) => ms >= 1_000, 'must be at least 1s'),
+    'Longest pause within a request body (fxa-gate not holding it back); then 408 and the connection closes',
+  ),
+  maxInFlight: key(
+    'int',
+    z.number().int().min(1).max(1_000_000).default(1024),
+    'Sidecar: most requests being proxied at once; more get 503 with Retry-After',
+  ),
+  maxInFlightPerConnection: key(
+    'int',
+    z.number().int().min(1).max(10_000).default(16),
+    'Sidecar: most requests one client connection has in flight (HTTP/1.1 pipelining); more get 429',
+  ),
+  upstreamConnections: key(
+    'int',
+    z.number().int().min(2).max(100_000).default(256),
+    'Sidecar: most connections to the upstream at once (keep-alive pool)',
+  ),
+  maxUploads: key(
+    'int',
+    z.number().int().min(1).max(100_000).default(128),
+    'Sidecar: most requests still sending their body at once, so stalled uploads hold at most this much of the pool; more get 503',
+  ),
+  maxUploadsPerClient: key(
+    'int',
+    z.number().int().min(1).max(100_000).default(16),
+    'Sidecar: the same per client address (IPv6 per /64; X-Forwarded-For only from trustedProxies); more get 429',
   ),
   upstreamTimeout: key(
     'duration',
@@ -234,6 +295,26 @@ export const CONFIG_KEYS = {
     duration.prefault('5s'),
     'How long a failed provider check (outage) answers 503 before trying again, unless FxA sent Retry-After',
   ),
+  bearerCheckRate: key(
+    'int',
+    z.number().int().min(1).max(100_000).default(20),
+    'Checks per second at the provider of bearer tokens not yet known, overall; a check of a valid token is given back',
+  ),
+  bearerCheckBurst: key(
+    'int',
+    z.number().int().min(1).max(100_000).default(100),
+    'How many such checks may go out at once before bearerCheckRate applies (then 503 with Retry-After)',
+  ),
+  bearerCheckRatePerClient: key(
+    'int',
+    z.number().int().min(1).max(100_000).default(2),
+    'The same per client address (IPv6 per /64; X-Forwarded-For only from trustedProxies)',
+  ),
+  bearerCheckBurstPerClient: key(
+    'int',
+    z.number().int().min(1).max(100_000).default(20),
+    'How many such checks one client may start at once before bearerCheckRatePerClient applies (then 429)',
+  ),
   bearerAllowedClients: key(
     'list',
     list.default([]),
@@ -248,6 +329,36 @@ export const CONFIG_KEYS = {
     'string',
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     'Log level of the JSON logs on stdout',
+  ),
+
+  // operations: logs, probes, shutdown, tracing
+  accessLog: key(
+    'string',
+    z
+      .string()
+      .regex(/^(off|denied|all|sampled:[1-9]\d{0,6})$/, 'expected off, denied, sampled:N (1 in N) or all')
+      .default('denied'),
+    'Access log lines (method, host, path, status, duration, uid, request id): off, denied (refusals and errors), sampled:N (those and 1 in N others), all',
+  ),
+  readinessDependencies: key(
+    'bool',
+    z.boolean().default(false),
+    '/readyz also fails while Redis or FxA discovery is unavailable (takes every replica out at once in an outage)',
+  ),
+  shutdownDelay: key(
+    'duration',
+    duration.prefault('5s'),
+    'After SIGTERM, how long new requests are still served (with /readyz failing) while load balancers drop the pod',
+  ),
+  shutdownTimeout: key(
+    'duration',
+    duration.prefault('20s'),
+    'Then, how long in-flight requests and streams may take to finish before fxa-gate exits anyway',
+  ),
+  tracing: key(
+    'bool',
+    z.boolean().default(false),
+    'OpenTelemetry tracing (OTLP export, configured by the standard OTEL_* variables, e.g. OTEL_EXPORTER_OTLP_ENDPOINT)',
   ),
 
   // account events (FxA Security Event Tokens) and operator revocation
@@ -280,8 +391,13 @@ export const CONFIG_KEYS = {
   adminToken: key(
     'string',
     z.string().min(32, 'needs at least 32 characters').optional(),
-    'Bearer token for POST /sessions/revoke on the admin listener; absent = only loopback callers may revoke',
+    'Bearer token for the admin endpoints that change state (POST /sessions/revoke); absent = they refuse everyone',
     true,
+  ),
+  adminHosts: key(
+    'list',
+    z.array(z.string().regex(/^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*$/, 'expected a host name')).default([]),
+    'Host names the admin listener answers besides localhost and IP literals (e.g. its Service name); others get 421',
   ),
 
   // sessions

@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http'
 import { readBearer, refuseTokenInQuery } from '../bearer/authorization-header.ts'
 import type { TokenChecker } from '../bearer/token-checker.ts'
+import { clientAddress } from '../http/client-address.ts'
 import { readCookie } from '../http/cookies.ts'
 import { type Identity, identityFromSession } from '../identity/identity.ts'
 import type { Sessions } from '../session/sessions.ts'
@@ -13,6 +14,11 @@ export interface Credentials {
   readonly rawHeaders: readonly string[]
   /** The URL being decided on, whose query must not carry a token. */
   readonly url?: string
+  /**
+   * The socket's peer address: with a trusted proxy's X-Forwarded-For, it names the client whose
+   * budget a check of an unknown bearer token comes from (see http/client-address.ts).
+   */
+  readonly peer?: string | undefined
 }
 
 export interface Authenticator {
@@ -33,11 +39,13 @@ export interface AuthenticatorDeps {
   readonly tokens: TokenChecker
   readonly sessions: Sessions
   readonly cookieName: string
+  /** Whether a socket peer address may set X-Forwarded-For (the client address of bearer checks). */
+  readonly trustedPeer: (address: string | undefined) => boolean
 }
 
 /** Built once per app: every transport and the websocket watch authenticate through it. */
 export function createAuthenticator(deps: AuthenticatorDeps): Authenticator {
-  const { tokens, sessions, cookieName } = deps
+  const { tokens, sessions, cookieName, trustedPeer } = deps
   // Cached records are the same object across requests: derive their identity once, so the
   // header and assertion caches keyed on the identity hit too.
   const identities = new WeakMap<SessionRecord, Identity>()
@@ -45,7 +53,10 @@ export function createAuthenticator(deps: AuthenticatorDeps): Authenticator {
     async authenticate(credentials, options) {
       if (credentials.url !== undefined) refuseTokenInQuery(credentials.url)
       const bearer = readBearer(credentials.headers.authorization, credentials.rawHeaders)
-      if (bearer.kind === 'bearer') return tokens.identify(bearer.token, options?.allowedClients)
+      if (bearer.kind === 'bearer') {
+        const client = clientAddress(credentials.peer, credentials.headers['x-forwarded-for'], trustedPeer)
+        return tokens.identify(bearer.token, { client, allowedClients: options?.allowedClients })
+      }
       const cookie = readCookie(credentials.headers.cookie, cookieName)
       if (cookie === undefined) return null
       const session = await sessions.resolve(cookie)

@@ -64,6 +64,11 @@ export interface RequestParts {
    * operator's only, never anything a client sent.
    */
   readonly service?: string | undefined
+  /**
+   * The socket's peer address (the proxy, or the client itself): with a trusted proxy's
+   * X-Forwarded-For, the client whose budget an unknown bearer token's check comes from.
+   */
+  readonly peer: string | undefined
 }
 
 const MAX_TARGET_LENGTH = 8192

@@ -21,10 +21,15 @@ export interface AccountActions {
    */
   revoke(
     uid: string,
-    options: { readonly reason: RevocationReason; readonly before?: number | undefined },
+    options: {
+      readonly reason: RevocationReason
+      readonly before?: number | undefined
+      /** When the revocation was asked for (ms; FxA's change or event time): its propagation time runs from here. */
+      readonly origin?: number | undefined
+    },
   ): Promise<number>
   /** delete-user: revokes everything, forgets the user's event state, and tells the webhooks. */
-  erase(uid: string, eventId: string): Promise<number>
+  erase(uid: string, eventId: string, origin?: number): Promise<number>
   onUserRevoked(listener: UserRevokedListener): () => void
 }
 
@@ -34,15 +39,18 @@ export interface AccountActionsDeps {
   readonly webhooks?: WebhookNotifier | undefined
   readonly logger: Logger
   readonly metrics: Metrics
+  readonly clock?: () => number
 }
 
 export function createAccountActions(deps: AccountActionsDeps): AccountActions {
   const listeners = new Set<UserRevokedListener>()
+  const clock = deps.clock ?? Date.now
 
   async function revoke(
     uid: string,
-    options: { reason: RevocationReason; before?: number | undefined },
+    options: { reason: RevocationReason; before?: number | undefined; origin?: number | undefined },
   ): Promise<number> {
+    const origin = options.origin ?? clock()
     const ended = await deps.sessions.endAllOf(uid, options.before)
     const results = await Promise.allSettled(
       [...listeners].map(async (listener) => listener(uid, options.reason)),
@@ -50,14 +58,19 @@ export function createAccountActions(deps: AccountActionsDeps): AccountActions {
     const failed = results.find((result) => result.status === 'rejected')
     if (failed) throw failed.reason
     deps.metrics.userRevocations.inc({ reason: options.reason })
+    // Sessions are gone from the store, and every replica's cache hears of it through pub/sub.
+    deps.metrics.revocationPropagation.observe(
+      { reason: options.reason },
+      Math.max(0, clock() - origin) / 1000,
+    )
     deps.logger.info({ uid, reason: options.reason, before: options.before, ended }, 'user sessions revoked')
     return ended
   }
 
   return {
     revoke,
-    async erase(uid, eventId) {
-      const ended = await revoke(uid, { reason: 'delete_user' })
+    async erase(uid, eventId, origin) {
+      const ended = await revoke(uid, { reason: 'delete_user', origin })
       await deps.eventState.forgetUser(uid)
       deps.webhooks?.notify({ type: 'delete-user', uid, id: eventId })
       return ended

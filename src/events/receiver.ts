@@ -42,15 +42,21 @@ export function createEventReceiver(deps: EventReceiverDeps) {
   const { metrics, logger } = deps
   const outcomes = metrics.eventTokens
 
-  async function apply(uid: string, jti: string, event: AccountEvent): Promise<EventOutcome> {
+  async function apply(set: VerifiedSet, event: AccountEvent): Promise<EventOutcome> {
+    const { sub: uid, jti } = set
+    const issuedAt = set.iat * 1000
     switch (event.kind) {
       case 'password-change':
         if (event.changeTime === undefined)
           logger.warn({ uid }, 'password-change without changeTime: ending every session')
-        await deps.accounts.revoke(uid, { reason: 'password_change', before: event.changeTime })
+        await deps.accounts.revoke(uid, {
+          reason: 'password_change',
+          before: event.changeTime,
+          origin: event.changeTime ?? issuedAt,
+        })
         return 'applied'
       case 'delete-user':
-        await deps.accounts.erase(uid, jti)
+        await deps.accounts.erase(uid, jti, issuedAt)
         return 'applied'
       case 'profile-change':
         await refreshProfiles({ ...deps.profiles, store: deps.store }, uid, event.fields)
@@ -107,7 +113,7 @@ export function createEventReceiver(deps: EventReceiverDeps) {
     const events = readAccountEvents(set.events)
     try {
       for (const event of events) {
-        const outcome = await apply(set.sub, set.jti, event)
+        const outcome = await apply(set, event)
         metrics.accountEvents.inc({ event: eventLabel(event), outcome })
       }
       await deps.eventState.complete(eventId, deps.rememberMs)

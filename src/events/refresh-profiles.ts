@@ -1,6 +1,7 @@
 import { GateError } from '../errors.ts'
 import { sessionFieldsFrom } from '../identity/profile.ts'
 import type { ProfileFetcher } from '../identity/profile-api.ts'
+import { errorFields } from '../observability/error-fields.ts'
 import type { Logger } from '../observability/logger.ts'
 import type { Sessions } from '../session/sessions.ts'
 import type { SessionKey, SessionRecord, SessionStore } from '../session/types.ts'
@@ -50,10 +51,7 @@ async function refreshOne(
     identity = await fetched(deps, record)
   } catch (error) {
     const code = error instanceof GateError ? error.code : 'INTERNAL'
-    deps.logger.warn(
-      { uid, code, detail: error instanceof GateError ? error.detail : undefined },
-      'profile refetch failed',
-    )
+    deps.logger.warn({ uid, ...errorFields(error), code }, 'profile refetch failed')
     if (code === 'PROVIDER_UNAVAILABLE' && Object.keys(fields).length === 0) throw error
   }
   const next = { ...record, ...(identity ?? fields) }

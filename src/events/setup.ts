@@ -21,7 +21,12 @@ export interface AccountEventsDeps {
   readonly logger: Logger
   readonly metrics: Metrics
   readonly clock: () => number
+  /** Calls to FxA (its JWKS, profiles). */
   readonly fetch?: Fetch | undefined
+  /** Calls to the delete-user webhooks (not FxA); `fetch` when absent. */
+  readonly webhookFetch?: Fetch | undefined
+  /** The webhook signing key now (rotated at run time); `config.eventsWebhookSecret` when absent. */
+  readonly webhookSecret?: () => string | undefined
 }
 
 export interface AccountEvents {
@@ -36,6 +41,7 @@ export function setUpAccountEvents(config: Config, deps: AccountEventsDeps): Acc
   const { logger, metrics, clock } = deps
   const webhooks = webhookNotifiers(config, deps)
   const accounts = createAccountActions({
+    clock,
     sessions: deps.sessions,
     eventState: deps.eventState,
     webhooks,
@@ -76,8 +82,8 @@ export function setUpAccountEvents(config: Config, deps: AccountEventsDeps): Acc
  * (`services[].webhookUrls`, whose calls name the service), told alike of every deletion.
  */
 function webhookNotifiers(config: Config, deps: AccountEventsDeps): WebhookNotifier | undefined {
-  const secret = config.eventsWebhookSecret
-  if (secret === undefined) return undefined
+  if (config.eventsWebhookSecret === undefined) return undefined
+  const secret = () => deps.webhookSecret?.() ?? config.eventsWebhookSecret!
   const lists = [
     { urls: config.eventsWebhookUrls, service: undefined },
     ...config.services.map((service) => ({ urls: service.webhookUrls, service: service.name })),
@@ -90,7 +96,7 @@ function webhookNotifiers(config: Config, deps: AccountEventsDeps): WebhookNotif
       secret,
       logger: deps.logger,
       metrics: deps.metrics,
-      fetch: deps.fetch,
+      fetch: deps.webhookFetch ?? deps.fetch,
       clock: deps.clock,
     }),
   )

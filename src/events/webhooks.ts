@@ -1,6 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto'
 import { setTimeout as sleepFor } from 'node:timers/promises'
 import type { Fetch } from '../identity/http.ts'
+import { errorFields } from '../observability/error-fields.ts'
 import type { Logger } from '../observability/logger.ts'
 import type { Metrics } from '../observability/metrics.ts'
 
@@ -25,7 +26,8 @@ export interface WebhookOptions {
   readonly urls: readonly string[]
   /** The service these URLs belong to (`services[].webhookUrls`): named in each call's body. */
   readonly service?: string | undefined
-  readonly secret: string
+  /** The signing key, or how to read it now (it may be rotated at run time). */
+  readonly secret: string | (() => string)
   readonly logger: Logger
   readonly metrics: Metrics
   readonly fetch?: Fetch
@@ -66,7 +68,7 @@ export function verifyWebhookSignature(
 
 type Attempt =
   | { kind: 'delivered' }
-  | { kind: 'retry'; afterMs?: number | undefined; why: string }
+  | { kind: 'retry'; afterMs?: number | undefined; why: string; causeCode?: string | undefined }
   | { kind: 'give_up'; why: string }
 
 /**
@@ -78,6 +80,8 @@ type Attempt =
 export function createWebhookNotifier(options: WebhookOptions): WebhookNotifier {
   const fetch = options.fetch ?? globalThis.fetch
   const clock = options.clock ?? Date.now
+  const { secret } = options
+  const secretNow = typeof secret === 'function' ? secret : () => secret
   const attempts = options.attempts ?? 8
   const firstDelay = options.firstDelayMs ?? 1000
   const maxDelay = options.maxDelayMs ?? 60_000
@@ -99,7 +103,7 @@ export function createWebhookNotifier(options: WebhookOptions): WebhookNotifier 
         method: 'POST',
         headers: {
           'content-type': 'application/json',
-          [SIGNATURE_HEADER]: signWebhook(options.secret, Math.floor(clock() / 1000), body),
+          [SIGNATURE_HEADER]: signWebhook(secretNow(), Math.floor(clock() / 1000), body),
         },
         body,
         redirect: 'manual',
@@ -107,7 +111,8 @@ export function createWebhookNotifier(options: WebhookOptions): WebhookNotifier 
       })
       await response.body?.cancel()
     } catch (error) {
-      return { kind: 'retry', why: (error as Error).name }
+      const cause = errorFields(error)
+      return { kind: 'retry', why: cause.causeClass ?? 'Error', causeCode: cause.causeCode }
     }
     if (response.status >= 200 && response.status < 300) return { kind: 'delivered' }
     if (response.status >= 500 || [408, 425, 429].includes(response.status)) {
@@ -132,7 +137,13 @@ export function createWebhookNotifier(options: WebhookOptions): WebhookNotifier 
       if (result.kind === 'give_up' || n >= attempts || stop.signal.aborted) {
         outcome.failed.inc()
         options.logger.error(
-          { target, id: event.id, attempts: n, why: result.why },
+          {
+            target,
+            id: event.id,
+            attempts: n,
+            why: result.why,
+            ...(result.kind === 'retry' && result.causeCode ? { causeCode: result.causeCode } : {}),
+          },
           'delete-user webhook not delivered',
         )
         return

@@ -47,6 +47,7 @@ export function envoyTransport(deps: TransportDeps): Transport<undefined> {
           rawHeaders: request.raw.rawHeaders,
           body: 'unseen',
           hostRouting: HOST_ROUTED,
+          peer: request.socket.remoteAddress,
         },
         state: undefined,
       }

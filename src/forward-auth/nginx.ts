@@ -48,6 +48,7 @@ export function nginxTransport(
           body: 'unseen',
           hostRouting: hostRouting(query, false),
           service: query.service,
+          peer: request.socket.remoteAddress,
         },
         extra: query.extra,
         state: undefined,

@@ -1,4 +1,6 @@
 import type { FastifyInstance } from 'fastify'
+import { forgedIdentityRefusal } from '../headers/forged-identity.ts'
+import { compileHeaderHygiene } from '../headers/hygiene.ts'
 import type { TransportDeps } from '../pipeline/deps.ts'
 import { createTransportHandler } from '../pipeline/transport.ts'
 import { envoyTransport } from './envoy.ts'
@@ -21,14 +23,26 @@ export async function forwardAuthRoutes(app: FastifyInstance, deps: TransportDep
   const handler = (transport: Parameters<typeof createTransportHandler<undefined>>[2]) =>
     createTransportHandler(deps.pipeline, deps.metrics, transport).handle
   const prefix = `${deps.config.prefix}/auth`
+  // nginx and Traefik/Caddy copy the client's headers onto the auth request: an identity-shaped one
+  // still there is one the proxy did not clear, and would reach the application (Envoy sends only
+  // the headers it is told to).
+  const hygiene = compileHeaderHygiene({
+    identityPrefix: deps.config.identityHeaderPrefix,
+    legacyNames: deps.config.legacyIdentityHeaders,
+    writtenNames: deps.identityHeaders.names,
+  })
+  const nginxSets = new Set(['x-auth-request-redirect'])
   app.route({
     method: ALL_METHODS,
     url: `${prefix}/nginx`,
+    onRequest: (request, _reply, done) =>
+      done(forgedIdentityRefusal(request.raw.rawHeaders, hygiene, nginxSets)),
     handler: handler(nginxTransport(deps, authUrlQuery)),
   })
   app.route({
     method: ALL_METHODS,
     url: `${prefix}/traefik`,
+    onRequest: (request, _reply, done) => done(forgedIdentityRefusal(request.raw.rawHeaders, hygiene)),
     handler: handler(traefikTransport(deps, authUrlQuery)),
   })
   const envoy = handler(envoyTransport(deps))

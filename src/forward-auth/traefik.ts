@@ -39,6 +39,7 @@ export function traefikTransport(
           // Go routes an absolute-form request by its URL's host and reports that same host.
           hostRouting: hostRouting(query, true),
           service: query.service,
+          peer: request.socket.remoteAddress,
         },
         extra: query.extra,
         state: undefined,

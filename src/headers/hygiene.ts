@@ -103,7 +103,7 @@ export interface HeaderHygieneOptions {
 export interface HeaderHygiene {
   /** The verdict on one raw header name; memoized, the set of names a client uses is small. */
   classify(rawName: string): HeaderVerdict
-  /** Whether a name falls under the identity prefix or the legacy list (for tests and checks). */
+  /** Whether a name falls under the identity prefix or the legacy list; memoized like classify. */
   isIdentityName(rawName: string): boolean
 }
 
@@ -111,36 +111,58 @@ const MEMO_LIMIT = 2048
 /** Longer Cookie headers are filtered every time rather than remembered (bounded memory). */
 const MEMO_COOKIE_LENGTH = 1024
 
-function compileNameList(patterns: readonly string[]): (folded: string) => boolean {
+/**
+ * One entry of an identity-name list, folded: `exact` names one header; `segments` (written
+ * `X-Auth-Request-*`) names a header and every name continuing it after a separator; `prefix`
+ * (written `X-Auth*`) every name that starts with it.
+ */
+export interface NamePattern {
+  readonly folded: string
+  readonly match: 'exact' | 'segments' | 'prefix'
+}
+
+/**
+ * Reads a list of names and `*` patterns as the sidecar matches them. The proxy configurations in
+ * deploy/examples/ are rendered from the same patterns, so they clear what the sidecar strips.
+ */
+export function compileNamePatterns(patterns: readonly string[]): NamePattern[] {
+  const compiled = new Map<string, NamePattern>()
+  for (const pattern of patterns) {
+    const base = pattern.endsWith('*') ? pattern.slice(0, -1) : pattern
+    const folded = foldHeaderName(base)
+    const match = !pattern.endsWith('*') ? 'exact' : /[^A-Za-z0-9]$/.test(base) ? 'segments' : 'prefix'
+    const key = `${match}:${folded}`
+    if (!compiled.has(key)) compiled.set(key, { folded, match })
+  }
+  return [...compiled.values()]
+}
+
+/**
+ * The identity-shaped names of a configuration: everything under the identity prefix, the legacy
+ * list, and every name fxa-gate writes.
+ */
+export function identityNamePatterns(options: HeaderHygieneOptions): NamePattern[] {
+  return compileNamePatterns([`${options.identityPrefix}*`, ...options.legacyNames, ...options.writtenNames])
+}
+
+function compileNameList(patterns: readonly NamePattern[]): (folded: string) => boolean {
   const exact = new Set<string>()
   const prefixes: string[] = []
-  for (const pattern of patterns) {
-    if (pattern.endsWith('*')) {
-      const base = pattern.slice(0, -1)
-      const folded = foldHeaderName(base)
-      // `X-Auth-Request-*` covers `x-auth-request` and `x-auth-request-…`; `X-Auth*` any `x-auth…`.
-      if (/[^A-Za-z0-9]$/.test(base)) {
-        exact.add(folded)
-        prefixes.push(`${folded}-`)
-      } else {
-        prefixes.push(folded)
-      }
-    } else {
-      exact.add(foldHeaderName(pattern))
-    }
+  for (const { folded, match } of patterns) {
+    // `X-Auth-Request-*` covers `x-auth-request` and `x-auth-request-…`; `X-Auth*` any `x-auth…`.
+    if (match !== 'prefix') exact.add(folded)
+    if (match === 'segments') prefixes.push(`${folded}-`)
+    if (match === 'prefix') prefixes.push(folded)
   }
   return (folded) => exact.has(folded) || prefixes.some((prefix) => folded.startsWith(prefix))
 }
 
 /** Compiles the header policy once, at start-up, from configuration. */
 export function compileHeaderHygiene(options: HeaderHygieneOptions): HeaderHygiene {
-  const identity = compileNameList([
-    `${options.identityPrefix}*`,
-    ...options.legacyNames,
-    ...options.writtenNames,
-  ])
+  const identity = compileNameList(identityNamePatterns(options))
   const dropped = new Set([...HOP_BY_HOP, ...REQUEST_DESCRIPTION])
   const memo = new Map<string, HeaderVerdict>()
+  const identityMemo = new Map<string, boolean>()
 
   function judge(rawName: string): HeaderVerdict {
     const name = rawName.toLowerCase()
@@ -164,7 +186,14 @@ export function compileHeaderHygiene(options: HeaderHygieneOptions): HeaderHygie
       }
       return verdict
     },
-    isIdentityName: (rawName) => identity(foldHeaderName(rawName)),
+    isIdentityName(rawName) {
+      let known = identityMemo.get(rawName)
+      if (known === undefined) {
+        known = identity(foldHeaderName(rawName))
+        if (identityMemo.size < MEMO_LIMIT) identityMemo.set(rawName, known)
+      }
+      return known
+    },
   }
 }
 

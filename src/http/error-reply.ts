@@ -1,6 +1,8 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
-import { type ErrorCode, GateError } from '../errors.ts'
+import { ERRORS, type ErrorCode, GateError } from '../errors.ts'
+import { errorFields } from '../observability/error-fields.ts'
 import type { Metrics } from '../observability/metrics.ts'
+import { noteRefusal } from '../observability/request-context.ts'
 import { isNavigation } from './navigation.ts'
 
 const ESCAPES: Record<string, string> = {
@@ -15,14 +17,19 @@ export function escapeHtml(value: string): string {
   return value.replace(/[&<>"']/g, (char) => ESCAPES[char]!)
 }
 
-function page(status: number, message: string, link?: { href: string; text: string }): string {
+function page(
+  status: number,
+  message: string,
+  reference: string,
+  link?: { href: string; text: string },
+): string {
   const action = link ? `<p><a href="${escapeHtml(link.href)}">${escapeHtml(link.text)}</a></p>` : ''
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>${status}</title><style>body{font:16px/1.5 system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem;color:#20123a}h1{font-size:1.4rem}</style></head><body><h1>${escapeHtml(message)}</h1>${action}<p><small>fxa-gate · ${status}</small></p></body></html>`
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>${status}</title><style>body{font:16px/1.5 system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem;color:#20123a}h1{font-size:1.4rem}</style></head><body><h1>${escapeHtml(message)}</h1>${action}<p><small>fxa-gate · ${status} · reference: ${escapeHtml(reference)}</small></p></body></html>`
 }
 
 /**
  * Answers with an error code: an HTML page for a browser navigation, JSON otherwise. The body
- * holds the code's public message only, never a cause or stack.
+ * holds the code's public message and the request id to quote ("reference"), never a cause or stack.
  */
 export function replyError(
   request: FastifyRequest,
@@ -36,13 +43,21 @@ export function replyError(
   if (error.wwwAuthenticate !== undefined) reply.header('www-authenticate', error.wwwAuthenticate)
   if (format === 'negotiate' && isNavigation(request.headers)) {
     const link = extra.loginUrl ? { href: extra.loginUrl, text: 'Sign in' } : undefined
-    return reply.type('text/html; charset=utf-8').send(page(error.status, error.message, link))
+    return reply.type('text/html; charset=utf-8').send(page(error.status, error.message, request.id, link))
   }
-  return reply.type('application/json').send({ error: error.code, message: error.message, ...extra })
+  return reply
+    .type('application/json')
+    .send({ error: error.code, message: error.message, reference: request.id, ...extra })
 }
 
-/** Fastify's error handler: codes from the table pass through, anything else is a logged 500. */
-export function createErrorHandler(metrics: Metrics) {
+/**
+ * Fastify's error handler: codes from the table pass through, anything else is a 500. On the main
+ * listener (`observed`) the refusal is noted and logged once, with the rest of the request, when its
+ * answer ends (observability/http-observer.ts); elsewhere it is logged here. Either way the line
+ * names the host and path (never the query), and a 5xx its cause's class and code.
+ */
+export function createErrorHandler(metrics: Metrics, options: { observed?: boolean } = {}) {
+  const errors = new Map(Object.keys(ERRORS).map((code) => [code, metrics.requestErrors.labels(code)]))
   return function handleError(
     this: unknown,
     raw: FastifyError,
@@ -50,14 +65,15 @@ export function createErrorHandler(metrics: Metrics) {
     reply: FastifyReply,
   ) {
     const error = toGateError(raw)
-    metrics.requestErrors.inc({ code: error.code })
-    if (error.status >= 500) {
-      request.log.error({ code: error.code, detail: error.detail, err: error.cause ?? raw }, 'request failed')
+    errors.get(error.code)?.inc()
+    // The translated error heads the chain down to the foreign cause (class and code are logged).
+    const cause = error.status >= 500 ? error : undefined
+    if (options.observed) {
+      noteRefusal(request, { code: error.code, detail: error.detail, cause })
     } else {
-      request.log.info(
-        { code: error.code, detail: error.detail, url: request.routeOptions.url },
-        'request refused',
-      )
+      const where = { method: request.method, host: request.headers.host, path: request.url.split('?', 1)[0] }
+      if (error.status >= 500) request.log.error({ ...where, ...errorFields(cause) }, 'request failed')
+      else request.log.info({ ...where, code: error.code, detail: error.detail }, 'request refused')
     }
     return replyError(request, reply, error)
   }

@@ -1,6 +1,7 @@
 import * as oidc from 'openid-client'
 import type { Config } from '../config/derive.ts'
 import { GateError } from '../errors.ts'
+import { errorFields } from '../observability/error-fields.ts'
 import type { Logger } from '../observability/logger.ts'
 import type { Metrics } from '../observability/metrics.ts'
 import type { SessionFields, SessionTokens } from '../session/sessions.ts'
@@ -44,17 +45,41 @@ export interface ProviderDeps {
   readonly logger: Logger
   readonly metrics: Metrics
   readonly fetch?: Fetch
+  /** The client secret now (it may be rotated at run time); `config.clientSecret` when absent. */
+  readonly clientSecret?: () => string | undefined
 }
 
 export function createProvider(deps: ProviderDeps): Provider {
   const { config, logger, metrics } = deps
   const fetch = deps.fetch ?? globalThis.fetch
   const timeoutMs = config.providerTimeout
+  const clientSecret = deps.clientSecret ?? (() => config.clientSecret)
+  const clientAuth = (secret: string | undefined) =>
+    secret === undefined ? oidc.None() : oidc.ClientSecretPost(secret)
   let loaded: oidc.Configuration | undefined
+  let loadedWith: string | undefined
   let loading: Promise<oidc.Configuration> | undefined
 
+  /** The discovered configuration, re-made (no new discovery) when the client secret was rotated. */
+  function current(configuration: oidc.Configuration): oidc.Configuration {
+    const secret = clientSecret()
+    if (secret === loadedWith) return configuration
+    const next = new oidc.Configuration(
+      configuration.serverMetadata(),
+      config.clientId,
+      undefined,
+      clientAuth(secret),
+    )
+    next[oidc.customFetch] = fetch
+    next.timeout = Math.ceil(timeoutMs / 1000)
+    if (config.insecureIssuer) oidc.allowInsecureRequests(next)
+    loaded = next
+    loadedWith = secret
+    return next
+  }
+
+  // Latency is measured per HTTP call by the instrumented fetch (fxa_gate_dependency_request_duration_seconds).
   async function timed<T>(operation: string, run: () => Promise<T>): Promise<T> {
-    const stop = metrics.providerLatency.startTimer({ operation })
     try {
       const result = await run()
       metrics.providerRequests.inc({ operation, outcome: 'ok' })
@@ -63,30 +88,24 @@ export function createProvider(deps: ProviderDeps): Provider {
       const translated = translateProviderError(error, operation)
       metrics.providerRequests.inc({ operation, outcome: translated.code })
       throw translated
-    } finally {
-      stop()
     }
   }
 
   function discover(): Promise<oidc.Configuration> {
-    if (loaded) return Promise.resolve(loaded)
+    if (loaded) return Promise.resolve(current(loaded))
+    const secret = clientSecret()
     loading ??= timed('discovery', () =>
-      oidc.discovery(
-        new URL(config.issuer),
-        config.clientId,
-        undefined,
-        config.clientSecret === undefined ? oidc.None() : oidc.ClientSecretPost(config.clientSecret),
-        {
-          [oidc.customFetch]: fetch,
-          timeout: Math.ceil(timeoutMs / 1000),
-          execute: config.insecureIssuer ? [oidc.allowInsecureRequests] : [],
-        },
-      ),
+      oidc.discovery(new URL(config.issuer), config.clientId, undefined, clientAuth(secret), {
+        [oidc.customFetch]: fetch,
+        timeout: Math.ceil(timeoutMs / 1000),
+        execute: config.insecureIssuer ? [oidc.allowInsecureRequests] : [],
+      }),
     ).then(
       (configuration) => {
         loaded = configuration
+        loadedWith = secret
         logger.info({ issuer: config.issuer }, 'discovery loaded')
-        return configuration
+        return current(configuration)
       },
       (error: GateError) => {
         loading = undefined
@@ -115,7 +134,7 @@ export function createProvider(deps: ProviderDeps): Provider {
       let stopped = false
       const attempt = () => {
         discover().catch((error: GateError) => {
-          logger.warn({ code: error.code, detail: error.detail }, 'discovery failed; retrying in 5s')
+          logger.warn(errorFields(error), 'discovery failed; retrying in 5s')
           if (!stopped) timer = setTimeout(attempt, 5000).unref()
         })
       }
@@ -169,10 +188,11 @@ export function createProvider(deps: ProviderDeps): Provider {
     async revoke(tokens) {
       const pending: Array<[string, Record<string, string>]> = [['access', { token: tokens.accessToken }]]
       if (tokens.refreshToken) pending.push(['refresh', { refresh_token: tokens.refreshToken }])
+      const secret = clientSecret()
       const credentials =
-        config.clientSecret === undefined
+        secret === undefined
           ? { client_id: config.clientId }
-          : { client_id: config.clientId, client_secret: config.clientSecret }
+          : { client_id: config.clientId, client_secret: secret }
       await Promise.all(
         pending.map(async ([kind, body]) => {
           try {
@@ -196,7 +216,7 @@ export function createProvider(deps: ProviderDeps): Provider {
               }
             })
           } catch (error) {
-            logger.warn({ code: (error as GateError).code, kind }, 'token revocation at the provider failed')
+            logger.warn({ ...errorFields(error), kind }, 'token revocation at the provider failed')
           }
         }),
       )

@@ -1,17 +1,57 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { GateContext } from '../context.ts'
+import { GateError } from '../errors.ts'
 import { clearCookie, readCookie } from '../http/cookies.ts'
+import { replyError } from '../http/error-reply.ts'
+import { isNavigation } from '../http/navigation.ts'
+import { requestSite } from '../http/request-site.ts'
 import { resolveReturnUrl } from '../redirect/return-url.ts'
+import { LOGOUT_PAGE_POLICY, logoutPage } from './logout-page.ts'
 import { type Query, single } from './query.ts'
 
 /**
  * `GET|POST <prefix>/logout?rd=…` — ends the session in the store (everywhere, through the
- * invalidation channel), clears the cookie, and destroys the provider's tokens.
+ * invalidation channel), clears the cookie, and destroys the provider's tokens; but only for a
+ * request from fxa-gate's own origin (a POST), or one the user made themselves (a same-origin or
+ * typed GET). Anything else (another site's link or form, a browser that says nothing) ends
+ * nothing: a navigation gets a page whose button POSTs from this origin, other requests a 403.
  */
-export function createLogoutHandler(ctx: GateContext) {
+export function createLogoutRoute(ctx: GateContext) {
   const { config } = ctx
-  return async function logout(request: FastifyRequest, reply: FastifyReply) {
-    const returnTo = resolveReturnUrl(ctx.returnUrls, single(request.query as Query, 'rd'))
+  const publicOrigin = ctx.returnUrls.publicOrigin
+  const scheme = new URL(publicOrigin).protocol
+  // fxa-gate's public origin, or the origin this very request was sent to (a sidecar on several hosts).
+  const ownOrigin = (request: FastifyRequest) => (origin: string) =>
+    origin === publicOrigin || origin === `${scheme}//${request.headers.host ?? ''}`
+
+  function returnUrlOf(request: FastifyRequest): string {
+    return resolveReturnUrl(ctx.returnUrls, single(request.query as Query, 'rd'))
+  }
+
+  /** onRequest: decided before any body is read. */
+  async function sameOriginOnly(
+    request: FastifyRequest,
+    reply: FastifyReply,
+  ): Promise<FastifyReply | undefined> {
+    const site = requestSite(request.headers, ownOrigin(request))
+    const allowed = site === 'same-origin' || (request.method === 'GET' && site === 'user')
+    if (allowed) return undefined
+    request.log.info({ site, method: request.method }, 'logout needs confirmation')
+    if (!isNavigation(request.headers))
+      return replyError(request, reply, new GateError('LOGOUT_NOT_SAME_ORIGIN'), {}, 'json')
+    const action = `${config.prefix}/logout?rd=${encodeURIComponent(returnUrlOf(request))}`
+    return reply
+      .code(200)
+      .header('cache-control', 'no-store')
+      .header('content-security-policy', LOGOUT_PAGE_POLICY)
+      .header('x-frame-options', 'DENY')
+      .header('referrer-policy', 'no-referrer')
+      .type('text/html; charset=utf-8')
+      .send(logoutPage(action))
+  }
+
+  async function handler(request: FastifyRequest, reply: FastifyReply) {
+    const returnTo = returnUrlOf(request)
     // The cookie goes whatever happens below, so a browser is never left holding it.
     reply
       .header('set-cookie', clearCookie(config.cookie, config.cookie.sessionName))
@@ -26,4 +66,6 @@ export function createLogoutHandler(ctx: GateContext) {
     }
     return reply.redirect(returnTo, request.method === 'POST' ? 303 : 302)
   }
+
+  return { onRequest: sameOriginOnly, handler }
 }

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { GateContext } from '../context.ts'
 import { createCallbackHandler } from './callback.ts'
-import { createLogoutHandler } from './logout.ts'
+import { createLogoutRoute } from './logout.ts'
 import { createStartHandler } from './start.ts'
 import { createUserinfoHandler } from './userinfo.ts'
 
@@ -16,6 +16,6 @@ export async function loginRoutes(app: FastifyInstance, ctx: GateContext): Promi
   )
   app.get(`${prefix}/start`, createStartHandler(ctx))
   app.get(`${prefix}/callback`, createCallbackHandler(ctx))
-  app.route({ method: ['GET', 'POST'], url: `${prefix}/logout`, handler: createLogoutHandler(ctx) })
+  app.route({ method: ['GET', 'POST'], url: `${prefix}/logout`, ...createLogoutRoute(ctx) })
   app.get(`${prefix}/userinfo`, createUserinfoHandler(ctx))
 }

@@ -3,10 +3,10 @@ import { type Decision, describeUnmet } from '../decision/decide.ts'
 import { GateError } from '../errors.ts'
 import { replyError } from '../http/error-reply.ts'
 import { isNavigation } from '../http/navigation.ts'
+import type { DecisionEndpoint } from '../observability/metric-definitions.ts'
 import type { Metrics } from '../observability/metrics.ts'
-
-/** The `endpoint` label of the decision counter: the four transports. */
-export type Endpoint = 'nginx' | 'traefik' | 'envoy' | 'sidecar'
+import { noteDecision, noteRefusal } from '../observability/request-context.ts'
+import type { Verdict } from './pipeline.ts'
 
 export type Forbidden = Extract<Decision, { kind: 'forbidden' }>
 
@@ -34,19 +34,28 @@ export function redirectOrUnauthenticated(
   return unauthenticated(request, reply, loginUrl)
 }
 
-/** 403, logged with the requirement that failed (which the client is not told). */
+/**
+ * 403. The requirement that failed (which the client is not told) and whose it was go on the one
+ * refusal line, written with host, path, uid and request id when the answer ends.
+ */
 export function forbidden(request: FastifyRequest, reply: FastifyReply, decision: Forbidden): FastifyReply {
-  request.log.info({ reason: describeUnmet(decision.unmet), source: decision.source }, 'forbidden')
+  noteRefusal(request, { code: 'FORBIDDEN', detail: describeUnmet(decision.unmet), source: decision.source })
   return replyError(request, reply, new GateError('FORBIDDEN'), {}, 'json')
 }
 
-/** Counts what a decision ended in; success is counted, never logged per request. */
-export function createDecisionCounter(metrics: Metrics, endpoint: Endpoint) {
+/**
+ * Counts what a decision ended in, and notes on the request what it was about and whose it was
+ * (for the access log and the refusal line); success is counted, never logged per request.
+ */
+export function createDecisionCounter(metrics: Metrics, endpoint: DecisionEndpoint) {
   // Labelled children resolved once: a label lookup per request costs more than the increment.
   const counters = {
     allow: metrics.decisions.labels(endpoint, 'allow'),
     unauthenticated: metrics.decisions.labels(endpoint, 'unauthenticated'),
     forbidden: metrics.decisions.labels(endpoint, 'forbidden'),
   }
-  return (decision: Decision) => counters[decision.kind].inc()
+  return (request: FastifyRequest, verdict: Verdict) => {
+    counters[verdict.decision.kind].inc()
+    noteDecision(request, verdict.description, verdict.decision.kind, verdict.identity)
+  }
 }

@@ -2,7 +2,9 @@ import type { AssertionSigners } from '../assertion/setup.ts'
 import type { Config } from '../config/derive.ts'
 import type { Authenticator } from '../decision/credentials.ts'
 import type { IdentityHeaders } from '../headers/identity-headers.ts'
+import type { Dependencies } from '../observability/dependencies.ts'
 import type { Metrics } from '../observability/metrics.ts'
+import type { Tracing } from '../observability/tracing.ts'
 import type { Pipeline } from './pipeline.ts'
 
 /** What the transports (forward-auth endpoints, the sidecar) are built from, once, in app.ts. */
@@ -12,6 +14,10 @@ export interface TransportDeps {
   /** For what outlives a decision (open websockets are checked again). */
   readonly authenticator: Authenticator
   readonly metrics: Metrics
+  /** Latency and up-ness of the sidecar's upstream. */
+  readonly dependencies: Dependencies
+  /** Spans for the upstream request (the sidecar continues the caller's trace). */
+  readonly tracing: Tracing
   readonly identityHeaders: IdentityHeaders
   /** Sign X-User-Assertion, per service (cached per identity). */
   readonly assertions: AssertionSigners

@@ -90,7 +90,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       const description = describeRequest(parts)
       const service = services.resolve(description, parts.service)
       const identity = await authenticator.authenticate(
-        { headers: parts.headers, rawHeaders: parts.rawHeaders, url: description.url },
+        { headers: parts.headers, rawHeaders: parts.rawHeaders, url: description.url, peer: parts.peer },
         service === null ? undefined : { allowedClients: service.allowedClients },
       )
       const decision = decideFor(description, service, identity, extra)

@@ -1,8 +1,9 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { TransportRequirements } from '../decision/decide.ts'
 import type { RequestParts } from '../decision/request.ts'
+import type { DecisionEndpoint } from '../observability/metric-definitions.ts'
 import type { Metrics } from '../observability/metrics.ts'
-import { createDecisionCounter, type Endpoint, type Forbidden } from './answers.ts'
+import { createDecisionCounter, type Forbidden } from './answers.ts'
 import type { Pipeline, Verdict } from './pipeline.ts'
 
 type Answer = FastifyReply | undefined | Promise<FastifyReply | undefined>
@@ -24,7 +25,7 @@ export interface Answers<State> {
 
 /** One transport: how it reads its proxy's request, and how it answers. Nothing else. */
 export interface Transport<State> {
-  readonly endpoint: Endpoint
+  readonly endpoint: DecisionEndpoint
   /** Reads the request its proxy asks about; throws GateError for what it cannot read. */
   read(request: FastifyRequest): ReadRequest<State>
   readonly answers: Answers<State>
@@ -38,7 +39,7 @@ export interface Transport<State> {
 export interface TransportHandler<State> {
   /** The route handler (or onRequest hook): read → pipeline → answer. */
   handle(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined>
-  /** Counts a verdict and answers it from the transport's table. */
+  /** Counts a verdict, notes it for the access log, and answers it from the transport's table. */
   answer(request: FastifyRequest, reply: FastifyReply, verdict: Verdict, state: State): Answer
 }
 
@@ -52,7 +53,7 @@ export function createTransportHandler<State>(
   const { answers } = transport
   function answer(request: FastifyRequest, reply: FastifyReply, verdict: Verdict, state: State): Answer {
     const { decision } = verdict
-    count(decision)
+    count(request, verdict)
     switch (decision.kind) {
       case 'allow':
         return answers.allow(request, reply, verdict, state)

@@ -12,24 +12,20 @@ export interface PeekedBody {
 
 export interface PeekOptions {
   readonly limit: number
-  /** How long the first bytes may take; a client that stalls gets a 408. */
-  readonly timeoutMs: number
   /** Content-Length, when the client sent one: a body that long is complete without waiting for its end. */
   readonly expectedLength: number | undefined
 }
 
 /**
  * Reads the first bytes of a request body without holding more than about `limit` bytes, and hands
- * back a stream that yields the whole body unchanged, so the upstream gets it intact.
+ * back a stream that yields the whole body unchanged, so the upstream gets it intact. A client that
+ * stalls meets the listener's body-idle deadline (http/deadlines.ts: 408, connection closed), which
+ * ends the wait here as a body that broke off.
  */
 export function peekBody(source: Readable, options: PeekOptions): Promise<PeekedBody> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = []
     let size = 0
-    const timer = setTimeout(
-      () => fail(new GateError('REQUEST_TIMEOUT', { detail: 'request body too slow to arrive' })),
-      options.timeoutMs,
-    )
     const onData = (chunk: Buffer) => {
       chunks.push(chunk)
       size += chunk.length
@@ -41,7 +37,6 @@ export function peekBody(source: Readable, options: PeekOptions): Promise<Peeked
       fail(new GateError('BAD_REQUEST', { detail: 'request body broke off', cause: error }))
     const onClose = () => onError(new Error('connection closed'))
     function stopListening() {
-      clearTimeout(timer)
       source.off('data', onData)
       source.off('end', onEnd)
       source.off('error', onError)

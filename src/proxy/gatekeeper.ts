@@ -25,8 +25,6 @@ const BODYLESS = new Set(['GET', 'HEAD'])
  * naming any method, so nothing beyond this is ever held.
  */
 const BODY_PEEK_LIMIT = 16 * 1024
-/** How long those first bytes may take to arrive. */
-const BODY_PEEK_TIMEOUT_MS = 10_000
 
 export interface Gatekeeper {
   /** The onRequest hook of every proxied route (HTTP and websocket upgrades alike). */
@@ -105,6 +103,7 @@ export function createGatekeeper(deps: TransportDeps, websockets: WebsocketWatch
           rawHeaders: raw.rawHeaders,
           body: body ? 'readable' : 'absent',
           hostRouting: HOST_ROUTED,
+          peer: raw.socket.remoteAddress,
         },
         state: { cleaned, trusted },
       }
@@ -160,7 +159,6 @@ export function createGatekeeper(deps: TransportDeps, websockets: WebsocketWatch
     const length = Number(request.headers['content-length'] ?? Number.NaN)
     const peeked = await peekBody(payload, {
       limit: BODY_PEEK_LIMIT,
-      timeoutMs: BODY_PEEK_TIMEOUT_MS,
       expectedLength: Number.isSafeInteger(length) ? length : undefined,
     })
     const kind = pending.verdict.description.bodyKind!

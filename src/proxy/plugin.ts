@@ -5,9 +5,11 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { GateError } from '../errors.ts'
 import { replyError } from '../http/error-reply.ts'
 import type { TransportDeps } from '../pipeline/deps.ts'
+import { createAdmission } from './admission.ts'
 import { createGatekeeper } from './gatekeeper.ts'
 import { compileResponseCookieFilter, stripResponseHopByHop } from './response-headers.ts'
 import { translateUpstreamError } from './upstream-errors.ts'
+import { createUpstreamObserver } from './upstream-observe.ts'
 import { createWebsocketWatch } from './websocket-watch.ts'
 
 const METHODS = ['DELETE', 'GET', 'HEAD', 'PATCH', 'POST', 'PUT', 'OPTIONS']
@@ -53,21 +55,27 @@ export async function sidecarProxy(app: FastifyInstance, deps: TransportDeps): P
     const websockets = createWebsocketWatch(deps)
     scope.addHook('onClose', async () => websockets.stop())
     const gatekeeper = createGatekeeper(deps, websockets)
+    const admission = createAdmission(config, deps.trustedPeer)
+    // Limits first (cheap), then the decision, then what only an allowed upload may hold (a body
+    // read for `_method` counts as an upload: it is read before the decision ends).
+    scope.addHook('onRequest', admission.enter)
+    const upstream = createUpstreamObserver(scope, deps)
     scope.addHook('onRequest', gatekeeper.onRequest)
+    scope.addHook('onRequest', admission.upload)
     scope.addHook('preParsing', gatekeeper.preParsing)
     await scope.register(httpProxy, {
       upstream: config.upstream!,
       httpMethods: METHODS,
       disableRequestLogging: true,
       undici: {
-        connections: 256,
+        connections: config.upstreamConnections,
         pipelining: 1,
         headersTimeout: config.upstreamTimeout,
         bodyTimeout: config.upstreamTimeout,
         connect: { timeout: config.upstreamConnectTimeout },
       },
       replyOptions: {
-        rewriteRequestHeaders: (request) => gatekeeper.upstreamHeadersOf(request),
+        rewriteRequestHeaders: (request) => upstream.request(request, gatekeeper.upstreamHeadersOf(request)),
         rewriteHeaders: (headers) => dropOwnCookies(stripResponseHopByHop(headers)),
         // An upstream answer is the client's answer: never retried behind its back (reply-from
         // retries GETs answered 503 by default).
@@ -75,9 +83,11 @@ export async function sidecarProxy(app: FastifyInstance, deps: TransportDeps): P
         onError(reply, { error }) {
           const failure = translateUpstreamError(error)
           metrics.upstreamErrors.inc({ reason: failure.reason })
+          upstream.failed(reply.request, failure.reason)
           reply.send(failure.error)
         },
-        onResponse(_request, reply, response) {
+        onResponse(request, reply, response) {
+          upstream.answered(request)
           const body = (response as unknown as { stream: Readable }).stream
           body.on('error', countAbortedResponse)
           reply.send(body)
@@ -93,7 +103,8 @@ export async function sidecarProxy(app: FastifyInstance, deps: TransportDeps): P
         closeTimeout: WEBSOCKET_CLOSE_TIMEOUT,
       } as Record<string, unknown>,
       wsClientOptions: {
-        rewriteRequestHeaders: (_headers: unknown, request: object) => gatekeeper.upstreamHeadersOf(request),
+        rewriteRequestHeaders: (_headers: unknown, request: FastifyRequest) =>
+          upstream.websocket(request, gatekeeper.upstreamHeadersOf(request)),
         handshakeTimeout: config.upstreamConnectTimeout,
         followRedirects: false,
         perMessageDeflate: false,

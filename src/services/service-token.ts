@@ -30,12 +30,23 @@ export interface ServiceTokenClaims {
  * service's audience, sub = the uid, lifetime the service's tokenTtl, the node when it has one.
  */
 export function createServiceTokens(signers: AssertionSigners, gateClientId: string, clock: () => number) {
-  const { key, issuer } = signers
-  const keySet = createLocalJWKSet({ keys: [...signers.jwks.keys] })
+  // Keys are read at each use: a secret rotation swaps them at run time. The verifying key set is
+  // rebuilt once per published set.
+  let published = signers.jwks
+  let keySet = createLocalJWKSet({ keys: [...published.keys] })
   // Every published key verifies (a rotation's previous key included), each with its own algorithm.
-  const algorithms = [...new Set(signers.jwks.keys.map((jwk) => jwk.alg))]
+  let algorithms = [...new Set(published.keys.map((jwk) => jwk.alg))]
+  const verifying = () => {
+    if (signers.jwks !== published) {
+      published = signers.jwks
+      keySet = createLocalJWKSet({ keys: [...published.keys] })
+      algorithms = [...new Set(published.keys.map((jwk) => jwk.alg))]
+    }
+    return { keySet, algorithms }
+  }
   return {
     async issue(service: Service, identity: Identity, node: string | undefined): Promise<ServiceToken> {
+      const { key, issuer } = signers
       const issuedAt = Math.floor(clock() / 1000)
       const expiresIn = Math.max(1, Math.floor(service.tokenTtlMs / 1000))
       const claims: Record<string, unknown> = {
@@ -59,8 +70,9 @@ export function createServiceTokens(signers: AssertionSigners, gateClientId: str
     /** The claims of a token made for `service`, or undefined when it is not one (any reason). */
     async verify(service: Service, token: string): Promise<ServiceTokenClaims | undefined> {
       try {
+        const { keySet, algorithms } = verifying()
         const { payload } = await jwtVerify(token, keySet, {
-          issuer,
+          issuer: signers.issuer,
           audience: service.audience,
           typ: SERVICE_TOKEN_TYPE,
           algorithms,

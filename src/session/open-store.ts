@@ -1,3 +1,4 @@
+import { Cluster, type Redis } from 'ioredis'
 import { createMemoryTokenStore, createRedisTokenStore, type TokenStore } from '../bearer/token-store.ts'
 import type { Config } from '../config/derive.ts'
 import { createMemoryEventState, type EventStateStore } from '../events/event-state.ts'
@@ -7,7 +8,7 @@ import { createRedisNodeStore } from '../nodes/redis-node-store.ts'
 import type { NodeStore } from '../nodes/types.ts'
 import type { Logger } from '../observability/logger.ts'
 import { createMemorySessionStore } from './memory-store.ts'
-import { createRedis, createSubscriber } from './redis-client.ts'
+import { createRedis, createSubscriber, parseRedisUrl } from './redis-client.ts'
 import { createRedisSessionStore } from './redis-store.ts'
 import type { SessionStore } from './types.ts'
 
@@ -18,7 +19,21 @@ export interface Stores {
   readonly events: EventStateStore
   /** The services' node assignments. */
   readonly nodes: NodeStore
+  /** The Redis client the stores share, when there is one (the active-session count uses it). */
+  readonly redis?: Redis | Cluster
+  /** A rotated FXA_GATE_REDIS_PASSWORD: used from the next (re)connection on; open ones stay authenticated. */
+  usePassword?(password: string | undefined): void
   close(): Promise<void>
+}
+
+/** ioredis reads the password from its options on every connect. */
+function setPassword(client: Redis | Cluster, password: string | undefined): void {
+  if (client instanceof Cluster) {
+    client.options.redisOptions = { ...client.options.redisOptions, password }
+    for (const node of client.nodes('all')) node.options.password = password
+  } else {
+    client.options.password = password
+  }
 }
 
 /**
@@ -43,16 +58,19 @@ export function openStores(config: Config, logger: Logger): Stores {
   const subscriber = createSubscriber(redis)
   const tokenSubscriber = createSubscriber(redis)
   const sessions = createRedisSessionStore({ redis, subscriber, keyPrefix: config.redisKeyPrefix })
-  const nodes = createRedisNodeStore({
-    redis,
-    subscriber: createSubscriber(redis),
-    keyPrefix: config.redisKeyPrefix,
-  })
+  const nodeSubscriber = createSubscriber(redis)
+  const nodes = createRedisNodeStore({ redis, subscriber: nodeSubscriber, keyPrefix: config.redisKeyPrefix })
   return {
     sessions,
     tokens: createRedisTokenStore({ redis, subscriber: tokenSubscriber, keyPrefix: config.redisKeyPrefix }),
     events: createRedisEventState({ redis, keyPrefix: config.redisKeyPrefix }),
     nodes,
+    redis,
+    usePassword(password) {
+      // A password in the URL wins, as at start-up.
+      if (parseRedisUrl(config.redisUrl!).password !== undefined) return
+      for (const client of [redis, subscriber, tokenSubscriber, nodeSubscriber]) setPassword(client, password)
+    },
     async close() {
       await nodes.close()
       await sessions.close()

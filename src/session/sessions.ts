@@ -36,8 +36,9 @@ export interface Sessions {
 
 export interface SessionsDeps {
   readonly store: SessionStore
-  readonly cookieKeys: Keyring
-  readonly sealKeys: Keyring
+  /** The current keyrings: read on every use, so a secret rotation applies at once. */
+  readonly cookieKeys: () => Keyring
+  readonly sealKeys: () => Keyring
   readonly metrics: Metrics
   readonly clock: () => number
   readonly absoluteTtlMs: number
@@ -48,15 +49,22 @@ export interface SessionsDeps {
 export function createSessions(deps: SessionsDeps): Sessions {
   const { store, metrics, clock } = deps
   const cache = createSessionCache(store, { ttlMs: deps.cacheTtlMs })
-  // A cookie value whose MAC verified once always will (keys only change with a restart): skip the
-  // HMAC and the hash on the hot path. Bounded, so random cookies cannot grow it.
+  // A cookie value whose MAC verified once will again while the keyring stays the same: skip the
+  // HMAC and the hash on the hot path. Bounded, so random cookies cannot grow it; emptied when the
+  // keyring is rotated, so a secret taken out of it stops working.
   const verifiedTickets = new LRUCache<string, SessionKey>({ max: 50_000 })
+  let verifiedWith: Keyring | undefined
 
   function keyOfTicket(cookieValue: string | undefined): SessionKey | undefined {
     if (cookieValue === undefined) return undefined
+    const keyring = deps.cookieKeys()
+    if (keyring !== verifiedWith) {
+      verifiedTickets.clear()
+      verifiedWith = keyring
+    }
     const known = verifiedTickets.get(cookieValue)
     if (known !== undefined) return known
-    const id = readTicket(deps.cookieKeys, cookieValue)
+    const id = readTicket(keyring, cookieValue)
     if (id === undefined) return undefined
     const key = sessionKey(id)
     verifiedTickets.set(cookieValue, key)
@@ -69,6 +77,8 @@ export function createSessions(deps: SessionsDeps): Sessions {
     storeHit: metrics.sessionLookups.labels('store_hit'),
     missing: metrics.sessionLookups.labels('missing'),
     invalid: metrics.sessionLookups.labels('invalid_cookie'),
+    localHit: metrics.cacheHits.labels('session'),
+    localMiss: metrics.cacheMisses.labels('session'),
   }
 
   async function guarded<T>(operation: () => Promise<T>): Promise<T> {
@@ -90,11 +100,11 @@ export function createSessions(deps: SessionsDeps): Sessions {
         v: 1,
         loginAt: now,
         expiresAt: now + deps.absoluteTtlMs,
-        tokens: await seal(deps.sealKeys, tokens),
+        tokens: await seal(deps.sealKeys(), tokens),
       }
       await guarded(() => store.create(key, record, deps.idleTtlMs))
       metrics.sessionsCreated.inc()
-      return { cookieValue: issueTicket(deps.cookieKeys, id), session: { key, record } }
+      return { cookieValue: issueTicket(deps.cookieKeys(), id), session: { key, record } }
     },
 
     async resolve(cookieValue) {
@@ -106,9 +116,11 @@ export function createSessions(deps: SessionsDeps): Sessions {
       const now = clock()
       const cached = cache.get(key, now)
       if (cached !== undefined) {
+        lookups.localHit.inc()
         ;(cached ? lookups.cacheHit : lookups.missing).inc()
         return cached ? { key, record: cached } : null
       }
+      lookups.localMiss.inc()
       const epoch = cache.epoch()
       const record = await guarded(() => store.get(key, deps.idleTtlMs))
       cache.set(key, record, epoch)
@@ -132,7 +144,7 @@ export function createSessions(deps: SessionsDeps): Sessions {
     },
 
     async openTokens(record) {
-      return (await unseal(deps.sealKeys, record.tokens)) as SessionTokens | undefined
+      return (await unseal(deps.sealKeys(), record.tokens)) as SessionTokens | undefined
     },
 
     close: () => cache.close(),

@@ -199,3 +199,21 @@ describe('NOTES.txt', () => {
     expect(notes('charts/fxa-gate/ci/chart-redis-values.yaml')).toMatch(/WARNING: .*evaluation\s+only/s)
   })
 })
+
+describe('the grace period fits the shutdown sequence', () => {
+  const grace = (options: RenderOptions) =>
+    gateDeployment(render(options)).spec.template.spec.terminationGracePeriodSeconds
+
+  it('is computed from config.shutdownDelay + config.shutdownTimeout + a preStop sleep + 5 s', () => {
+    expect(grace(withDefaults())).toBe(30)
+    expect(grace(withDefaults('config.shutdownDelay="1500ms"', 'config.shutdownTimeout="1m"'))).toBe(67)
+    expect(grace(withDefaults('lifecycle={"preStop":{"sleep":{"seconds":10}}}'))).toBe(40)
+  })
+
+  it('keeps an explicit value that covers the drain, and refuses one that does not', () => {
+    expect(grace(withDefaults('terminationGracePeriodSeconds=120'))).toBe(120)
+    expect(catchHelm(() => render(withDefaults('terminationGracePeriodSeconds=20')))).toMatch(
+      /terminationGracePeriodSeconds \(20\) is shorter than fxa-gate's drain.*= 30s/,
+    )
+  })
+})

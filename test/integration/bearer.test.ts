@@ -186,10 +186,11 @@ describe('bearer tokens checked with FxA introspection', () => {
   })
 
   it('passes on FxA 429 Retry-After, and treats 5xx and non-JSON as outages', async () => {
+    // 429 last: it opens the gate's circuit breaker for its Retry-After (see bearer-flood.test.ts).
     for (const [mode, retry] of [
-      [{ status: 429, retryAfter: 7 }, '7'],
       [{ status: 502 }, '1'],
       [{ nonJson: true as const }, '1'],
+      [{ status: 429, retryAfter: 7 }, '7'],
     ] as const) {
       const token = await fxa.issueAccessToken({ uid, clientId: 'fxa-gate-test', scope: 'profile' })
       fxa.setFailure('introspect', mode)

@@ -39,7 +39,8 @@ let b: Process & { child: ChildProcess; output: () => string }
 let redis: Redis
 
 /** What both gates share: the FxA, Redis and its key prefix, the cookie secrets (a cookie is valid on both). */
-const sharedEnv = { FXA_GATE_REDIS_KEY_PREFIX: PREFIX }
+const ADMIN_TOKEN = 'events-test-admin-token-'.repeat(2)
+const sharedEnv = { FXA_GATE_REDIS_KEY_PREFIX: PREFIX, FXA_GATE_ADMIN_TOKEN: ADMIN_TOKEN }
 
 async function startChildGate(
   port: number,
@@ -403,11 +404,15 @@ describe('operator revocation', () => {
     const uid = uidForEmail(email)
     const onA = await login(a, email)
     const onB = await login(b, email)
-    const response = await fetch(`${b.adminUrl}/sessions/revoke`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ user: uid }),
-    })
+    const revoke = (authorization?: string) =>
+      fetch(`${b.adminUrl}/sessions/revoke`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) },
+        body: JSON.stringify({ user: uid }),
+      })
+    // Loopback is not enough: the token is required from every caller.
+    expect((await revoke()).status).toBe(401)
+    const response = await revoke(`Bearer ${ADMIN_TOKEN}`)
     expect(response.status).toBe(200)
     expect(await response.json()).toEqual({ user: uid, ended: 2 })
     await until(

@@ -13,6 +13,7 @@ import { createCookieJar, loginThroughGate, startTestGate, type TestGate } from 
 import { untilReady } from '../support/nginx.ts'
 import { type ProxiedApp, REAL_PROXIES, startBehindProxy } from '../support/proxies.ts'
 import { type RecordingUpstream, rawExchange, startRecordingUpstream } from '../support/sidecar.ts'
+import { stall } from '../support/stalled.ts'
 
 const redisUrl = inject('redisUrl')
 const RULES = JSON.stringify(OVERRIDE_RULES)
@@ -99,6 +100,31 @@ describe('method overrides through the sidecar', () => {
     expect(reached('/forms/stalled')).toEqual([])
     expect(reached('/forms/left')).toEqual([])
     expect(await statusOf(gate.port, rawOverrideRequest(ADMITTED_CASES[0]!, host))).toBe(200)
+  })
+
+  it('sends 100 Continue before reading a form body whose _method decides, then answers on what it names', async () => {
+    for (const [target, text, status] of [
+      ['/forms/continue-plain', 'title=hello', 200],
+      ['/forms/continue-delete', '_method=DELETE&title=x', 401],
+    ] as const) {
+      const client = await stall(
+        gate.port,
+        `POST ${target} HTTP/1.1\r\nHost: ${host}\r\nAccept: application/json\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${text.length}\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n`,
+      )
+      try {
+        // A client that waits for the 100 sends nothing before it: without it, only a 408 would come.
+        for (let i = 0; i < 100 && !client.received().includes('100 Continue'); i++)
+          await new Promise((resolve) => setTimeout(resolve, 50))
+        expect(client.received(), target).toBe('HTTP/1.1 100 Continue\r\n\r\n')
+        client.socket.write(text)
+        const { text: answer } = await client.closed(5_000)
+        expect(answer, target).toMatch(new RegExp(`^HTTP/1\\.1 100 Continue\r\n\r\nHTTP/1\\.1 ${status} `))
+      } finally {
+        client.destroy()
+      }
+    }
+    expect(reached('/forms/continue-plain').map((seen) => seen.bodyBytes)).toEqual(['title=hello'.length])
+    expect(reached('/forms/continue-delete')).toEqual([])
   })
 
   it('streams a long form post of a signed-in user to the upstream intact (the body is peeked, not held)', async () => {

@@ -33,7 +33,7 @@ describe('return URLs through the real endpoints (THREATS §1)', () => {
     expect(HOSTILE_RETURN_URLS.length).toBeGreaterThanOrEqual(150)
     for (const value of HOSTILE_RETURN_URLS) {
       const url = `${gate.url}/_gate/logout?rd=${encodeURIComponent(value)}`
-      const response = await fetch(url, { redirect: 'manual' })
+      const response = await fetch(url, { redirect: 'manual', headers: { 'sec-fetch-site': 'same-origin' } })
       // A value the HTTP layer itself refuses (e.g. too long for the header limit) is fine too.
       if (response.status !== 302) {
         expect(response.status, value).toBeGreaterThanOrEqual(400)

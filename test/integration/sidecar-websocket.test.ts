@@ -71,7 +71,9 @@ describe('sidecar: websockets', () => {
     })
     const closed = new Promise<number>((resolve) => socket.once('close', () => resolve(Date.now())))
     const loggedOut = Date.now()
-    expect((await jar.fetch(`${gate.url}/_gate/logout`)).status).toBe(302)
+    expect(
+      (await jar.fetch(`${gate.url}/_gate/logout`, { headers: { 'sec-fetch-site': 'same-origin' } })).status,
+    ).toBe(302)
     const at = await Promise.race([
       closed,
       new Promise<number>((resolve) => setTimeout(() => resolve(-1), 5000)),

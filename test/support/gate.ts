@@ -118,6 +118,7 @@ export async function startTestGate(options: TestGateOptions = {}): Promise<Test
     tokenStore: stores.tokens,
     eventState: stores.events,
     nodeStore: stores.nodes,
+    redis: stores.redis,
     logger,
   })
   gate.start()
@@ -141,11 +142,17 @@ export async function startTestGate(options: TestGateOptions = {}): Promise<Test
   }
 }
 
-/** Waits until /readyz says ready (Redis connected, discovery loaded), at most 10 s. */
+/**
+ * Waits until /readyz says ready and /healthz?verbose says its dependencies answer (Redis
+ * connected, discovery loaded), at most 10 s: readiness itself no longer waits for them.
+ */
 export async function untilReady(adminUrl: string): Promise<void> {
   for (let attempt = 0; attempt < 200; attempt++) {
     try {
-      if ((await fetch(`${adminUrl}/readyz`)).ok) return
+      const ready = await fetch(`${adminUrl}/readyz`)
+      const health = await fetch(`${adminUrl}/healthz?verbose`)
+      const { checks } = (await health.json()) as { checks: Record<string, string> }
+      if (ready.ok && Object.values(checks).every((value) => value === 'ok')) return
     } catch {}
     await new Promise((resolve) => setTimeout(resolve, 50))
   }

@@ -269,13 +269,7 @@ export function rawRequestStatus(
 }
 
 /**
- * Waits until a gate's admin `/readyz` says ready (its session store connected): a login started
- * before that is refused with 503, as it would be in production before the readiness probe passes.
+ * Waits until a gate is ready and its session store connected (a login started before that is
+ * refused with 503): readiness alone no longer waits for shared dependencies.
  */
-export async function untilReady(adminUrl: string): Promise<void> {
-  const deadline = Date.now() + STARTUP_TIMEOUT_MS
-  while ((await fetch(`${adminUrl}/readyz`).catch(() => undefined))?.status !== 200) {
-    if (Date.now() > deadline) throw new Error(`${adminUrl}/readyz never answered 200`)
-    await sleep(20)
-  }
-}
+export { untilReady } from './gate.ts'

@@ -17,6 +17,7 @@ export interface PartsInput {
   readonly headers?: readonly (readonly [string, string])[]
   readonly body?: RequestParts['body']
   readonly hostRouting?: HostRouting
+  readonly peer?: string
 }
 
 /** Request parts the way a transport reads them, for tests of the description and the decision. */
@@ -33,6 +34,7 @@ export function partsOf(input: PartsInput): RequestParts {
     rawHeaders,
     body: input.body ?? 'absent',
     hostRouting: input.hostRouting ?? HOST_ROUTED,
+    peer: input.peer,
   }
 }
 

@@ -251,3 +251,37 @@ app.kubernetes.io/component: injector
 {{- define "fxa-gate.injectorTlsSecret" -}}
 {{- printf "%s-tls" (include "fxa-gate.injectorFullname" .) }}
 {{- end }}
+
+{{/*
+A duration as fxa-gate reads it (90s, 15m, 1h, 500ms, a bare number of seconds) in whole seconds, rounded up.
+*/}}
+{{- define "fxa-gate.durationSeconds" -}}
+{{- $text := toString . | trim -}}
+{{- $number := regexFind "^[0-9]+(\\.[0-9]+)?" $text -}}
+{{- $unit := trimPrefix $number $text | default "s" -}}
+{{- $factor := get (dict "ms" 0.001 "s" 1.0 "m" 60.0 "h" 3600.0 "d" 86400.0) $unit -}}
+{{- if or (not $number) (kindIs "invalid" $factor) -}}
+{{- fail (printf "not a duration: %q (expected e.g. 5s, 2m)" $text) -}}
+{{- end -}}
+{{- mulf (float64 $number) $factor | ceil | int -}}
+{{- end -}}
+
+{{/*
+Seconds the pod gets after its deletion: the preStop sleep, fxa-gate's shutdown delay (serving while endpoints
+update) and timeout (in-flight requests and streams), and 5 s to exit. An explicit value must cover them.
+*/}}
+{{- define "fxa-gate.terminationGracePeriod" -}}
+{{- $preStop := 0 -}}
+{{- with .Values.lifecycle -}}{{- with .preStop -}}{{- with .sleep -}}{{- $preStop = int .seconds -}}{{- end -}}{{- end -}}{{- end -}}
+{{- $delay := include "fxa-gate.durationSeconds" (.Values.config.shutdownDelay | default "5s") | int -}}
+{{- $timeout := include "fxa-gate.durationSeconds" (.Values.config.shutdownTimeout | default "20s") | int -}}
+{{- $needed := add $preStop $delay $timeout 5 -}}
+{{- $given := .Values.terminationGracePeriodSeconds -}}
+{{- if kindIs "invalid" $given -}}
+{{- $needed -}}
+{{- else if lt (int $given) (int $needed) -}}
+{{- fail (printf "terminationGracePeriodSeconds (%d) is shorter than fxa-gate's drain: preStop sleep %ds + config.shutdownDelay %ds + config.shutdownTimeout %ds + 5s = %ds; raise it, leave it empty, or shorten the shutdown settings" (int $given) $preStop $delay $timeout $needed) -}}
+{{- else -}}
+{{- int $given -}}
+{{- end -}}
+{{- end -}}

@@ -14,8 +14,16 @@ async function run(args: string[], env: Record<string, string> = {}) {
   const ctx: Omit<CliContext, 'exit'> = {
     env: { ...BASE, ...env },
     stdin: (async function* () {})(),
-    stdout: { write: (text) => void (out.stdout += text) },
-    stderr: { write: (text) => void (out.stderr += text) },
+    stdout: {
+      write: (text) => {
+        out.stdout += text
+      },
+    },
+    stderr: {
+      write: (text) => {
+        out.stderr += text
+      },
+    },
     readFile: () => {
       throw Object.assign(new Error('no file'), { code: 'ENOENT' })
     },

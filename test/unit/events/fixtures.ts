@@ -14,10 +14,12 @@ export function memoryWorld() {
   const metrics = createMetrics({ defaultMetrics: false })
   const logger = createLogger({ level: 'silent' })
   const secrets = ['s'.repeat(40)]
+  const cookieKeys = deriveKeyring(secrets, 'session-cookie')
+  const sealKeys = deriveKeyring(secrets, 'token-seal')
   const sessions = createSessions({
     store,
-    cookieKeys: deriveKeyring(secrets, 'session-cookie'),
-    sealKeys: deriveKeyring(secrets, 'token-seal'),
+    cookieKeys: () => cookieKeys,
+    sealKeys: () => sealKeys,
     metrics,
     clock: now,
     absoluteTtlMs: 7 * 86_400_000,

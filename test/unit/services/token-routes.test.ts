@@ -60,7 +60,7 @@ async function setUp() {
   const store = createMemoryNodeStore({ clock })
   const placement = createPlacement({ store, services, metrics, logger, clock })
   await placement.start()
-  const signers = assertionSignersFromConfig(config, services, { clock, metrics, logger })
+  const signers = assertionSignersFromConfig(config, { clock, metrics, logger })
   let who: Identity | null = identity('session')
   const authenticator: Authenticator = { authenticate: async () => who }
   const marks = new Map<string, number>()

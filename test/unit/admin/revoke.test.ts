@@ -59,25 +59,24 @@ async function gateWith(env: Record<string, string> = {}) {
 }
 
 describe('POST /sessions/revoke on the admin listener', () => {
-  it('ends every session of the user and says how many, for a loopback caller', async () => {
-    const { store, revoke } = await gateWith()
-    const response = await revoke({})
+  it('ends every session of the user and says how many, for the holder of the admin token', async () => {
+    const { store, revoke } = await gateWith({ FXA_GATE_ADMIN_TOKEN: TOKEN })
+    const response = await revoke({ authorization: `Bearer ${TOKEN}` })
     expect(response.statusCode).toBe(200)
     expect(response.json()).toEqual({ user: 'u1', ended: 2 })
     expect(await store.listByUser('u1')).toEqual([])
-    expect((await revoke({})).json()).toEqual({ user: 'u1', ended: 0 })
+    expect((await revoke({ authorization: `Bearer ${TOKEN}` })).json()).toEqual({ user: 'u1', ended: 0 })
   })
 
-  it('accepts IPv6 and IPv4-mapped loopback, and refuses any other peer without a token', async () => {
+  it('without FXA_GATE_ADMIN_TOKEN, revokes for nobody: loopback is the whole pod, app container included', async () => {
     const { store, revoke } = await gateWith()
-    for (const remoteAddress of ['10.0.0.7', '192.168.1.2', '::ffff:10.0.0.7', 'fe80::1']) {
+    for (const remoteAddress of ['127.0.0.1', '::1', '::ffff:127.0.0.1', '10.0.0.7', 'fe80::1']) {
       const response = await revoke({ remoteAddress })
       expect(response.statusCode, remoteAddress).toBe(403)
       expect(response.json()).toMatchObject({ error: 'ADMIN_FORBIDDEN' })
+      expect(response.json().message).toContain('FXA_GATE_ADMIN_TOKEN')
     }
     expect(await store.listByUser('u1')).toHaveLength(2)
-    expect((await revoke({ remoteAddress: '::1' })).statusCode).toBe(200)
-    expect((await revoke({ remoteAddress: '::ffff:127.0.0.1' })).statusCode).toBe(200)
   })
 
   it('with an admin token, needs it from every peer, loopback included', async () => {
@@ -88,6 +87,7 @@ describe('POST /sessions/revoke on the admin listener', () => {
       `Bearer ${TOKEN.slice(1)}`,
       TOKEN,
       `Basic ${TOKEN}`,
+      `bearer  ${TOKEN}`,
     ]) {
       const response = await revoke({ authorization })
       expect(response.statusCode, String(authorization)).toBe(401)
@@ -99,7 +99,8 @@ describe('POST /sessions/revoke on the admin listener', () => {
   })
 
   it('refuses a body without a usable user, and a form post', async () => {
-    const { store, revoke } = await gateWith()
+    const { store, revoke } = await gateWith({ FXA_GATE_ADMIN_TOKEN: TOKEN })
+    const authorization = `Bearer ${TOKEN}`
     for (const body of [
       {},
       { user: '' },
@@ -110,10 +111,63 @@ describe('POST /sessions/revoke on the admin listener', () => {
       ['u1'],
       null,
     ]) {
-      const response = await revoke({ body })
+      const response = await revoke({ body, authorization })
       expect(response.statusCode, JSON.stringify(body)).toBe(400)
     }
-    expect((await revoke({ contentType: 'application/x-www-form-urlencoded' })).statusCode).toBe(400)
+    expect(
+      (await revoke({ contentType: 'application/x-www-form-urlencoded', authorization })).statusCode,
+    ).toBe(400)
     expect(await store.listByUser('u1')).toHaveLength(2)
+  })
+})
+
+describe('the admin listener serves only its own host names', () => {
+  const ask = (url: string, host: string, method: 'GET' | 'POST' = 'GET') =>
+    gate!.admin.inject({
+      method,
+      url,
+      headers: { host, authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+      ...(method === 'POST' ? { payload: '{"user":"u1"}' } : {}),
+    })
+
+  it.each([
+    'evil.test',
+    'evil.test:9180',
+    '127.0.0.1.evil.test',
+    'localhost.evil.test',
+    'fxa-gate.example.com',
+    '127.0.0.1:9180@evil.test',
+    '[::1',
+    '::1',
+    '127.0.0.1:x',
+  ])('refuses Host %j with 421 on every endpoint (DNS rebinding, a misrouted request)', async (host) => {
+    const { store } = await gateWith({ FXA_GATE_ADMIN_TOKEN: TOKEN })
+    for (const url of ['/healthz', '/readyz', '/metrics', '/jwks.json']) {
+      const response = await ask(url, host)
+      expect(response.statusCode, `${url} ${host}`).toBe(421)
+      expect(response.json()).toMatchObject({ error: 'ADMIN_HOST_REFUSED' })
+    }
+    expect((await ask('/sessions/revoke', host, 'POST')).statusCode).toBe(421)
+    expect(await store.listByUser('u1')).toHaveLength(2)
+  })
+
+  it.each([
+    'localhost',
+    'LOCALHOST:9180',
+    '127.0.0.1:9180',
+    '10.1.2.3',
+    '10.1.2.3:9180',
+    '[::1]:9180',
+    '[fd00::7]',
+  ])('serves Host %j: loopback names and IP literals (a probe or scraper at the pod IP)', async (host) => {
+    await gateWith({ FXA_GATE_ADMIN_TOKEN: TOKEN })
+    expect((await ask('/healthz', host)).statusCode).toBe(200)
+  })
+
+  it('serves the names listed in FXA_GATE_ADMIN_HOSTS, any port, any case', async () => {
+    await gateWith({ FXA_GATE_ADMIN_TOKEN: TOKEN, FXA_GATE_ADMIN_HOSTS: 'fxa-gate-admin.fxa-gate.svc' })
+    expect((await ask('/metrics', 'fxa-gate-admin.fxa-gate.svc:9180')).statusCode).toBe(200)
+    expect((await ask('/metrics', 'FXA-GATE-ADMIN.fxa-gate.svc')).statusCode).toBe(200)
+    expect((await ask('/metrics', 'other.fxa-gate.svc')).statusCode).toBe(421)
   })
 })
