@@ -47,6 +47,8 @@ interface Directory {
   /** Announcements heard: a read started before the last one may miss it. */
   changes: number
   seeded: boolean
+  /** The configured nodes being added to the store (once; a failure is tried again). */
+  seeding: Promise<void> | undefined
   readonly cache: LRUCache<string, { readonly url: string; readonly generation: number; readonly at: number }>
   readonly inFlight: Map<string, Promise<string | undefined>>
 }
@@ -68,6 +70,7 @@ export function createPlacement(deps: PlacementDeps): Placement {
       stale: false,
       changes: 0,
       seeded: service.configuredNodes.length === 0,
+      seeding: undefined,
       cache: new LRUCache({ max: 50_000 }),
       inFlight: new Map(),
     })
@@ -98,6 +101,15 @@ export function createPlacement(deps: PlacementDeps): Placement {
     known.set(service, now)
   }
 
+  /** The configured nodes are in the store before anyone is placed (or told there is no node). */
+  function seeded(service: Service, directory: Directory): Promise<void> | undefined {
+    if (directory.seeded) return undefined
+    directory.seeding ??= seed(service, directory).finally(() => {
+      directory.seeding = undefined
+    })
+    return directory.seeding
+  }
+
   async function seed(service: Service, directory: Directory): Promise<void> {
     for (const node of service.configuredNodes)
       await store.seed(service.name, node.url, node.capacity, service.release)
@@ -122,7 +134,7 @@ export function createPlacement(deps: PlacementDeps): Placement {
     const directory = directories.get(service.name)!
     const startedAt = clock()
     const changes = directory.changes
-    if (!directory.seeded) await seed(service, directory)
+    await seeded(service, directory)
     const nodes = await store.list(service.name)
     // A change announced while this read was under way may not be in it: the read it started wins.
     if (directory.changes !== changes) return
@@ -162,6 +174,7 @@ export function createPlacement(deps: PlacementDeps): Placement {
   }
 
   async function fromStore(service: Service, directory: Directory, uid: string): Promise<string | undefined> {
+    await seeded(service, directory)
     const result = await store.assign(service.name, uid, service.release)
     switch (result.kind) {
       case 'none':

@@ -83,6 +83,18 @@ describe('node placement as the request path sees it', () => {
     placement.close()
   })
 
+  it('places the first users of a replica that has not read its nodes yet on a configured node', async () => {
+    const { placement, svc, store } = setUp()
+    // No start() yet: requests may come before the first read (readiness does not wait for it).
+    const [first, second] = await Promise.all([
+      placement.nodeFor(svc, 'early1'),
+      placement.nodeFor(svc, 'early2'),
+    ])
+    expect(new Set([first, second])).toEqual(new Set([A, B]))
+    expect((await store.list('svc')).map((node) => node.users)).toEqual([1, 1])
+    placement.close()
+  })
+
   it("serves a user's node from this replica's copy once the store gave it (no round trip)", async () => {
     const { placement, calls, svc } = setUp()
     await placement.start()
