@@ -1,4 +1,5 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto'
+import { request } from 'node:http'
 import { createLocalJWKSet, decodeJwt, type JSONWebKeySet, jwtVerify } from 'jose'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { type FakeFxa, startFakeFxa } from '../../dev/fake-fxa/index.ts'
@@ -260,6 +261,33 @@ describe('many services behind one gate, two replicas on one Redis', () => {
       // The answer has no node, so Envoy is told to drop a client's X-User-Node.
       expect(answer.headers.get('x-envoy-auth-headers-to-remove')).toContain('x-user-node')
     })
+  })
+
+  it('tells Envoy the node, and to drop no node it sets', async () => {
+    const placed = await user('envoy')
+    const answer = await new Promise<{
+      headers: Record<string, string | string[] | undefined>
+      status: number
+    }>((resolve, reject) => {
+      const outgoing = request(
+        {
+          host: '127.0.0.1',
+          port: one.port,
+          path: '/_gate/auth/envoy/files',
+          headers: { host: 'sync.example.com', authorization: placed.authorization },
+        },
+        (response) => {
+          response.resume()
+          resolve({ headers: response.headers, status: response.statusCode ?? 0 })
+        },
+      )
+      outgoing.on('error', reject)
+      outgoing.end()
+    })
+    expect(answer.status).toBe(200)
+    expect(answer.headers['x-user-node']).toMatch(/^https:\/\/y[12]\.nodes\.example\.com$/)
+    expect(String(answer.headers['x-envoy-auth-headers-to-remove'] ?? '')).not.toContain('x-user-node')
+    expect(decodeJwt(String(answer.headers['x-user-assertion'])).aud).toBe('sync')
   })
 
   describe('service tokens', () => {
