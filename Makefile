@@ -60,9 +60,8 @@ fuzz: deps ## Property-based tests with FXA_GATE_FUZZ_RUNS cases each (default 1
 demo: deps build ## Run fake FxA + fxa-gate + an echo app locally and print the URL to open
 	node dev/demo.ts
 
-bench: deps build ## Throughput and latency of fxa-gate against bare baselines (same run, ratios)
-	@command -v wrk >/dev/null || { echo "installing wrk from Debian"; $(if $(filter 0,$(shell id -u)),,sudo) apt-get install -y -qq wrk >/dev/null || true; }
-	node bench/run.ts
+bench: deps build bench-tools ## fxa-gate vs oauth2-proxy and bare ceilings, one core each way (docs/benchmarks.md)
+	taskset -c $${BENCH_LOAD_CORE:-1} node bench/run.ts
 
 bench-memory: deps build ## RSS of fxa-gate idle and under light load (the numbers behind the chart's memory request)
 	node bench/memory.ts

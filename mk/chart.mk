@@ -6,7 +6,9 @@
 TOOLS ?= $(CURDIR)/.tools
 GO ?= $(shell command -v go 2>/dev/null || echo /usr/local/go/bin/go)
 NPM ?= npm
-NODE ?= node
+# Alone, the Node 24 that the top-level Makefile installs into .tools when there is one (the scripts are
+# TypeScript, which an older node on PATH cannot run).
+NODE ?= $(if $(wildcard $(TOOLS)/node/bin/node),$(TOOLS)/node/bin/node,node)
 
 HELM_VERSION := v3.22.0
 # Kubernetes minor that helm $(HELM_VERSION) is built against (its k8s.io/client-go v0.37): like helm's
@@ -35,7 +37,7 @@ KUBESTRICT_STAMP := $(TOOLS)/bin/.kubestrict
 KUBESTRICT_SRC := $(wildcard test/chart/kubestrict/*.go) test/chart/kubestrict/go.mod test/chart/kubestrict/go.sum
 
 # Included by the top-level Makefile, which provides `deps` (npm ci) and the $(NODE) binary; alone,
-# this file assumes node_modules is installed and node is on PATH.
+# this file assumes node_modules is installed.
 CHART_NPM_DEPS := $(if $(filter Makefile,$(notdir $(MAKEFILE_LIST))),deps)
 CHART_NODE_DEP := $(if $(filter Makefile,$(notdir $(MAKEFILE_LIST))),$(NODE))
 

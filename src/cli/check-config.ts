@@ -1,4 +1,5 @@
-import { formatWarnings, readConfiguration } from './configuration.ts'
+import { formatWarnings } from '../config/unknown-env.ts'
+import { readConfiguration } from './configuration.ts'
 import type { CommandModule } from './types.ts'
 
 /** `fxa-gate check-config`: validates the configuration as `serve` would, then exits. */

@@ -1,16 +1,13 @@
 import type { Command } from 'commander'
 import type { Config } from '../config/derive.ts'
 import { type ConfigSources, type EnvWarning, formatProblems, loadConfig } from '../config/load.ts'
+import { formatWarnings } from '../config/unknown-env.ts'
 import { type CliContext, CommandFailure } from './types.ts'
 
 /** The `--config` option shared by every command (a global option of the program). */
 export function configPath(command: Command, context: CliContext): string | undefined {
   const option = (command.optsWithGlobals() as { config?: string }).config
   return option ?? (context.env['FXA_GATE_CONFIG'] || undefined)
-}
-
-export function formatWarnings(warnings: readonly EnvWarning[]): string {
-  return warnings.map((w) => `fxa-gate: warning: ${w.message}\n`).join('')
 }
 
 /**

@@ -1,5 +1,6 @@
 import { revokeUserCommand } from '../admin/revoke-command.ts'
-import { formatWarnings, readConfiguration } from './configuration.ts'
+import { formatWarnings } from '../config/unknown-env.ts'
+import { readConfiguration } from './configuration.ts'
 import type { CommandModule } from './types.ts'
 
 /** `fxa-gate sessions revoke --user <uid>`: operator revocation through the shared Redis. */

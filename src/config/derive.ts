@@ -1,4 +1,5 @@
 import { returnUrlPolicyProblems } from '../redirect/return-url.ts'
+import { type ListenAddress, listenAddress } from './listen.ts'
 import type { RawConfig } from './schema.ts'
 import { serviceProblems } from './services-schema.ts'
 
@@ -12,11 +13,6 @@ const KNOWN_FXA: Record<string, { oauth: string; profile: string }> = {
     oauth: 'https://oauth.stage.mozaws.net/v1',
     profile: 'https://profile.stage.mozaws.net/v1',
   },
-}
-
-export interface ListenAddress {
-  readonly host: string
-  readonly port: number
 }
 
 export interface CookieSettings {
@@ -47,11 +43,6 @@ export interface Config extends Readonly<Omit<RawConfig, 'listen' | 'adminListen
 
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]'])
 
-function listenAddress(value: string): ListenAddress {
-  const at = value.lastIndexOf(':')
-  return { host: value.slice(0, at).replace(/^\[|\]$/g, ''), port: Number(value.slice(at + 1)) }
-}
-
 function trimSlash(value: string): string {
   return value.replace(/\/+$/, '')
 }
@@ -80,13 +71,6 @@ export function deriveConfig(raw: RawConfig): {
       key: 'cookieSecure',
       message: 'secure cookies need an https publicUrl (set false only for local http)',
     })
-  }
-  for (const [name, value] of [
-    ['listen', raw.listen],
-    ['adminListen', raw.adminListen],
-  ] as const) {
-    const port = listenAddress(value).port
-    if (port > 65535) problems.push({ key: name, message: 'port out of range' })
   }
   if (raw.listen === raw.adminListen)
     problems.push({ key: 'adminListen', message: 'must differ from listen' })

@@ -1,11 +1,14 @@
 import type { z } from 'zod'
 import { INJECTOR_KEYS, type InjectorConfig, type InjectorKey, injectorSchema } from './injector-schema.ts'
+import { issueMessage } from './issues.ts'
 import { type ConfigProblem, fromEnvString } from './load.ts'
 import { envName } from './schema.ts'
+import { type EnvWarning, unknownVariables } from './unknown-env.ts'
 
+/** Either way, `warnings` names the FXA_GATE_* variables that neither the injector nor the gate reads. */
 export type InjectorConfigResult =
-  | { ok: true; config: InjectorConfig }
-  | { ok: false; problems: ConfigProblem[] }
+  | { ok: true; config: InjectorConfig; warnings: EnvWarning[] }
+  | { ok: false; problems: ConfigProblem[]; warnings: EnvWarning[] }
 
 const NAMES = Object.keys(INJECTOR_KEYS) as InjectorKey[]
 
@@ -17,22 +20,23 @@ export function loadInjectorConfig(
   env: Readonly<Record<string, string | undefined>>,
   mode: 'inject' | 'webhook',
 ): InjectorConfigResult {
+  const warnings = unknownVariables(env)
   const merged: Record<string, unknown> = {}
   for (const name of NAMES) {
     const value = env[envName(name)]
     if (value !== undefined && value !== '') merged[name] = fromEnvString(INJECTOR_KEYS[name], value)
   }
   const parsed = injectorSchema.safeParse(merged)
-  if (!parsed.success) return { ok: false, problems: parsed.error.issues.map(describe) }
+  if (!parsed.success)
+    return { ok: false, problems: parsed.error.issues.map((issue) => describe(issue, merged)), warnings }
   const config = Object.freeze(parsed.data)
   const problems = mode === 'webhook' ? webhookProblems(config) : []
-  return problems.length > 0 ? { ok: false, problems } : { ok: true, config }
+  return problems.length > 0 ? { ok: false, problems, warnings } : { ok: true, config, warnings }
 }
 
-function describe(issue: z.core.$ZodIssue): ConfigProblem {
+function describe(issue: z.core.$ZodIssue, input: Record<string, unknown>): ConfigProblem {
   const name = String(issue.path[0] ?? '')
-  const message = issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : issue.message
-  return { key: name, env: envName(name), message }
+  return { key: name, env: envName(name), message: issueMessage(issue, input) }
 }
 
 function problem(name: InjectorKey, message: string): ConfigProblem {

@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { parseDuration } from './duration.ts'
-import type { KeyDefinition, KeyKind } from './schema.ts'
+import { listenAddressSchema } from './listen.ts'
+import { CONFIG_KEYS, type KeyDefinition, type KeyKind } from './schema.ts'
 
 /**
  * The keys of the injector (`fxa-gate inject` and `fxa-gate webhook`). They are a set of their own:
@@ -12,9 +13,6 @@ function key<S extends z.ZodType>(kind: KeyKind, schema: S, doc: string): KeyDef
   return { kind, schema, doc }
 }
 
-const hostPort = z
-  .string()
-  .regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/, 'expected host:port, e.g. 0.0.0.0:8443')
 const quantity = z
   .string()
   .regex(/^\d+(\.\d+)?(m|Ki|Mi|Gi|Ti|k|M|G|T)?$/, 'expected a Kubernetes quantity such as 50m or 96Mi')
@@ -69,7 +67,7 @@ export const INJECTOR_KEYS = {
 
   webhookListen: key(
     'string',
-    hostPort.default('0.0.0.0:8443'),
+    listenAddressSchema('0.0.0.0:8443').default('0.0.0.0:8443'),
     'Webhook: HTTPS listener for POST /mutate, /healthz, /readyz and /metrics',
   ),
   webhookTlsCertFile: key(
@@ -107,11 +105,8 @@ export const INJECTOR_KEYS = {
     z.array(dnsName).default([]),
     "Webhook, self-bootstrapped TLS: the serving certificate's DNS names (the Service's names)",
   ),
-  logLevel: key(
-    'string',
-    z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-    'Log level of the JSON logs on stdout',
-  ),
+  // The same variable as the gate's FXA_GATE_LOG_LEVEL: one definition, so both read it alike.
+  logLevel: CONFIG_KEYS.logLevel,
 } as const satisfies Record<string, KeyDefinition>
 
 export type InjectorKey = keyof typeof INJECTOR_KEYS

@@ -96,13 +96,18 @@ export function describeIssue(issue: z.core.$ZodIssue, input: Record<string, unk
       key: name,
       env: envName(name),
       ...(rest.length > 0 ? { path: formatPath(issue.path) } : {}),
-      message: issueMessage(issue, valueAt(input, issue.path)),
+      message: issueMessage(issue, input),
     },
   ]
 }
 
-function issueMessage(issue: z.core.$ZodIssue, value: unknown): string {
+/**
+ * What an issue of one key says to an operator: "is required" only when the value is missing, what
+ * was expected when one is there (a bad boolean is "expected true or false"). `input` as above.
+ */
+export function issueMessage(issue: z.core.$ZodIssue, input: Record<string, unknown>): string {
   if (issue.code !== 'invalid_type') return issue.message
+  const value = valueAt(input, issue.path)
   if (value === undefined) return 'is required'
   if (issue.expected === 'boolean') return 'expected true or false'
   if (issue.expected === 'array') return 'expected a list'

@@ -3,6 +3,7 @@ import { z } from 'zod'
 import { keyProblem, parsePublicKeys, parseSigningKey } from '../assertion/keys.ts'
 import { parseRedisUrl } from '../session/redis-url.ts'
 import { durationSchema as duration } from './duration.ts'
+import { listenAddressSchema } from './listen.ts'
 import { servicesSchema } from './services-schema.ts'
 
 /**
@@ -21,9 +22,7 @@ export interface KeyDefinition<S extends z.ZodType = z.ZodType> {
 }
 
 const url = z.url({ protocol: /^https?$/ })
-const hostPort = z
-  .string()
-  .regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/, 'expected host:port, e.g. 0.0.0.0:4180')
+const hostPort = listenAddressSchema('0.0.0.0:4180')
 const list = z.array(z.string().min(1))
 const cidr = z.string().refine((value) => {
   try {

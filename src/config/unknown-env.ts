@@ -57,3 +57,8 @@ export function unknownVariables(env: Readonly<Record<string, string | undefined
   }
   return warnings
 }
+
+/** The warnings as lines for a command's stderr, each after the command's name (`fxa-gate inject`). */
+export function formatWarnings(warnings: readonly EnvWarning[], command = 'fxa-gate'): string {
+  return warnings.map((w) => `${command}: warning: ${w.message}\n`).join('')
+}

@@ -3,29 +3,10 @@ import { ERRORS, type ErrorCode, GateError } from '../errors.ts'
 import { errorFields } from '../observability/error-fields.ts'
 import type { Metrics } from '../observability/metrics.ts'
 import { noteRefusal } from '../observability/request-context.ts'
+import { errorPage } from './error-body.ts'
 import { isNavigation } from './navigation.ts'
 
-const ESCAPES: Record<string, string> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&#39;',
-}
-
-export function escapeHtml(value: string): string {
-  return value.replace(/[&<>"']/g, (char) => ESCAPES[char]!)
-}
-
-function page(
-  status: number,
-  message: string,
-  reference: string,
-  link?: { href: string; text: string },
-): string {
-  const action = link ? `<p><a href="${escapeHtml(link.href)}">${escapeHtml(link.text)}</a></p>` : ''
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>${status}</title><style>body{font:16px/1.5 system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem;color:#20123a}h1{font-size:1.4rem}</style></head><body><h1>${escapeHtml(message)}</h1>${action}<p><small>fxa-gate · ${status} · reference: ${escapeHtml(reference)}</small></p></body></html>`
-}
+export { escapeHtml } from './error-body.ts'
 
 /**
  * Answers with an error code: an HTML page for a browser navigation, JSON otherwise. The body
@@ -43,7 +24,9 @@ export function replyError(
   if (error.wwwAuthenticate !== undefined) reply.header('www-authenticate', error.wwwAuthenticate)
   if (format === 'negotiate' && isNavigation(request.headers)) {
     const link = extra.loginUrl ? { href: extra.loginUrl, text: 'Sign in' } : undefined
-    return reply.type('text/html; charset=utf-8').send(page(error.status, error.message, request.id, link))
+    return reply
+      .type('text/html; charset=utf-8')
+      .send(errorPage(error.status, error.message, request.id, link))
   }
   return reply
     .type('application/json')

@@ -3,6 +3,7 @@ import type { V1Secret } from '@kubernetes/client-node'
 import type { Logger } from '../observability/logger.ts'
 import { createCa, createServingCert, type PemPair, servingCertUsable } from './certificates.ts'
 import { apiStatus, type KubeAccess } from './kube-access.ts'
+import { repeatEvery } from './periodic.ts'
 import { type TlsMaterial, type TlsSource, tlsMaterial } from './tls-material.ts'
 
 export interface BootstrapOptions {
@@ -153,28 +154,18 @@ export async function openBootstrapTls(options: BootstrapOptions): Promise<TlsSo
   }
 
   await reconcile()
-  let running = false
-  const timer = setInterval(async () => {
-    if (running) return
-    running = true
-    try {
-      await reconcile()
-    } catch (error) {
-      options.logger.warn(
-        { err: { message: (error as Error).message, status: apiStatus(error) } },
-        'webhook TLS bootstrap check failed; still serving the current certificate',
-      )
-    } finally {
-      running = false
-    }
-  }, options.intervalMs)
-  timer.unref()
+  const stop = repeatEvery(options.intervalMs, reconcile, (error) =>
+    options.logger.warn(
+      { err: { message: (error as Error).message, status: apiStatus(error) } },
+      'webhook TLS bootstrap check failed; still serving the current certificate',
+    ),
+  )
   return {
     current: () => current,
     onChange: (listener) => {
       listeners.push(listener)
     },
     ready: () => bundled,
-    close: () => clearInterval(timer),
+    close: stop,
   }
 }

@@ -2,6 +2,7 @@ import type { V1PodSpec } from '@kubernetes/client-node'
 import { type Document, parseAllDocuments } from 'yaml'
 import { loadInjectorConfig } from '../config/injector-load.ts'
 import { formatProblems } from '../config/load.ts'
+import { formatWarnings } from '../config/unknown-env.ts'
 import { InjectionError, readInjectionRequest } from './annotations.ts'
 import { planInjection } from './mutate.ts'
 import { podSpecProblem } from './pod-shape.ts'
@@ -40,6 +41,7 @@ export async function injectCommand(args: InjectArgs, io: CommandIO): Promise<nu
     return 2
   }
   const loaded = loadInjectorConfig(io.env, 'inject')
+  io.stderr.write(formatWarnings(loaded.warnings, 'fxa-gate inject'))
   if (!loaded.ok) {
     io.stderr.write(`fxa-gate inject: invalid configuration:\n${formatProblems(loaded.problems)}\n`)
     return 2

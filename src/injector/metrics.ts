@@ -1,10 +1,9 @@
-import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client'
+import { Counter, Gauge } from 'prom-client'
+import { createRegistry } from '../observability/registry.ts'
 
 /** The webhook's metrics, on a registry of its own (the webhook is a process of its own). */
 export function createWebhookMetrics(options: { defaultMetrics?: boolean } = {}) {
-  const registry = new Registry()
-  if (options.defaultMetrics !== false)
-    collectDefaultMetrics({ register: registry, prefix: 'fxa_gate_process_' })
+  const registry = createRegistry(options)
   const registers = [registry]
   return {
     registry,

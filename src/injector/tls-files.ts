@@ -1,4 +1,5 @@
 import type { Logger } from '../observability/logger.ts'
+import { repeatEvery } from './periodic.ts'
 import { type TlsMaterial, type TlsSource, tlsMaterial } from './tls-material.ts'
 
 export interface TlsFilesOptions {
@@ -25,31 +26,26 @@ export async function openTlsFiles(options: TlsFilesOptions): Promise<TlsSource>
   }
   let current = await read()
   const listeners: ((material: TlsMaterial) => void)[] = []
-  let checking = false
-  const timer = setInterval(async () => {
-    if (checking) return
-    checking = true
-    try {
+  const stop = repeatEvery(
+    options.intervalMs,
+    async () => {
       const next = await read()
       if (next.cert === current.cert && next.key === current.key) return
       current = next
       options.logger.info({ notAfter: next.notAfter.toISOString() }, 'webhook certificate reloaded')
       for (const listener of listeners) listener(next)
-    } catch (error) {
+    },
+    (error) =>
       options.logger.warn(
         { err: { message: (error as Error).message, code: (error as NodeJS.ErrnoException).code } },
         'webhook certificate files unusable; still serving the previous pair',
-      )
-    } finally {
-      checking = false
-    }
-  }, options.intervalMs)
-  timer.unref()
+      ),
+  )
   return {
     current: () => current,
     onChange: (listener) => {
       listeners.push(listener)
     },
-    close: () => clearInterval(timer),
+    close: stop,
   }
 }

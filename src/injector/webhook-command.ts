@@ -1,7 +1,9 @@
 import type { FastifyInstance } from 'fastify'
 import { loadInjectorConfig } from '../config/injector-load.ts'
 import type { InjectorConfig } from '../config/injector-schema.ts'
+import { listenAddress } from '../config/listen.ts'
 import { formatProblems } from '../config/load.ts'
+import { formatWarnings } from '../config/unknown-env.ts'
 import { createLogger, type Logger } from '../observability/logger.ts'
 import { openBootstrapTls } from './bootstrap-tls.ts'
 import { kubeAccess } from './kube-access.ts'
@@ -40,10 +42,8 @@ export async function startWebhook(
     logger,
     ready: 'ready' in tls ? (tls.ready as () => boolean) : undefined,
   })
-  const at = config.webhookListen.lastIndexOf(':')
-  const host = config.webhookListen.slice(0, at).replace(/^\[|\]$/g, '')
   try {
-    await app.listen({ host, port: Number(config.webhookListen.slice(at + 1)) })
+    await app.listen(listenAddress(config.webhookListen))
   } catch (error) {
     tls.close()
     throw error
@@ -96,12 +96,15 @@ async function openTls(
 export async function webhookCommand(io: WebhookIO): Promise<number> {
   const loaded = loadInjectorConfig(io.env, 'webhook')
   if (!loaded.ok) {
+    // The warnings last: a mistyped variable often explains a missing one.
     io.stderr.write(
-      `fxa-gate webhook: invalid configuration (${loaded.problems.length} problems):\n${formatProblems(loaded.problems)}\n`,
+      `fxa-gate webhook: invalid configuration (${loaded.problems.length} problems):\n${formatProblems(loaded.problems)}\n${formatWarnings(loaded.warnings, 'fxa-gate webhook')}`,
     )
     return 2
   }
   const logger = createLogger({ level: loaded.config.logLevel, destination: io.logDestination })
+  for (const { variable, suggestion, message } of loaded.warnings)
+    logger.warn({ variable, suggestion }, message)
   let running: RunningWebhook
   try {
     running = await startWebhook(loaded.config, logger, io)

@@ -1,5 +1,6 @@
-import { collectDefaultMetrics, Gauge, Registry } from 'prom-client'
+import { Gauge } from 'prom-client'
 import { type LabelSpec, METRICS, type MetricName, type MetricSpec } from './metric-definitions.ts'
+import { createRegistry } from './registry.ts'
 import { FastCounter, FastHistogram } from './series.ts'
 
 type Spec<N extends MetricName> = (typeof METRICS)[N]
@@ -27,8 +28,7 @@ function combinations(labels: readonly LabelSpec[]): string[][] {
  * (`process_cpu_seconds_total`, `nodejs_eventloop_lag_seconds`, …) so stock Node.js dashboards work.
  */
 export function createMetrics(options: { defaultMetrics?: boolean; version?: string } = {}) {
-  const registry = new Registry()
-  if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry })
+  const registry = createRegistry(options)
 
   const counter = <N extends CounterName>(name: N) => {
     const spec: MetricSpec = METRICS[name]

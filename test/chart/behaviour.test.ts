@@ -181,13 +181,15 @@ describe('NOTES.txt', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }))
   const notes = (...files: string[]): string => renderNotes(dir, files)
 
-  it('tells the ingress-nginx annotations to add, with the in-cluster auth-url and the login host', () => {
+  it('tells the ingress-nginx annotations to add, as the tested examples have them (deploy/examples)', () => {
     const text = notes(DEFAULTS)
+    // The auth URL pins the Ingress's host (?host=), and rd keeps the port ($http_host, not $host).
     expect(text).toContain(
-      'nginx.ingress.kubernetes.io/auth-url: "http://fxa-gate.auth.svc.cluster.local:4180/_gate/auth/nginx"',
+      'nginx.ingress.kubernetes.io/auth-url: "http://fxa-gate.auth.svc.cluster.local:4180/_gate/auth/nginx?host=APP_HOST"',
     )
+    expect(text).toMatch(/APP_HOST[^\n]*the host of that Ingress/)
     expect(text).toContain(
-      'nginx.ingress.kubernetes.io/auth-signin: "https://auth.example.com/_gate/start?rd=$scheme://$host$escaped_request_uri"',
+      'nginx.ingress.kubernetes.io/auth-signin: "https://auth.example.com/_gate/start?rd=$scheme://$http_host$escaped_request_uri"',
     )
     expect(text).toContain(
       'nginx.ingress.kubernetes.io/auth-response-headers: "X-User-Id,X-User-Email,X-User-Name,X-User-Locale,X-User-Subscriptions,X-User-Scopes,X-User-Auth,X-User-Assertion"',

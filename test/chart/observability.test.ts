@@ -184,6 +184,7 @@ describe('the Grafana dashboard', () => {
     expect(panels.length).toBeGreaterThan(10)
     const seen = new Set<string>()
     for (const panel of panels) {
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: Grafana's own variable syntax, not a JS template
       expect(panel.datasource?.uid, panel.title).toBe('${datasource}')
       for (const target of panel.targets ?? []) {
         const expr = target.expr.replaceAll('$__rate_interval', '5m')

@@ -58,6 +58,7 @@ describe('the GitHub workflows', () => {
       mkdirSync(join(dir, '.github/workflows'), { recursive: true })
       writeFileSync(
         join(dir, '.github/workflows/broken.yaml'),
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub Actions expression, for actionlint to flag
         'on: push\njobs:\n  a:\n    runs-on: ubuntu-24.04\n    steps:\n      - run: echo $UNQUOTED ${{ github.event.nope.body }}\n      - uses: actions/checkout@v5\n        with: {bogus: 1}\n',
       )
     })
@@ -100,6 +101,7 @@ describe('the GitHub workflows', () => {
     expect(chart.appVersion).toBe(pkg.version)
     expect(chart.version).toBe(pkg.version)
     const [meta] = uses(release, 'image', 'docker/metadata-action')
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the workflow's GitHub Actions expression, verbatim
     expect(meta?.with?.['images']).toBe('${{ env.IMAGE }}')
     // type=semver {{version}} turns the tag v1.2.3 into the image tag 1.2.3 (the appVersion form).
     expect(String(meta?.with?.['tags'])).toContain('type=semver,pattern={{version}}')

@@ -1,32 +1,11 @@
-import { spawn } from 'node:child_process'
-import { existsSync, readFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { mkdtemp, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { describe, expect, it } from 'vitest'
+import { ROOT as root, runBinary as run, startBinary } from '../support/binary.ts'
 import { freePort } from '../support/ports.ts'
-
-const root = join(import.meta.dirname, '../..')
-const built = join(root, 'dist/main.js')
-/** The real binary when built (make test builds first), else the same entry point from source. */
-const entry = existsSync(built) ? built : join(root, 'src/main.ts')
-
-function run(
-  args: string[],
-  env: Record<string, string>,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [entry, ...args], {
-      env: { PATH: process.env['PATH'] ?? '', ...env },
-    })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (chunk) => (stdout += chunk))
-    child.stderr.on('data', (chunk) => (stderr += chunk))
-    child.on('exit', (code) => resolve({ code, stdout, stderr }))
-  })
-}
 
 const GOOD = {
   FXA_GATE_CLIENT_ID: 'abc',
@@ -110,7 +89,12 @@ describe('the fxa-gate binary', () => {
   it('explains each command with help <command>, and lists them all with --help', async () => {
     const all = await run(['--help'], {})
     expect(all.code).toBe(0)
-    for (const command of ['serve', 'check-config', 'sessions', 'help']) expect(all.stdout).toContain(command)
+    for (const command of ['serve', 'check-config', 'sessions', 'inject', 'webhook', 'help'])
+      expect(all.stdout).toMatch(new RegExp(`^  ${command}\\b`, 'm'))
+    const webhook = await run(['help', 'webhook'], {})
+    expect(webhook.code).toBe(0)
+    expect(webhook.stdout).toMatch(/Usage: fxa-gate webhook/)
+    expect(webhook.stdout).toContain('FXA_GATE_WEBHOOK_*')
     const check = await run(['help', 'check-config'], {})
     expect(check.code).toBe(0)
     expect(check.stdout).toMatch(/Usage: fxa-gate check-config/)
@@ -140,23 +124,24 @@ describe('the fxa-gate binary', () => {
 
   it('warns about unknown variables at the start of serve, in its JSON log', async () => {
     const [port, adminPort] = [await freePort(), await freePort()]
-    const child = spawn(process.execPath, [entry, 'serve'], {
-      env: {
-        PATH: process.env['PATH'] ?? '',
-        ...GOOD,
-        FXA_GATE_LISTEN: `127.0.0.1:${port}`,
-        FXA_GATE_ADMIN_LISTEN: `127.0.0.1:${adminPort}`,
-        FXA_GATE_SESION_IDLE_TTL: '1h',
-      },
+    const { child, output } = startBinary(['serve'], {
+      ...GOOD,
+      FXA_GATE_LISTEN: `127.0.0.1:${port}`,
+      FXA_GATE_ADMIN_LISTEN: `127.0.0.1:${adminPort}`,
+      FXA_GATE_SESION_IDLE_TTL: '1h',
     })
     try {
-      let stdout = ''
-      child.stdout.on('data', (chunk) => (stdout += chunk))
       const deadline = Date.now() + 15_000
-      while (!stdout.includes('FXA_GATE_SESION_IDLE_TTL') && Date.now() < deadline && child.exitCode === null)
+      while (
+        !output().includes('FXA_GATE_SESION_IDLE_TTL') &&
+        Date.now() < deadline &&
+        child.exitCode === null
+      )
         await sleep(50)
-      const line = stdout.split('\n').find((l) => l.includes('FXA_GATE_SESION_IDLE_TTL'))
-      expect(line, stdout).toBeDefined()
+      const line = output()
+        .split('\n')
+        .find((l) => l.includes('FXA_GATE_SESION_IDLE_TTL'))
+      expect(line, output()).toBeDefined()
       expect(JSON.parse(line ?? '{}')).toMatchObject({
         level: 'warn',
         variable: 'FXA_GATE_SESION_IDLE_TTL',

@@ -49,7 +49,7 @@ describe('a stalled request body never holds a connection: own endpoints, sideca
   )
 
   it('a body trickled one byte a second is cut at the request deadline (408)', async () => {
-    const client = await stall(gate.port, stalledPost('/public/trickle'))
+    const client = await stall(gate.port, stalledPost('/public/slow-body'))
     const trickle = setInterval(() => client.socket.write('x'), 1_000)
     try {
       const { closed, afterMs, text } = await client.closed(6_000 + SLACK_MS + 2_000)

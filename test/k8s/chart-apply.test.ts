@@ -65,6 +65,21 @@ describe('every chart scenario, applied to a real kube-apiserver (server-side dr
       /sideEffects/,
     )
   })
+
+  it('checks the third-party kinds against their CRDs (crds/), not as free-form objects', async () => {
+    const route = helm(templateArgs({ valuesFiles: ['charts/fxa-gate/ci/httproute-values.yaml'] }))
+    await expect(serverDryRun(route.replace('sectionName: https', 'sectionNam: https'))).rejects.toThrow(
+      /unknown field .*sectionNam/,
+    )
+    await expect(serverDryRun(route.replace('type: PathPrefix', 'type: Prefix'))).rejects.toThrow(
+      /Unsupported value: "Prefix"/,
+    )
+    const rules = helm(templateArgs({ valuesFiles: ['charts/fxa-gate/ci/observability-values.yaml'] }))
+    await expect(serverDryRun(rules.replace('expr: |-', 'expression: |-'))).rejects.toThrow(
+      /unknown field .*expression/,
+    )
+    await expect(serverDryRun(rules.replace('for: 10m', 'for: ten minutes'))).rejects.toThrow(/spec\.groups/)
+  })
 })
 
 const WORKLOADS = ['Pod', 'Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job', 'CronJob'].map(

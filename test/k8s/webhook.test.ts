@@ -1,12 +1,8 @@
-import { readFile } from 'node:fs/promises'
-import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { loadInjectorConfig } from '../../src/config/injector-load.ts'
-import { type RunningWebhook, startWebhook } from '../../src/injector/webhook-command.ts'
-import { createLogger } from '../../src/observability/logger.ts'
+import type { RunningWebhook } from '../../src/injector/webhook-command.ts'
 import { hardeningProblems } from '../chart/pods.ts'
 import { ensureChartTools, render } from '../chart/tools.ts'
-import { type WebhookTls, webhookTls } from '../support/webhook-tls.ts'
+import { startTestWebhook, type WebhookTls, webhookTls } from '../support/webhook-tls.ts'
 import { IMAGE } from '../unit/injector/fixtures.ts'
 import { getJson, k, namespace, refusal } from './kube.ts'
 
@@ -56,20 +52,9 @@ describe('the injector webhook behind a real kube-apiserver', () => {
   beforeAll(async () => {
     ensureChartTools()
     tls = await webhookTls()
-    const loaded = loadInjectorConfig(
-      {
-        FXA_GATE_WEBHOOK_LISTEN: '127.0.0.1:0',
-        FXA_GATE_WEBHOOK_TLS_CERT_FILE: tls.certFile,
-        FXA_GATE_WEBHOOK_TLS_KEY_FILE: tls.keyFile,
-        FXA_GATE_INJECT_IMAGE: IMAGE,
-      },
-      'webhook',
-    )
-    if (!loaded.ok) throw new Error(JSON.stringify(loaded.problems))
-    webhook = await startWebhook(loaded.config, createLogger({ level: 'silent' }), {
-      readFile: (path) => readFile(path, 'utf8'),
-    })
-    url = `https://127.0.0.1:${(webhook.app.server.address() as AddressInfo).port}/mutate`
+    const started = await startTestWebhook(tls, IMAGE)
+    webhook = started.webhook
+    url = `https://127.0.0.1:${started.port}/mutate`
     await k(['apply', '-f', '-'], JSON.stringify(chartWebhookConfiguration(configName, url, tls.ca.cert)))
     labelled = await namespace('inject-on', { 'fxa-gate.io/injection': 'enabled' })
     unlabelled = await namespace('inject-off')

@@ -102,6 +102,18 @@ export async function startTestFxa(ports: number[], publicClient = false): Promi
 
 /** Builds and starts fxa-gate in this process on free ports, with its real store. */
 export async function startTestGate(options: TestGateOptions = {}): Promise<TestGate> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startTestGateOnce(options)
+    } catch (error) {
+      // Another process on this shared machine took a port between freePort() and the bind (the
+      // fake FxA and discovery run in between): start again on other ports.
+      if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE' || attempt === 3) throw error
+    }
+  }
+}
+
+async function startTestGateOnce(options: TestGateOptions): Promise<TestGate> {
   const port = options.port ?? (await freePort())
   const adminPort = (await distinctPorts(1, [port]))[0]!
   const ownFxa = options.fxa === undefined
@@ -121,10 +133,17 @@ export async function startTestGate(options: TestGateOptions = {}): Promise<Test
     redis: stores.redis,
     logger,
   })
-  gate.start()
-  await gate.ctx.provider.discover()
-  await gate.app.listen({ host: '127.0.0.1', port })
-  await gate.admin.listen({ host: '127.0.0.1', port: adminPort })
+  try {
+    gate.start()
+    await gate.ctx.provider.discover()
+    await gate.app.listen({ host: '127.0.0.1', port })
+    await gate.admin.listen({ host: '127.0.0.1', port: adminPort })
+  } catch (error) {
+    await gate.close()
+    await stores.close()
+    if (ownFxa) await fxa.close()
+    throw error
+  }
   await untilReady(`http://127.0.0.1:${adminPort}`)
   return {
     url: `http://127.0.0.1:${port}`,

@@ -6,7 +6,7 @@ import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_pro
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { request } from 'node:https'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
 import { freePort } from './ports.ts'
@@ -29,10 +29,6 @@ export function ensureKubeTools(): KubeTools {
     stdio: ['ignore', 'pipe', 'inherit'],
   }).trim()
   return { apiserver: join(dir, 'kube-apiserver-test'), kubectl: join(dir, 'kubectl') }
-}
-
-function dirname(path: string): string {
-  return path.slice(0, path.lastIndexOf('/'))
 }
 
 export interface KubeApiserver {

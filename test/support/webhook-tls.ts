@@ -1,7 +1,11 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { loadInjectorConfig } from '../../src/config/injector-load.ts'
 import { createCa, createServingCert, type PemPair } from '../../src/injector/certificates.ts'
+import { type RunningWebhook, startWebhook } from '../../src/injector/webhook-command.ts'
+import { createLogger } from '../../src/observability/logger.ts'
 
 export interface WebhookTls {
   readonly ca: PemPair
@@ -26,4 +30,30 @@ export async function webhookTls(): Promise<WebhookTls> {
   }
   await rotate()
   return { ca, certFile, keyFile, rotate, cleanup: () => rm(dir, { recursive: true, force: true }) }
+}
+
+/**
+ * The webhook in this process on a free loopback port, serving `tls`'s files, configured from the
+ * environment as `fxa-gate webhook` is (plus `env`). Resolves with it and its port.
+ */
+export async function startTestWebhook(
+  tls: WebhookTls,
+  image: string,
+  env: Record<string, string> = {},
+): Promise<{ webhook: RunningWebhook; port: number }> {
+  const loaded = loadInjectorConfig(
+    {
+      FXA_GATE_WEBHOOK_LISTEN: '127.0.0.1:0',
+      FXA_GATE_WEBHOOK_TLS_CERT_FILE: tls.certFile,
+      FXA_GATE_WEBHOOK_TLS_KEY_FILE: tls.keyFile,
+      FXA_GATE_INJECT_IMAGE: image,
+      ...env,
+    },
+    'webhook',
+  )
+  if (!loaded.ok) throw new Error(JSON.stringify(loaded.problems))
+  const webhook = await startWebhook(loaded.config, createLogger({ level: 'silent' }), {
+    readFile: (path) => readFile(path, 'utf8'),
+  })
+  return { webhook, port: (webhook.app.server.address() as AddressInfo).port }
 }

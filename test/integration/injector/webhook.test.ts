@@ -1,36 +1,19 @@
 import { X509Certificate } from 'node:crypto'
-import { readFile, writeFile } from 'node:fs/promises'
+import { writeFile } from 'node:fs/promises'
 import { request as httpRequest } from 'node:http'
 import { type RequestOptions, request } from 'node:https'
-import type { AddressInfo } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { loadInjectorConfig } from '../../../src/config/injector-load.ts'
 import { mutatePod } from '../../../src/injector/mutate.ts'
-import { type RunningWebhook, startWebhook } from '../../../src/injector/webhook-command.ts'
-import { createLogger } from '../../../src/observability/logger.ts'
-import { type WebhookTls, webhookTls } from '../../support/webhook-tls.ts'
-import { ANNOTATED, appPod, IMAGE, SETTINGS } from '../../unit/injector/fixtures.ts'
+import type { RunningWebhook } from '../../../src/injector/webhook-command.ts'
+import { startTestWebhook, type WebhookTls, webhookTls } from '../../support/webhook-tls.ts'
+import { ANNOTATED, appPod, IMAGE, REVIEW_UID, review, SETTINGS } from '../../unit/injector/fixtures.ts'
 
 interface Reply {
   status: number
   body: string
   /** The serving certificate's fingerprint. */
   peer: string
-}
-
-function review(object: unknown) {
-  return {
-    apiVersion: 'admission.k8s.io/v1',
-    kind: 'AdmissionReview',
-    request: {
-      uid: 'b0e5d3f2-0000-4000-8000-000000000001',
-      kind: { group: '', version: 'v1', kind: 'Pod' },
-      operation: 'CREATE',
-      namespace: 'shop',
-      object,
-    },
-  }
 }
 
 describe('fxa-gate webhook over HTTPS', () => {
@@ -68,21 +51,9 @@ describe('fxa-gate webhook over HTTPS', () => {
 
   beforeAll(async () => {
     tls = await webhookTls()
-    const loaded = loadInjectorConfig(
-      {
-        FXA_GATE_WEBHOOK_LISTEN: '127.0.0.1:0',
-        FXA_GATE_WEBHOOK_TLS_CERT_FILE: tls.certFile,
-        FXA_GATE_WEBHOOK_TLS_KEY_FILE: tls.keyFile,
-        FXA_GATE_WEBHOOK_TLS_RELOAD_INTERVAL: '1s',
-        FXA_GATE_INJECT_IMAGE: IMAGE,
-      },
-      'webhook',
-    )
-    if (!loaded.ok) throw new Error(JSON.stringify(loaded.problems))
-    webhook = await startWebhook(loaded.config, createLogger({ level: 'silent' }), {
-      readFile: (path) => readFile(path, 'utf8'),
-    })
-    port = (webhook.app.server.address() as AddressInfo).port
+    const started = await startTestWebhook(tls, IMAGE, { FXA_GATE_WEBHOOK_TLS_RELOAD_INTERVAL: '1s' })
+    webhook = started.webhook
+    port = started.port
   })
   afterAll(async () => {
     await webhook?.close()
@@ -110,7 +81,7 @@ describe('fxa-gate webhook over HTTPS', () => {
     expect(reply.status).toBe(200)
     const { response } = JSON.parse(reply.body)
     expect(response).toMatchObject({
-      uid: 'b0e5d3f2-0000-4000-8000-000000000001',
+      uid: REVIEW_UID,
       allowed: true,
       patchType: 'JSONPatch',
     })
@@ -129,7 +100,7 @@ describe('fxa-gate webhook over HTTPS', () => {
       { metadata: { annotations: ANNOTATED }, spec: mutatePod(appPod(), ANNOTATED, SETTINGS) },
     ]) {
       const { response } = JSON.parse((await mutate(review(object))).body)
-      expect(response).toEqual({ uid: 'b0e5d3f2-0000-4000-8000-000000000001', allowed: true })
+      expect(response).toEqual({ uid: REVIEW_UID, allowed: true })
     }
   })
 

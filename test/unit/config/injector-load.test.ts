@@ -83,4 +83,36 @@ describe('the injector configuration', () => {
     expect(result.config.injectAdminPort).toBe(9300)
     expect(result.config.webhookDnsNames).toHaveLength(2)
   })
+
+  it('says what a malformed value should be, never "is required" for a value that is there', () => {
+    expect(
+      problems(
+        {
+          FXA_GATE_INJECT_NATIVE_SIDECAR: 'maybe',
+          FXA_GATE_INJECT_ADMIN_PORT: 'nine',
+        },
+        'inject',
+      ),
+    ).toEqual([
+      'FXA_GATE_INJECT_NATIVE_SIDECAR: expected true or false',
+      'FXA_GATE_INJECT_ADMIN_PORT: expected a number',
+    ])
+  })
+
+  it('warns about FXA_GATE_* variables nobody reads, with the closest key, whether or not it loads', () => {
+    const ok = loadInjectorConfig({ FXA_GATE_INJECT_IMAG: IMAGE, FXA_GATE_CLIENT_ID: 'a gate key' }, 'inject')
+    expect(ok.ok).toBe(true)
+    expect(ok.warnings).toEqual([
+      expect.objectContaining({ variable: 'FXA_GATE_INJECT_IMAG', suggestion: 'FXA_GATE_INJECT_IMAGE' }),
+    ])
+    const refused = loadInjectorConfig({ FXA_GATE_INJECT_IMAG: IMAGE, ...FILES }, 'webhook')
+    expect(refused.ok).toBe(false)
+    expect(refused.warnings.map((w) => w.suggestion)).toEqual(['FXA_GATE_INJECT_IMAGE'])
+  })
+
+  it('refuses a listen port above 65535 as a configuration problem, like the gate', () => {
+    expect(problems({ FXA_GATE_WEBHOOK_LISTEN: '0.0.0.0:99999' }, 'inject')).toEqual([
+      'FXA_GATE_WEBHOOK_LISTEN: port out of range',
+    ])
+  })
 })

@@ -227,6 +227,18 @@ describe('configuration', () => {
     expect(keys).toEqual(expect.arrayContaining(['sessionIdleTtl', 'adminListen', 'allowedRedirectHosts']))
   })
 
+  it('reports a listen port out of range together with every other problem', () => {
+    const result = load({
+      ...minimal,
+      FXA_GATE_LISTEN: '0.0.0.0:99999',
+      FXA_GATE_SESSION_IDLE_TTL: 'a while',
+    })
+    expect(result.ok).toBe(false)
+    if (result.ok) return
+    expect(formatProblems(result.problems)).toContain('FXA_GATE_LISTEN (listen): port out of range')
+    expect(result.problems.map((p) => p.key)).toEqual(expect.arrayContaining(['listen', 'sessionIdleTtl']))
+  })
+
   it('refuses trusted proxies that are not addresses or CIDRs', () => {
     const result = load({ ...minimal, FXA_GATE_TRUSTED_PROXIES: '10.0.0.0/8,not-a-cidr,10.0.0.0/99' })
     expect(result.ok).toBe(false)

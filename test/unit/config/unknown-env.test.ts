@@ -33,6 +33,20 @@ describe('unknown FXA_GATE_* variables', () => {
     ).toEqual([])
   })
 
+  it("knows the injector's keys (inject, webhook): a pod may carry both sets", () => {
+    expect(
+      unknownVariables({
+        FXA_GATE_INJECT_IMAGE: 'ghcr.io/fxa-gate/fxa-gate:0.1.0',
+        FXA_GATE_WEBHOOK_LISTEN: '0.0.0.0:8443',
+        FXA_GATE_WEBHOOK_TLS_CERT_FILE: '/tls/tls.crt',
+        FXA_GATE_CLIENT_ID: 'abc',
+      }),
+    ).toEqual([])
+    expect(unknownVariables({ FXA_GATE_WEBHOOK_LISTN: 'x' })).toEqual([
+      expect.objectContaining({ variable: 'FXA_GATE_WEBHOOK_LISTN', suggestion: 'FXA_GATE_WEBHOOK_LISTEN' }),
+    ])
+  })
+
   it('offers no suggestion when nothing is close, and explains _FILE on a key that is not a secret', () => {
     const [file, far] = unknownVariables({ FXA_GATE_ZZZZ_QQQQ: 'x', FXA_GATE_CLIENT_ID_FILE: '/x' })
     expect(file).toMatchObject({ variable: 'FXA_GATE_CLIENT_ID_FILE', suggestion: 'FXA_GATE_CLIENT_ID' })

@@ -2,23 +2,7 @@ import type { V1PodSpec } from '@kubernetes/client-node'
 import { describe, expect, it } from 'vitest'
 import { admit } from '../../../src/injector/admission.ts'
 import { mutatePod } from '../../../src/injector/mutate.ts'
-import { ANNOTATED, appPod, SETTINGS } from './fixtures.ts'
-
-function review(object: unknown, overrides: Record<string, unknown> = {}) {
-  return {
-    apiVersion: 'admission.k8s.io/v1',
-    kind: 'AdmissionReview',
-    request: {
-      uid: '705ab4f5-6393-11e8-b7cc-42010a800002',
-      kind: { group: '', version: 'v1', kind: 'Pod' },
-      resource: { group: '', version: 'v1', resource: 'pods' },
-      operation: 'CREATE',
-      namespace: 'shop',
-      object,
-      ...overrides,
-    },
-  }
-}
+import { ANNOTATED, appPod, REVIEW_UID, review, SETTINGS } from './fixtures.ts'
 
 function pod(annotations: Record<string, string> | undefined, spec: V1PodSpec = appPod()) {
   return { apiVersion: 'v1', kind: 'Pod', metadata: { generateName: 'web-', annotations }, spec }
@@ -48,7 +32,7 @@ describe('admit (AdmissionReview v1)', () => {
     expect(outcome.result).toBe('injected')
     const { response } = outcome.review
     expect(response).toMatchObject({
-      uid: '705ab4f5-6393-11e8-b7cc-42010a800002',
+      uid: REVIEW_UID,
       allowed: true,
       patchType: 'JSONPatch',
     })
@@ -63,7 +47,7 @@ describe('admit (AdmissionReview v1)', () => {
     for (const object of [pod(undefined), pod({ ...ANNOTATED }, mutatePod(appPod(), ANNOTATED, SETTINGS))]) {
       const outcome = admit(review(object), SETTINGS)
       if (!outcome.ok) throw new Error(outcome.problem)
-      expect(outcome.review.response).toEqual({ uid: '705ab4f5-6393-11e8-b7cc-42010a800002', allowed: true })
+      expect(outcome.review.response).toEqual({ uid: REVIEW_UID, allowed: true })
     }
   })
 

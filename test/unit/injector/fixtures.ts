@@ -60,3 +60,22 @@ export function deepFreeze<T>(value: T): T {
   }
   return value
 }
+
+export const REVIEW_UID = '705ab4f5-6393-11e8-b7cc-42010a800002'
+
+/** An AdmissionReview v1 of a pod CREATE, as the API server sends it; `overrides` replace request fields. */
+export function review(object: unknown, overrides: Record<string, unknown> = {}) {
+  return {
+    apiVersion: 'admission.k8s.io/v1',
+    kind: 'AdmissionReview',
+    request: {
+      uid: REVIEW_UID,
+      kind: { group: '', version: 'v1', kind: 'Pod' },
+      resource: { group: '', version: 'v1', resource: 'pods' },
+      operation: 'CREATE',
+      namespace: 'shop',
+      object,
+      ...overrides,
+    },
+  }
+}

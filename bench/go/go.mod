@@ -1,0 +1,3 @@
+module fxa-gate/bench/go
+
+go 1.22
