@@ -37,6 +37,12 @@ const SERVICES = [
     nodes: [{ url: node('a1'), capacity: 1 }],
   },
   {
+    name: 'solo',
+    hosts: ['solo.example.com'],
+    audience: 'solo',
+    nodes: [{ url: node('s1'), capacity: 1 }],
+  },
+  {
     name: 'sync',
     hosts: ['sync.example.com'],
     audience: 'sync',
@@ -425,28 +431,36 @@ describe('many services behind one gate, two replicas on one Redis', () => {
       expect(decodeJwt(answer.headers.get('x-user-assertion')!).node).toBe(nodes[0])
     })
 
-    it('answers 503 with Retry-After to the second user of a one-user node', async () => {
-      const first = await user('first', 'profile', NATIVE_CLIENT)
-      const second = await user('second', 'profile', NATIVE_CLIENT)
-      const ok = await nginx(
-        one,
-        'https://z.appt.example.com/',
-        { authorization: first.authorization },
-        '?host=z.appt.example.com',
-      )
-      // The browser's session took a1 already (the service token test): a1 is full for everyone else.
-      expect(ok.status).toBe(503)
-      expect(Number(ok.headers.get('retry-after'))).toBeGreaterThan(0)
+    it('answers 503 with Retry-After to the second user of a one-user node, in every replica', async () => {
+      const first = await user('first')
+      const second = await user('second')
+      const solo = (gate: TestGate, authorization: string) =>
+        nginx(gate, 'https://solo.example.com/', { authorization }, '?host=solo.example.com')
+      const placed = await solo(one, first.authorization)
+      expect(placed.status).toBe(200)
+      expect(placed.headers.get('x-user-node')).toBe(node('s1'))
       for (const gate of [one, two]) {
-        const refused = await token(gate, 'appt', { authorization: second.authorization })
+        const refused = await solo(gate, second.authorization)
         expect(refused.status).toBe(503)
-        expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0)
+        // Nothing frees by itself: the wait is one release interval.
+        expect(refused.headers.get('retry-after')).toBe('60')
         expect((await read(refused)).error).toBe('NODES_FULL')
+        const noToken = await token(gate, 'solo', { authorization: second.authorization })
+        expect(noToken.status).toBe(503)
+        expect(noToken.headers.get('retry-after')).toBe('60')
       }
-      // The browser keeps its place.
-      expect((await read(await jar.fetch(`${two.url}/_gate/token/appt`))).node).toBe(node('a1'))
+      // The first user keeps their place, in both replicas.
+      for (const gate of [two, one])
+        expect((await solo(gate, first.authorization)).headers.get('x-user-node')).toBe(node('s1'))
       const metrics = await (await fetch(`${two.adminUrl}/metrics`)).text()
-      expect(metrics).toMatch(/fxa_gate_service_node_refusals_total\{service="appt"\} [1-9]/)
+      expect(metrics).toMatch(/fxa_gate_service_node_refusals_total\{service="solo"\} 2/)
+    })
+
+    it("gives appt's one place to the browser that took it first", async () => {
+      const late = await user('late', 'profile', NATIVE_CLIENT)
+      const refused = await token(two, 'appt', { authorization: late.authorization })
+      expect(refused.status).toBe(503)
+      expect((await read(await jar.fetch(`${two.url}/_gate/token/appt`))).node).toBe(node('a1'))
     })
 
     it('moves the users of a downed node on their next request, for good, and the nodes command says so', async () => {
