@@ -56,7 +56,8 @@ export function createMemoryNodeStore(options: { clock?: () => number } = {}): N
       if (state.nodes.size === 0) return { kind: 'none' }
       const choice = placeUser(state.nodes, clock(), release, placed !== undefined)
       if ('retryAfterMs' in choice) return { kind: 'full', retryAfterMs: choice.retryAfterMs }
-      const generation = state.nodes.get(choice.url)!.generation
+      state.nodes.set(choice.url, choice.node)
+      const generation = choice.node.generation
       state.users.set(uid, { url: choice.url, generation })
       return { kind: placed === undefined ? 'new' : 'moved', node: choice.url, generation }
     },

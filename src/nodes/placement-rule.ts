@@ -47,14 +47,15 @@ export function freshNode(
   }
 }
 
-export type Choice = { readonly url: string } | { readonly retryAfterMs: number }
+export type Choice = { readonly url: string; readonly node: StoredNode } | { readonly retryAfterMs: number }
 
 /**
- * Chooses a node (refilling budgets that are due, in place) and counts the user on it. `moving`:
+ * Chooses a node and returns its new state, with the user counted on it (the caller stores it;
+ * nothing else changes: a release computed for a node that is not chosen is not kept). `moving`:
  * the user had a node that went away, so budgets do not apply.
  */
 export function placeUser(
-  nodes: ReadonlyMap<string, StoredNode>,
+  nodes: ReadonlyMap<string, Readonly<StoredNode>>,
   now: number,
   release: ReleasePolicy,
   moving: boolean,
@@ -62,8 +63,9 @@ export function placeUser(
   let best: string | undefined
   let bestNode: StoredNode | undefined
   let nextRelease: number | undefined
-  for (const [url, node] of nodes) {
-    if (node.down || node.users >= node.capacity) continue
+  for (const [url, stored] of nodes) {
+    if (stored.down || stored.users >= stored.capacity) continue
+    const node = { ...stored }
     if (node.available <= 0 && now - node.releasedAt >= release.intervalMs) {
       node.available = Math.min(releaseStep(node.capacity, release.rate), node.capacity - node.users)
       node.releasedAt = now
@@ -87,7 +89,7 @@ export function placeUser(
     0,
     Math.min(bestNode.available - (moving ? 0 : 1), bestNode.capacity - bestNode.users),
   )
-  return { url: best }
+  return { url: best, node: bestNode }
 }
 
 function better(node: StoredNode, best: StoredNode): boolean {
