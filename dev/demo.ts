@@ -1,5 +1,9 @@
 /**
- * `make demo`: the fake FxA, fxa-gate (sidecar mode) and an echo app, wired together on localhost.
+ * `make demo`: the fake FxA, fxa-gate (sidecar mode) and an echo app, wired together on this
+ * machine. fxa-gate and the app are on 127.0.0.1 and the fake FxA on localhost: two sites, as in
+ * production, so FxA's cookies never reach the app. The app has a staff-only area, a two-step area
+ * and a premium area, so each of fxa-gate's pages (403, step-up, subscribe, signed out, sessions)
+ * can be seen.
  * Sessions live in memory, or in Redis when FXA_GATE_REDIS_URL is set or one answers on
  * 127.0.0.1:6379. `--smoke` logs in once like a browser, checks the echo app saw the identity, and
  * exits (used by the test suite so `make demo` cannot silently rot).
@@ -7,9 +11,11 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { existsSync } from 'node:fs'
+import { get } from 'node:http'
 import { connect } from 'node:net'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
+import { startDemoAccountPages } from './demo-account.ts'
 import { startEchoApp } from './echo-app.ts'
 import { createCookieJar, loginWithForm, startFakeFxa } from './fake-fxa/index.ts'
 
@@ -20,6 +26,7 @@ const { values } = parseArgs({
     'admin-port': { type: 'string', default: process.env['DEMO_ADMIN_PORT'] ?? '9180' },
     'fxa-port': { type: 'string', default: process.env['DEMO_FXA_PORT'] ?? '9010' },
     'app-port': { type: 'string', default: process.env['DEMO_APP_PORT'] ?? '3000' },
+    'account-port': { type: 'string', default: process.env['DEMO_ACCOUNT_PORT'] ?? '0' },
   },
 })
 const gatePort = Number(values['gate-port'])
@@ -57,9 +64,18 @@ function waitForReady(adminUrl: string, child: ChildProcess): Promise<void> {
   })
 }
 
+/** The demo's rules: who may enter which area of the echo app. */
+const RULES = [
+  { paths: ['/staff/*'], allowedDomains: ['staff.example'] },
+  { paths: ['/two-step/*'], minAal: 2 },
+  { paths: ['/premium/*'], requiredCapabilities: ['demo-premium'] },
+]
+
 const app = await startEchoApp({ port: Number(values['app-port']) })
+const fxaPort = Number(values['fxa-port'])
 const fxa = await startFakeFxa({
-  port: Number(values['fxa-port']),
+  port: fxaPort,
+  issuer: `http://localhost:${fxaPort}`,
   clients: [
     { clientId: 'fxa-gate-demo', clientSecret: 'demo-secret', redirectUris: [`${gateUrl}/_gate/callback`] },
   ],
@@ -71,7 +87,15 @@ const fxa = await startFakeFxa({
       locale: 'en-US',
       subscriptions: ['demo-premium'],
     },
+    { uid: 'a5e1b1f2c3d4e5f60718293a4b5c6d7e', email: 'staff@staff.example', displayName: 'Staff Person' },
   ],
+})
+const account = await startDemoAccountPages({
+  fxa,
+  eventsUrl: `${gateUrl}/_gate/events/fxa`,
+  host: '127.0.0.1',
+  port: Number(values['account-port']),
+  gateOrigin: gateUrl,
 })
 let redisUrl = process.env['FXA_GATE_REDIS_URL']
 if (redisUrl === undefined && (await redisAnswers(6379))) redisUrl = 'redis://127.0.0.1:6379'
@@ -92,6 +116,11 @@ const gate = spawn(process.execPath, [entry, 'serve'], {
     FXA_GATE_ADMIN_LISTEN: `127.0.0.1:${values['admin-port']}`,
     FXA_GATE_UPSTREAM: app.url,
     FXA_GATE_PUBLIC_PATHS: '/public/*',
+    FXA_GATE_RULES: JSON.stringify(RULES),
+    FXA_GATE_SUBSCRIBE_URL: `${account.url}/subscribe`,
+    FXA_GATE_ACCOUNT_SETTINGS_URL: `${account.url}/settings`,
+    FXA_GATE_BRANDING_PRODUCT_NAME: 'Echo demo',
+    FXA_GATE_BRANDING_PLAN_NAMES: JSON.stringify({ 'demo-premium': 'Demo Premium' }),
     FXA_GATE_COOKIE_SECURE: 'false',
     FXA_GATE_COOKIE_SECRETS: randomBytes(32).toString('hex'),
     FXA_GATE_LOG_LEVEL: process.env['FXA_GATE_LOG_LEVEL'] ?? 'info',
@@ -101,7 +130,7 @@ const gate = spawn(process.execPath, [entry, 'serve'], {
 
 async function shutdown(code: number): Promise<never> {
   gate.kill('SIGTERM')
-  await Promise.allSettled([fxa.close(), app.close()])
+  await Promise.allSettled([fxa.close(), app.close(), account.close()])
   process.exit(code)
 }
 process.on('SIGINT', () => void shutdown(0))
@@ -125,11 +154,35 @@ if (values.smoke) {
     headers: { accept: 'application/json' },
   })
   const seen = (await page.json()) as { headers: Record<string, string> }
-  const ok = page.status === 200 && seen.headers['x-user-email'] === 'demo@example.com'
+  // As a browser's navigation (fetch always says Sec-Fetch-Mode: cors, which an API call does).
+  const browse = (path: string) =>
+    new Promise<{ status: number; location: string; body: string }>((resolve, reject) => {
+      const url = `${gateUrl}${path}`
+      const headers = { accept: 'text/html', 'sec-fetch-mode': 'navigate', cookie: jar.cookieHeader(url) }
+      get(url, { headers }, (response) => {
+        let body = ''
+        response.setEncoding('utf8')
+        response.on('data', (chunk) => (body += chunk))
+        response.on('end', () =>
+          resolve({ status: response.statusCode ?? 0, location: response.headers.location ?? '', body }),
+        )
+      }).on('error', reject)
+    })
+  const staff = await browse('/staff/')
+  const stepUp = await browse('/two-step/')
+  const premium = await browse('/premium/')
+  const checks = {
+    identity: page.status === 200 && seen.headers['x-user-email'] === 'demo@example.com',
+    staff: staff.status === 403 && staff.body.includes('This area is for staff.example accounts.'),
+    stepUp: stepUp.status === 302 && stepUp.location.includes('acr_values=AAL2'),
+    premium: premium.status === 200,
+  }
+  const failed = Object.entries(checks).filter(([, passed]) => !passed)
+  const ok = failed.length === 0
   console.log(
     ok
       ? `demo smoke: OK (X-User-Id ${seen.headers['x-user-id']}, store ${redisUrl ? 'redis' : 'memory'})`
-      : `demo smoke: FAILED (${page.status})`,
+      : `demo smoke: FAILED (${failed.map(([name]) => name).join(', ')})`,
   )
   await shutdown(ok ? 0 : 1)
 }
@@ -138,12 +191,19 @@ console.log(`
   fxa-gate demo is running (sessions in ${redisUrl ? `Redis at ${redisUrl}` : 'memory'}).
 
     Open ${gateUrl}/
-    Sign in on the fake FxA with any email (demo@example.com has a display name and a subscription)
-    and any password. The echo app behind fxa-gate then shows the X-User-* headers it received.
+    Sign in on the fake FxA with any email and any password. The echo app behind fxa-gate then
+    shows the X-User-* headers it received, and links to three areas:
+      /staff/     only staff.example accounts (staff@staff.example): others see a 403 page
+      /two-step/  two-step authentication: a step-up to the fake FxA; turn two-step on in the
+                  fake account settings (${account.url}/settings) to get through
+      /premium/   the Demo Premium subscription (demo@example.com has it): others are sent to a
+                  fake subscription page, which tells fxa-gate like FxA does
+    Send Accept-Language: de (or fr, es, it) to see the pages in another language.
 
     fake FxA      ${fxa.issuer}
     echo app      ${app.url}  (direct, unauthenticated: compare)
     whoami        ${gateUrl}/_gate/userinfo
+    your sessions ${gateUrl}/_gate/sessions
     sign out      ${gateUrl}/_gate/logout
     metrics       http://127.0.0.1:${values['admin-port']}/metrics
 

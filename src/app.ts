@@ -15,7 +15,7 @@ import { setUpAccountEvents } from './events/setup.ts'
 import { forwardAuthRoutes } from './forward-auth/plugin.ts'
 import { compileIdentityHeaders } from './headers/identity-headers.ts'
 import { handleClientError } from './http/connection-errors.ts'
-import { createErrorHandler, replyError } from './http/error-reply.ts'
+import { createErrorHandler, replyError, usePages } from './http/error-reply.ts'
 import { guardListener } from './http/listener.ts'
 import { compileTrustedPeers } from './http/trusted-peers.ts'
 import type { Fetch } from './identity/http.ts'
@@ -42,6 +42,7 @@ import { createMetrics, type Metrics } from './observability/metrics.ts'
 import { type RequestScope, requestIdOf } from './observability/request-context.ts'
 import { requestLoggerFactory } from './observability/request-logger.ts'
 import { TRACING_OFF, type Tracing } from './observability/tracing.ts'
+import { createPages } from './pages/pages.ts'
 import type { TransportDeps } from './pipeline/deps.ts'
 import { createPipeline } from './pipeline/pipeline.ts'
 import { sidecarProxy } from './proxy/plugin.ts'
@@ -52,6 +53,7 @@ import { createServiceTokens } from './services/service-token.ts'
 import { type CredentialMarkReader, NO_MARKS, serviceTokenRoutes } from './services/token-routes.ts'
 import { createSessions } from './session/sessions.ts'
 import type { SessionStore } from './session/types.ts'
+import { userSessionsRoutes } from './user-sessions/plugin.ts'
 
 export interface GateDeps {
   readonly store: SessionStore
@@ -160,6 +162,8 @@ export function buildGate(config: Config, deps: GateDeps): Gate {
     logger: deps.logger,
     clock,
   })
+  // Reads the templates and locales (the operator's too) once; a broken one stops the start here.
+  const pages = createPages(config, { denialKeys: () => secrets.current().keys.denial })
   const baseTokenStore = deps.tokenStore ?? createMemoryTokenStore(clock)
   const tokenStore = shared && deps.tokenStore ? instrumentTokenStore(baseTokenStore, shared) : baseTokenStore
   const baseEventState = deps.eventState ?? createMemoryEventState({ clock })
@@ -198,6 +202,7 @@ export function buildGate(config: Config, deps: GateDeps): Gate {
     accountEvents: events.receive,
     services,
     placement,
+    pages,
     returnUrls: compileReturnUrlPolicy({
       publicUrl: config.publicUrl,
       allowedHosts: config.allowedRedirectHosts,
@@ -237,6 +242,7 @@ export function buildGate(config: Config, deps: GateDeps): Gate {
     assertions,
     trustedPeer,
     clock,
+    pages,
   }
 
   const app = Fastify({
@@ -266,9 +272,11 @@ export function buildGate(config: Config, deps: GateDeps): Gate {
     lifecycle,
     scope: deps.requestScope,
   })
+  usePages(app, pages)
   app.setErrorHandler(createErrorHandler(metrics, { observed: true }))
   app.setNotFoundHandler((request, reply) => replyError(request, reply, new GateError('NOT_FOUND')))
   app.register(loginRoutes, ctx)
+  app.register(userSessionsRoutes, ctx)
   app.register(forwardAuthRoutes, transports)
   if (config.eventsEnabled) app.register(accountEventRoutes, ctx)
   app.register(serviceTokenRoutes, {

@@ -1,13 +1,13 @@
 import type { Config } from './config/derive.ts'
-import type { Keyring } from './crypto/keyring.ts'
 import type { AccountActions } from './events/accounts.ts'
 import type { EventReceiver } from './events/receiver.ts'
 import type { Provider } from './identity/provider.ts'
 import type { Placement } from './nodes/placement.ts'
 import type { Logger } from './observability/logger.ts'
 import type { Metrics } from './observability/metrics.ts'
+import type { Pages } from './pages/pages.ts'
 import type { ReturnUrlPolicy } from './redirect/return-url.ts'
-import type { SecretHolder } from './secrets/state.ts'
+import type { Keys, SecretHolder } from './secrets/state.ts'
 import type { ServiceRegistry } from './services/registry.ts'
 import type { Sessions } from './session/sessions.ts'
 import type { SessionStore } from './session/types.ts'
@@ -30,12 +30,14 @@ export interface GateContext {
   readonly accounts: AccountActions
   /** FxA account event deliveries (Security Event Tokens). */
   readonly accountEvents: EventReceiver
+  /** The pages a browser is shown, in its language. */
+  readonly pages: Pages
   readonly returnUrls: ReturnUrlPolicy
   /** The services behind this gate (the `services` key). */
   readonly services: ServiceRegistry
   /** Their users' nodes (readiness waits for the first copy of every service's nodes). */
   readonly placement: Placement
-  readonly keys: { readonly cookie: Keyring; readonly seal: Keyring; readonly login: Keyring }
+  readonly keys: Keys
   /** The current secret state (rotated at run time without a restart). */
   readonly secrets: SecretHolder
 }

@@ -55,6 +55,15 @@ export const ERRORS = {
     message:
       'Signing out needs a request from this site itself: open the logout page in the browser and confirm.',
   },
+  SESSIONS_NOT_SAME_ORIGIN: {
+    status: 403,
+    message:
+      'Ending sessions needs a request from this site itself (Origin or Sec-Fetch-Site same-origin); use the form on the sessions page.',
+  },
+  SESSION_NOT_FOUND: {
+    status: 404,
+    message: 'None of your sessions has this id (it may have ended already).',
+  },
   NOT_FOUND: { status: 404, message: 'Not found.' },
   METHOD_NOT_ALLOWED: { status: 405, message: 'Method not allowed.' },
   PROVIDER_UNAVAILABLE: {

@@ -33,6 +33,8 @@ export const IDENTITY_HEADERS: readonly string[] = [
 export const ENVOY_HEADERS_TO_EXT_AUTH: readonly string[] = [
   'cookie',
   'accept',
+  // fxa-gate's pages (403, errors) are in the language the browser asks for.
+  'accept-language',
   'sec-fetch-mode',
   'x-requested-with',
   'upgrade',

@@ -20,6 +20,8 @@ export interface CookieSettings {
   readonly sessionName: string
   /** Name of the single pending-login cookie. */
   readonly loginName: string
+  /** Name of the short-lived note of a refusal behind ingress-nginx (see pages/denial-note.ts). */
+  readonly deniedName: string
   readonly domain: string | undefined
   readonly secure: boolean
 }
@@ -121,11 +123,16 @@ export function deriveConfig(raw: RawConfig): {
     loginUrl: `${publicBase}${raw.prefix}/start`,
     fxaOauthUrl: raw.fxaOauthUrl ? trimSlash(raw.fxaOauthUrl) : known?.oauth,
     fxaProfileUrl: raw.fxaProfileUrl ? trimSlash(raw.fxaProfileUrl) : known?.profile,
+    // FxA serves its settings under the issuer; a generic provider's page must be configured.
+    accountSettingsUrl:
+      raw.accountSettingsUrl ??
+      (known !== undefined || raw.fxaOauthUrl !== undefined ? `${issuer}/settings` : undefined),
     publicClient: raw.clientSecret === undefined,
     insecureIssuer,
     cookie: {
       sessionName: `${hostOnlyPrefix}${raw.cookieName}`,
       loginName: `${hostOnlyPrefix}${raw.cookieName}_login`,
+      deniedName: `${hostOnlyPrefix}${raw.cookieName}_denied`,
       domain: raw.cookieDomain?.replace(/^\./, ''),
       secure,
     },

@@ -330,6 +330,61 @@ export const CONFIG_KEYS = {
     'Log level of the JSON logs on stdout',
   ),
 
+  // what people see: pages, step-up and subscribe
+  subscribeUrl: key(
+    'string',
+    url.optional(),
+    'Where a browser missing a required capability is sent (302, with ?capability=…&return_url=…); absent = a 403 page naming the plan',
+  ),
+  accountSettingsUrl: key(
+    'string',
+    url.optional(),
+    "The account provider's settings page, linked from the pages (two-step set-up, signing out there); default <issuer>/settings for FxA",
+  ),
+  brandingProductName: key(
+    'string',
+    z.string().trim().min(1).max(80).optional(),
+    'Name of the site shown on the pages (title, header, "You signed out of …"); absent = "this site"',
+  ),
+  brandingLogoUrl: key(
+    'string',
+    z
+      .union([
+        url,
+        z
+          .string()
+          .regex(
+            /^\/(?![/\\])[\x21-\x5b\x5d-\x7e]{0,2047}$/,
+            'expected an http(s) URL or a path like /logo.svg',
+          ),
+      ])
+      .optional(),
+    'Logo at the top of the pages: an http(s) URL or a path on this origin',
+  ),
+  brandingAccentColor: key(
+    'string',
+    z
+      .string()
+      .regex(/^#([0-9a-fA-F]{3}|[0-9a-fA-F]{6})$/, 'expected a colour like #0061e0')
+      .optional(),
+    'Accent colour of buttons and links on the pages (#rgb or #rrggbb; text on it is chosen for contrast)',
+  ),
+  brandingProviderName: key(
+    'string',
+    z.string().trim().min(1).max(80).optional(),
+    'Name of the account provider on the pages; absent = "Mozilla account" in the page\'s language',
+  ),
+  brandingPlanNames: key(
+    'structured',
+    z.record(z.string().min(1).max(256), z.string().trim().min(1).max(80)).default({}),
+    'Names of subscription capabilities on the pages, e.g. {premium: "Premium"} ("Needs a Premium subscription"); absent = the capability itself',
+  ),
+  templatesDir: key(
+    'string',
+    z.string().min(1).optional(),
+    'A directory of page templates (layout.liquid, message.liquid, sessions.liquid) and locales/<lang>.ftl replacing the shipped ones by name',
+  ),
+
   // operations: logs, probes, shutdown, tracing
   accessLog: key(
     'string',

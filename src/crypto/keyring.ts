@@ -15,7 +15,7 @@ export interface Keyring {
   byId(id: string): DerivedKey | undefined
 }
 
-export type KeyPurpose = 'session-cookie' | 'token-seal' | 'login-state'
+export type KeyPurpose = 'session-cookie' | 'token-seal' | 'login-state' | 'session-handle' | 'denial-note'
 
 /**
  * Derives a keyring for one purpose from the operator's cookie secrets with HKDF-SHA256, so one

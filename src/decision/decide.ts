@@ -7,8 +7,8 @@ import { NO_REQUIREMENTS, type Requirements, type RuleSet } from './rules.ts'
  * for `aal`, a subscription for `capability`) and logs name it.
  */
 export type UnmetRequirement =
-  /** The email is on neither the allowed emails nor the allowed domains. */
-  | { readonly kind: 'email'; readonly email: string | null }
+  /** The email is on neither the allowed emails nor the allowed domains (which a page may name). */
+  | { readonly kind: 'email'; readonly email: string | null; readonly allowedDomains: readonly string[] }
   | { readonly kind: 'capability'; readonly capability: string }
   | { readonly kind: 'scope'; readonly scope: string }
   | { readonly kind: 'aal'; readonly required: number; readonly actual: number }
@@ -21,6 +21,10 @@ export type Decision =
       readonly unmet: UnmetRequirement
       /** Whose requirement it was: a rule (`rules[2]`) or the transport (`auth URL`). */
       readonly source: string
+      /** Who was refused: what a page says ("signed in as …") and whether a step-up can help. */
+      readonly identity: Identity
+      /** The URL that was refused, to come back to after a step-up or a subscription. */
+      readonly url: string
     }
 
 export interface DecisionPolicy {
@@ -58,10 +62,12 @@ export function decide(
   // Each set must hold on its own: merged allow-lists would widen (disjoint lists intersect to an
   // empty list, which reads as "no list") or let one rule's domains admit another rule's emails.
   const unmet = unmetRequirement(identity, extra.requirements)
-  if (unmet !== undefined) return { kind: 'forbidden', unmet, source: extra.source }
+  if (unmet !== undefined)
+    return { kind: 'forbidden', unmet, source: extra.source, identity, url: request.url }
   for (const rule of rules) {
     const unmetByRule = unmetRequirement(identity, rule.requirements)
-    if (unmetByRule !== undefined) return { kind: 'forbidden', unmet: unmetByRule, source: rule.name }
+    if (unmetByRule !== undefined)
+      return { kind: 'forbidden', unmet: unmetByRule, source: rule.name, identity, url: request.url }
   }
   return { kind: 'allow', identity }
 }
@@ -77,7 +83,8 @@ export function unmetRequirement(
   const domainListed =
     email !== undefined && requirements.allowedDomains.has(email.slice(email.lastIndexOf('@') + 1))
   const listsSet = requirements.allowedEmails.size > 0 || requirements.allowedDomains.size > 0
-  if (listsSet && !emailListed && !domainListed) return { kind: 'email', email: identity.email }
+  if (listsSet && !emailListed && !domainListed)
+    return { kind: 'email', email: identity.email, allowedDomains: [...requirements.allowedDomains] }
   for (const capability of requirements.requiredCapabilities) {
     if (!identity.subscriptions.includes(capability)) return { kind: 'capability', capability }
   }

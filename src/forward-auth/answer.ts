@@ -1,7 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { GateError } from '../errors.ts'
 import { encodeHeaderValue } from '../headers/identity-headers.ts'
-import { forbidden } from '../pipeline/answers.ts'
 import type { TransportDeps } from '../pipeline/deps.ts'
 import type { Verdict } from '../pipeline/pipeline.ts'
 import type { Answers } from '../pipeline/transport.ts'
@@ -42,12 +41,14 @@ export function createAllowAnswer(deps: TransportDeps) {
 }
 
 /**
- * The table of answers of a forward-auth endpoint: the allow above, 403, and the endpoint's own way
- * to say "sign in" (nginx must never redirect; Traefik and Envoy pass a redirect to the browser).
+ * The table of answers of a forward-auth endpoint: the allow above, and the endpoint's own ways to
+ * say "sign in" and "not you" (nginx must never redirect and shows its own pages; Traefik and Envoy
+ * pass a redirect or a page to the browser).
  */
 export function forwardAuthAnswers(
   deps: TransportDeps,
   unauthenticated: Answers<undefined>['unauthenticated'],
+  forbidden: Answers<undefined>['forbidden'],
 ): Answers<undefined> {
   const allow = createAllowAnswer(deps)
   return {

@@ -2,7 +2,7 @@ import type { FastifyReply } from 'fastify'
 import { HOST_ROUTED } from '../decision/request.ts'
 import { GateError } from '../errors.ts'
 import type { Identity } from '../identity/identity.ts'
-import { redirectOrUnauthenticated } from '../pipeline/answers.ts'
+import { createForbiddenAnswer, redirectOrUnauthenticated } from '../pipeline/answers.ts'
 import type { TransportDeps } from '../pipeline/deps.ts'
 import type { Transport } from '../pipeline/transport.ts'
 import { forwardAuthAnswers, proxyHeader } from './answer.ts'
@@ -19,7 +19,11 @@ export function envoyTransport(deps: TransportDeps): Transport<undefined> {
   const base = `${deps.config.prefix}/auth/envoy`
   const { names, assertion, node: nodeHeader } = deps.identityHeaders
   const all = names.join(',')
-  const answers = forwardAuthAnswers(deps, redirectOrUnauthenticated)
+  const answers = forwardAuthAnswers(
+    deps,
+    redirectOrUnauthenticated,
+    createForbiddenAnswer(deps.config, deps.pages),
+  )
   // Envoy overwrites the headers an answer sets (headersToBackend) and keeps a client's copy of any
   // other: name those for removal (Envoy removes after it sets).
   const unsetNames = (identity: Identity, node: string | undefined) => {

@@ -1,6 +1,6 @@
 import { splitAbsoluteUrl } from '../decision/request.ts'
 import { GateError } from '../errors.ts'
-import { unauthenticated } from '../pipeline/answers.ts'
+import { createNginxForbiddenAnswer, unauthenticated } from '../pipeline/answers.ts'
 import type { TransportDeps } from '../pipeline/deps.ts'
 import type { Transport } from '../pipeline/transport.ts'
 import { forwardAuthAnswers, proxyHeader } from './answer.ts'
@@ -11,7 +11,8 @@ import { type createAuthUrlQuery, hostRouting } from './requirements-query.ts'
  * described by X-Original-URL and X-Original-Method only: nginx overwrites those, while it passes
  * a client's X-Forwarded-* through untouched. nginx routes an absolute-form request line by the host
  * in it but builds X-Original-URL from the Host header, so the host is believed only when the auth
- * URL names it (`?host=`). Never redirects (nginx turns a 3xx into a 500).
+ * URL names it (`?host=`). Never redirects (nginx turns a 3xx into a 500); a refused browser
+ * navigation is a 401 with a note, which nginx's `auth-signin` turns into the page (see answers.ts).
  */
 export function nginxTransport(
   deps: TransportDeps,
@@ -54,6 +55,6 @@ export function nginxTransport(
         state: undefined,
       }
     },
-    answers: forwardAuthAnswers(deps, unauthenticated),
+    answers: forwardAuthAnswers(deps, unauthenticated, createNginxForbiddenAnswer(deps.pages, deps.clock)),
   }
 }

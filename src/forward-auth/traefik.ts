@@ -1,5 +1,5 @@
 import { GateError } from '../errors.ts'
-import { redirectOrUnauthenticated } from '../pipeline/answers.ts'
+import { createForbiddenAnswer, redirectOrUnauthenticated } from '../pipeline/answers.ts'
 import type { TransportDeps } from '../pipeline/deps.ts'
 import type { Transport } from '../pipeline/transport.ts'
 import { forwardAuthAnswers, proxyHeader } from './answer.ts'
@@ -45,6 +45,10 @@ export function traefikTransport(
         state: undefined,
       }
     },
-    answers: forwardAuthAnswers(deps, redirectOrUnauthenticated),
+    answers: forwardAuthAnswers(
+      deps,
+      redirectOrUnauthenticated,
+      createForbiddenAnswer(deps.config, deps.pages),
+    ),
   }
 }

@@ -1,16 +1,38 @@
-import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { ERRORS, type ErrorCode, GateError } from '../errors.ts'
 import { errorFields } from '../observability/error-fields.ts'
 import type { Metrics } from '../observability/metrics.ts'
 import { noteRefusal } from '../observability/request-context.ts'
-import { errorPage } from './error-body.ts'
+import { type ErrorPageHints, errorPage } from '../pages/error-page.ts'
+import type { Pages } from '../pages/pages.ts'
 import { isNavigation } from './navigation.ts'
 
-export { escapeHtml } from './error-body.ts'
+/** Makes the pages available to every error answer of this app (and its plugins). */
+export function usePages(app: FastifyInstance, pages: Pages): void {
+  app.decorate(PAGES, pages)
+}
+
+const PAGES = 'fxaGatePages'
+
+function pagesOf(request: FastifyRequest): Pages | undefined {
+  return (request.server as unknown as Record<typeof PAGES, Pages | undefined>)[PAGES]
+}
+
+const HINTS = Symbol('fxa-gate error page hints')
 
 /**
- * Answers with an error code: an HTML page for a browser navigation, JSON otherwise. The body
- * holds the code's public message and the request id to quote ("reference"), never a cause or stack.
+ * Tells the page of an error this request may still end in what it knows (a login's return URL),
+ * so that the error handler's page can offer to sign in again to the same place.
+ */
+export function notePageHints(request: FastifyRequest, hints: ErrorPageHints): void {
+  ;(request as unknown as Record<symbol, ErrorPageHints>)[HINTS] = hints
+}
+
+/**
+ * Answers with an error code: an HTML page in the user's language for a browser navigation (when
+ * the app has pages: the admin listener has none), JSON otherwise. Either holds the request id to
+ * quote (the page's "Reference", JSON's `reference`), never a cause or a stack; the page never the
+ * code's own message either, which is written for operators.
  */
 export function replyError(
   request: FastifyRequest,
@@ -18,15 +40,19 @@ export function replyError(
   error: GateError,
   extra: { loginUrl?: string } = {},
   format: 'negotiate' | 'json' = 'negotiate',
+  hints: ErrorPageHints = {},
 ): FastifyReply {
   reply.code(error.status).header('cache-control', 'no-store')
   if (error.retryAfterSeconds !== undefined) reply.header('retry-after', String(error.retryAfterSeconds))
   if (error.wwwAuthenticate !== undefined) reply.header('www-authenticate', error.wwwAuthenticate)
-  if (format === 'negotiate' && isNavigation(request.headers)) {
-    const link = extra.loginUrl ? { href: extra.loginUrl, text: 'Sign in' } : undefined
-    return reply
-      .type('text/html; charset=utf-8')
-      .send(errorPage(error.status, error.message, request.id, link))
+  const pages = format === 'negotiate' && isNavigation(request.headers) ? pagesOf(request) : undefined
+  if (pages !== undefined) {
+    // "Try again" repeats a GET of fxa-gate's own pages or the sidecar's; a forward-auth check's
+    // URL is not one the browser knows.
+    const retryUrl =
+      request.method === 'GET' && !request.url.startsWith(pages.forwardAuthPath) ? request.url : undefined
+    const noted = (request as unknown as Record<symbol, ErrorPageHints | undefined>)[HINTS]
+    return pages.send(request, reply, errorPage(error, pages.links, { retryUrl, ...noted, ...hints }))
   }
   return reply
     .type('application/json')

@@ -2,15 +2,22 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { GateContext } from '../context.ts'
 import { GateError } from '../errors.ts'
 import { clearCookie, readCookie, setCookie } from '../http/cookies.ts'
-import { readPending, sealPending, takePending } from './pending.ts'
+import { notePageHints } from '../http/error-reply.ts'
+import { compileTrustedPeers } from '../http/trusted-peers.ts'
+import { stepUpPage } from '../pages/forbidden-page.ts'
+import { clientFacts } from '../user-sessions/client-facts.ts'
+import { type PendingLogin, readPending, sealPending, takePending } from './pending.ts'
 import { type Query, single } from './query.ts'
 
 /**
  * `GET <prefix>/callback` — checks that the answer belongs to a login this browser started, trades
- * the code for tokens, and starts a session under a new id.
+ * the code for tokens, and starts a session under a new id. A step-up (a login that asked for
+ * two-step authentication) that comes back without it, or cancelled, ends on a page explaining how
+ * to turn two-step on, never on another redirect: no loop.
  */
 export function createCallbackHandler(ctx: GateContext) {
   const { config } = ctx
+  const trustedPeer = compileTrustedPeers(config.trustedProxies)
   return async function callback(request: FastifyRequest, reply: FastifyReply) {
     const query = request.query as Query
     const state = single(query, 'state')
@@ -27,29 +34,47 @@ export function createCallbackHandler(ctx: GateContext) {
         throw new GateError('LOGIN_CALLBACK_INVALID', { detail: 'state' })
       const { match, rest } = takePending(pending, state)
       if (match === undefined) throw new GateError('LOGIN_STATE_MISMATCH')
+      notePageHints(request, { returnTo: match.returnTo })
       // This attempt is used up whatever happens next: its state can never be replayed.
       reply.header('set-cookie', await pendingCookie(rest))
 
       const rawQuery = request.url.slice(request.url.indexOf('?') + 1)
-      const login = await ctx.provider.completeLogin(rawQuery, {
-        state: match.state,
-        codeVerifier: match.verifier,
-      })
-      const { cookieValue } = await ctx.sessions.start(login.fields, login.tokens)
+      const login = await ctx.provider
+        .completeLogin(rawQuery, { state: match.state, codeVerifier: match.verifier })
+        .catch((error: unknown) => {
+          if (match.stepUp && error instanceof GateError && error.code === 'LOGIN_DENIED') return undefined
+          throw error
+        })
+      if (login === undefined) return stepUpRefused(request, reply, match, 'step_up_cancelled')
+      const facts = clientFacts(request.headers, request.socket.remoteAddress, trustedPeer)
+      const { cookieValue } = await ctx.sessions.start({ ...login.fields, ...facts }, login.tokens)
       await endPreviousSession(request)
       ctx.metrics.logins.inc({ outcome: 'succeeded' })
       request.log.info({ uid: login.fields.uid }, 'login succeeded')
-      return reply
+      reply
         .header(
           'set-cookie',
           setCookie(config.cookie, config.cookie.sessionName, cookieValue, config.sessionAbsoluteTtl),
         )
         .header('cache-control', 'no-store')
-        .redirect(match.returnTo, 302)
+      // Signed in, but not with the second step the area asks for: say how, do not ask again.
+      if (match.stepUp && login.fields.aal < 2) return stepUpRefused(request, reply, match, 'step_up_failed')
+      return reply.redirect(match.returnTo, 302)
     } catch (error) {
       ctx.metrics.logins.inc({ outcome: error instanceof GateError ? error.code : 'INTERNAL' })
       throw error
     }
+  }
+
+  function stepUpRefused(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    match: PendingLogin,
+    outcome: 'step_up_failed' | 'step_up_cancelled',
+  ) {
+    ctx.metrics.logins.inc({ outcome })
+    request.log.info({ outcome }, 'step-up without two-step authentication')
+    return ctx.pages.send(request, reply, stepUpPage(ctx.pages.links, match.returnTo))
   }
 
   function pendingCookie(rest: Parameters<typeof sealPending>[1]): Promise<string> | string {

@@ -5,8 +5,8 @@ import { clearCookie, readCookie } from '../http/cookies.ts'
 import { replyError } from '../http/error-reply.ts'
 import { isNavigation } from '../http/navigation.ts'
 import { requestSite } from '../http/request-site.ts'
-import { resolveReturnUrl } from '../redirect/return-url.ts'
-import { LOGOUT_PAGE_POLICY, logoutPage } from './logout-page.ts'
+import { logoutConfirmPage } from '../pages/logout-page.ts'
+import { checkReturnUrl } from '../redirect/return-url.ts'
 import { type Query, single } from './query.ts'
 
 /**
@@ -15,6 +15,7 @@ import { type Query, single } from './query.ts'
  * request from fxa-gate's own origin (a POST), or one the user made themselves (a same-origin or
  * typed GET). Anything else (another site's link or form, a browser that says nothing) ends
  * nothing: a navigation gets a page whose button POSTs from this origin, other requests a 403.
+ * The browser then lands on `<prefix>/signed-out`, unless `rd` names another allowed place.
  */
 export function createLogoutRoute(ctx: GateContext) {
   const { config } = ctx
@@ -24,8 +25,10 @@ export function createLogoutRoute(ctx: GateContext) {
   const ownOrigin = (request: FastifyRequest) => (origin: string) =>
     origin === publicOrigin || origin === `${scheme}//${request.headers.host ?? ''}`
 
-  function returnUrlOf(request: FastifyRequest): string {
-    return resolveReturnUrl(ctx.returnUrls, single(request.query as Query, 'rd'))
+  /** The allowed return URL the request asks for, if it asks for one. */
+  function askedReturnUrl(request: FastifyRequest): string | undefined {
+    const asked = checkReturnUrl(ctx.returnUrls, single(request.query as Query, 'rd'))
+    return asked.ok ? asked.url : undefined
   }
 
   /** onRequest: decided before any body is read. */
@@ -39,19 +42,14 @@ export function createLogoutRoute(ctx: GateContext) {
     request.log.info({ site, method: request.method }, 'logout needs confirmation')
     if (!isNavigation(request.headers))
       return replyError(request, reply, new GateError('LOGOUT_NOT_SAME_ORIGIN'), {}, 'json')
-    const action = `${config.prefix}/logout?rd=${encodeURIComponent(returnUrlOf(request))}`
-    return reply
-      .code(200)
-      .header('cache-control', 'no-store')
-      .header('content-security-policy', LOGOUT_PAGE_POLICY)
-      .header('x-frame-options', 'DENY')
-      .header('referrer-policy', 'no-referrer')
-      .type('text/html; charset=utf-8')
-      .send(logoutPage(action))
+    // Only a checked return URL goes into the form; without one the POST lands on the signed-out page.
+    const returnTo = askedReturnUrl(request)
+    const action = `${config.prefix}/logout${returnTo === undefined ? '' : `?rd=${encodeURIComponent(returnTo)}`}`
+    return ctx.pages.send(request, reply, logoutConfirmPage(action))
   }
 
   async function handler(request: FastifyRequest, reply: FastifyReply) {
-    const returnTo = returnUrlOf(request)
+    const returnTo = askedReturnUrl(request) ?? `${config.prefix}/signed-out`
     // The cookie goes whatever happens below, so a browser is never left holding it.
     reply
       .header('set-cookie', clearCookie(config.cookie, config.cookie.sessionName))

@@ -10,6 +10,8 @@ export interface PendingLogin {
   /** The validated return URL. */
   readonly returnTo: string
   readonly startedAt: number
+  /** The login asked for two-step authentication (`acr_values=AAL2`): a step-up. */
+  readonly stepUp?: true | undefined
 }
 
 /**
@@ -28,6 +30,7 @@ export async function readPending(keyring: Keyring, cookie: string | undefined, 
       typeof entry?.state === 'string' &&
       typeof entry.returnTo === 'string' &&
       typeof entry.startedAt === 'number' &&
+      (entry.stepUp === undefined || entry.stepUp === true) &&
       now - entry.startedAt < ttlMs &&
       entry.startedAt <= now,
   )

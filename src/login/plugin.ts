@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import type { GateContext } from '../context.ts'
+import { signedOutPage } from '../pages/signed-out-page.ts'
 import { createCallbackHandler } from './callback.ts'
 import { createLogoutRoute } from './logout.ts'
 import { createStartHandler } from './start.ts'
@@ -18,4 +19,6 @@ export async function loginRoutes(app: FastifyInstance, ctx: GateContext): Promi
   app.get(`${prefix}/callback`, createCallbackHandler(ctx))
   app.route({ method: ['GET', 'POST'], url: `${prefix}/logout`, ...createLogoutRoute(ctx) })
   app.get(`${prefix}/userinfo`, createUserinfoHandler(ctx))
+  const signedOut = signedOutPage(ctx.pages.links)
+  app.get(`${prefix}/signed-out`, (request, reply) => ctx.pages.send(request, reply, signedOut))
 }

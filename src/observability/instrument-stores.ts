@@ -46,7 +46,7 @@ export function instrumentSessionStore(
       ? store
       : timed(
           store,
-          ['create', 'get', 'peek', 'update', 'delete', 'listByUser', 'deleteByUser', 'ping'],
+          ['create', 'get', 'peek', 'inspect', 'update', 'delete', 'listByUser', 'deleteByUser', 'ping'],
           dependencies,
         )
   const get = instrumented.get

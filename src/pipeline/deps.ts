@@ -5,6 +5,7 @@ import type { IdentityHeaders } from '../headers/identity-headers.ts'
 import type { Dependencies } from '../observability/dependencies.ts'
 import type { Metrics } from '../observability/metrics.ts'
 import type { Tracing } from '../observability/tracing.ts'
+import type { Pages } from '../pages/pages.ts'
 import type { Pipeline } from './pipeline.ts'
 
 /** What the transports (forward-auth endpoints, the sidecar) are built from, once, in app.ts. */
@@ -24,4 +25,6 @@ export interface TransportDeps {
   /** Whether a socket peer address may set X-Forwarded-* headers. */
   readonly trustedPeer: (address: string | undefined) => boolean
   readonly clock: () => number
+  /** The pages a browser is shown (a 403 that says why). */
+  readonly pages: Pages
 }

@@ -71,7 +71,8 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     const decision = decide(description, identity, policy, extra)
     if (decision.kind !== 'allow' || identity?.auth !== 'bearer' || service === null) return decision
     const unmet = unmetRequirement(identity, service.bearerRequirements)
-    return unmet === undefined ? decision : { kind: 'forbidden', unmet, source: `service ${service.name}` }
+    if (unmet === undefined) return decision
+    return { kind: 'forbidden', unmet, source: `service ${service.name}`, identity, url: description.url }
   }
 
   async function place(

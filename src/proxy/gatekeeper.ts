@@ -10,7 +10,7 @@ import {
   compileCookieFilter,
   compileHeaderHygiene,
 } from '../headers/hygiene.ts'
-import { forbidden, redirectOrUnauthenticated } from '../pipeline/answers.ts'
+import { createForbiddenAnswer, redirectOrUnauthenticated } from '../pipeline/answers.ts'
 import type { TransportDeps } from '../pipeline/deps.ts'
 import type { Verdict } from '../pipeline/pipeline.ts'
 import { createTransportHandler, type Transport } from '../pipeline/transport.ts'
@@ -140,7 +140,7 @@ export function createGatekeeper(deps: TransportDeps, websockets: WebsocketWatch
         return undefined
       },
       unauthenticated: redirectOrUnauthenticated,
-      forbidden,
+      forbidden: createForbiddenAnswer(config, deps.pages),
     },
     readBody(request, _reply, verdict, state) {
       waiting.set(request, { verdict, state })

@@ -8,6 +8,10 @@ export interface Keys {
   readonly cookie: Keyring
   readonly seal: Keyring
   readonly login: Keyring
+  /** The public ids of sessions on the user's list of them (user-sessions/handles.ts). */
+  readonly handle: Keyring
+  /** The note of a refusal behind ingress-nginx (pages/denial-note.ts). */
+  readonly denial: Keyring
 }
 
 /**
@@ -38,6 +42,8 @@ function deriveKeys(secrets: readonly string[]): Keys {
     cookie: deriveKeyring(secrets, 'session-cookie'),
     seal: deriveKeyring(secrets, 'token-seal'),
     login: deriveKeyring(secrets, 'login-state'),
+    handle: deriveKeyring(secrets, 'session-handle'),
+    denial: deriveKeyring(secrets, 'denial-note'),
   }
 }
 

@@ -94,6 +94,11 @@ export function createMemorySessionStore(options: MemorySessionStoreOptions = {}
       return entry ? structuredClone(entry.record) : null
     },
 
+    async inspect(key) {
+      const entry = live(key)
+      return entry ? { record: structuredClone(entry.record), endsAt: entry.endsAt } : null
+    },
+
     async update(key, record) {
       const entry = live(key)
       if (entry) {

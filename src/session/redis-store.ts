@@ -43,6 +43,11 @@ local ttl = math.min(tonumber(ARGV[1]), deadline - now)
 if ttl <= 0 then redis.call('DEL', KEYS[1]) return false end
 redis.call('PEXPIRE', KEYS[1], ttl)
 return v[1]`,
+  /** KEYS: session. The record and its remaining lifetime in ms, without extending it. */
+  fxaGateSessionInspect: `
+local r = redis.pcall('HGET', KEYS[1], 'r')
+if type(r) ~= 'string' then return false end
+return {r, redis.call('PTTL', KEYS[1])}`,
   /** KEYS: session. ARGV: json, expiresAt, now. Replaces the record; the lifetime may shrink, never grow. */
   fxaGateSessionUpdate: `
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
@@ -125,6 +130,18 @@ export function createRedisSessionStore(options: RedisSessionStoreOptions): Sess
       guard(async () => {
         const json = await redis.hget(keys.session(key), 'r')
         return json === null ? null : decodeRecord(json)
+      }),
+
+    inspect: (key) =>
+      guard(async () => {
+        const found = await scripts.fxaGateSessionInspect(keys.session(key))
+        if (!Array.isArray(found)) return null
+        const [json, ttl] = found as [string, number]
+        const record = decodeRecord(json)
+        if (record === null || ttl < 0) return null
+        // The remaining lifetime by the caller's clock: the one the idle lifetime was set with.
+        const now = options.clock ? options.clock() : Date.now()
+        return { record, endsAt: now + ttl }
       }),
 
     update: (key, record) =>

@@ -21,6 +21,10 @@ export interface SessionRecord {
   /** Authentication assurance level: 2 when two-step authentication was used. */
   readonly aal: number
   readonly amr: readonly string[]
+  /** The browser that signed in (printable ASCII, ≤ 256 characters), for the user's list of sessions. */
+  readonly userAgent?: string | undefined
+  /** Its network at login, truncated (`203.0.113.0/24`, `2001:db8:1::/48`): never the full address. */
+  readonly ip?: string | undefined
   /** Provider tokens, AES-256-GCM sealed (see crypto/seal.ts). */
   readonly tokens: string
 }
@@ -45,6 +49,11 @@ export interface SessionStore {
   get(key: SessionKey, idleMs: number): Promise<SessionRecord | null>
   /** Reads a session without extending it (background work such as account events is not activity). */
   peek(key: SessionKey): Promise<SessionRecord | null>
+  /**
+   * Reads a session without extending it, with when it ends if no request comes (its idle deadline,
+   * never past `expiresAt`): from that, the user's list of sessions tells when each was last used.
+   */
+  inspect(key: SessionKey): Promise<{ record: SessionRecord; endsAt: number } | null>
   /** Replaces the record of a live session without extending it. False when it is gone. */
   update(key: SessionKey, record: SessionRecord): Promise<boolean>
   /** Ends a session. False when it did not exist. Invalidates caches everywhere. */

@@ -127,6 +127,33 @@ export function sessionStoreContract(
       expect(await store.get('k1', 2 * T)).toBeNull()
     })
 
+    it('inspect reads a session and its idle deadline without extending it', async (context) => {
+      const { store, elapse, record, now } = await open(context)
+      const stored = record()
+      await store.create('k1', stored, 4 * T)
+      expect(await store.inspect('nobody')).toBeNull()
+      await elapse(T)
+      const first = await store.inspect('k1')
+      expect(first?.record).toEqual(stored)
+      // Created at 0 with 4 T of idle lifetime: it ends at 4 T, whatever the inspection.
+      const createdAt = now() - T
+      expect(first!.endsAt).toBeGreaterThan(createdAt + 3.5 * T)
+      expect(first!.endsAt).toBeLessThanOrEqual(createdAt + 4 * T + 50)
+      await store.get('k1', 4 * T) // a request at T moves the idle deadline to 5 T
+      const second = await store.inspect('k1')
+      expect(second!.endsAt).toBeGreaterThan(first!.endsAt + 0.5 * T)
+      await elapse(4.5 * T) // 5.5 T: past the deadline the get set
+      expect(await store.inspect('k1')).toBeNull()
+    })
+
+    it('inspect never reports an idle deadline past the absolute one', async (context) => {
+      const { store, record, now } = await open(context)
+      const stored = record({ expiresAt: now() + 2 * T })
+      await store.create('k1', stored, 100 * T)
+      const inspected = await store.inspect('k1')
+      expect(inspected!.endsAt).toBeLessThanOrEqual(stored.expiresAt + 50)
+    })
+
     it('update replaces the record', async (context) => {
       const { store, record } = await open(context)
       await store.create('k1', record(), 10 * T)

@@ -53,6 +53,6 @@ describe('login in a real browser (headless Chromium)', () => {
     await page.goto(`${gate.url}/_gate/start`)
     await page.click('#cancel')
     await page.waitForURL(/\/_gate\/callback/)
-    expect(await page.textContent('h1')).toContain('cancelled or refused')
+    expect(await page.textContent('h1')).toBe('Sign-in cancelled')
   })
 })

@@ -154,7 +154,8 @@ describe('request ids, trace context, logs and request metrics (fxa-gate in its 
       'x-request-id': 'page-ref-7',
     })
     expect(page.status).toBe(404)
-    expect(page.body).toContain('reference: page-ref-7')
+    // The page in the browser's language (English here) quotes the id the proxy or client gave.
+    expect(page.body).toContain('Reference: page-ref-7')
   })
 
   it('answers forward-auth with the request id, so nginx can log it', async () => {

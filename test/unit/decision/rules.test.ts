@@ -91,8 +91,10 @@ describe('host-scoped rules when the host may be another (ingress-nginx without 
     const decision = at('other.example', '/x', user, false)
     expect(decision).toEqual({
       kind: 'forbidden',
-      unmet: { kind: 'email', email: 'ann@example.org' },
+      unmet: { kind: 'email', email: 'ann@example.org', allowedDomains: ['corp.example'] },
       source: 'rules[1]',
+      identity: user,
+      url: 'https://other.example/x',
     })
     expect(at('other.example', '/x', { ...user, email: 'boss@corp.example' }, false).kind).toBe('allow')
   })
@@ -121,13 +123,15 @@ describe('forbidden decisions say which requirement failed, as data', () => {
       kind: 'forbidden',
       unmet: { kind: 'capability', capability: 'premium' },
       source: 'rules[0]',
+      identity: user,
+      url: 'https://a.example/premium/x',
     })
-    expect(at('/relay/x')).toEqual({
+    expect(at('/relay/x')).toMatchObject({
       kind: 'forbidden',
       unmet: { kind: 'scope', scope: 'relay' },
       source: 'rules[1]',
     })
-    expect(at('/secure/x')).toEqual({
+    expect(at('/secure/x')).toMatchObject({
       kind: 'forbidden',
       unmet: { kind: 'aal', required: 2, actual: 1 },
       source: 'rules[2]',

@@ -4,6 +4,7 @@ import { buildGate, type Gate } from '../../../src/app.ts'
 import { loadConfig } from '../../../src/config/load.ts'
 import { createLogger } from '../../../src/observability/logger.ts'
 import { createMemorySessionStore } from '../../../src/session/memory-store.ts'
+import { createSessionHandles } from '../../../src/user-sessions/handles.ts'
 
 const pem = () =>
   generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({
@@ -93,6 +94,33 @@ describe('secrets swapped at run time', () => {
       configWith({ ...base, FXA_GATE_COOKIE_SECRETS: `${'b'.repeat(40)},${'a'.repeat(40)}` }),
     )
     expect(signer(ephemeral).jwks).toBe(generated)
+  })
+
+  it('seals denial notes and names sessions with a rotated cookie secret; the previous one still opens them', async () => {
+    const { gate } = start()
+    const unmet = { kind: 'aal', required: 2, actual: 1 } as const
+    const denials = gate.ctx.pages.denials
+    const cookieOf = (setCookie: string) => setCookie.split(';')[0]!
+    const before = cookieOf(await denials.write('u1', unmet, 1_000))
+    const handles = createSessionHandles(() => gate.ctx.keys.handle)
+    const shownBefore = handles.of('session-key')
+
+    gate.reloadSecrets(
+      configWith({ ...base, FXA_GATE_COOKIE_SECRETS: `${'b'.repeat(40)},${'a'.repeat(40)}` }),
+    )
+    const after = cookieOf(await denials.write('u1', unmet, 1_000))
+    // The new secret seals the next note; the old note still opens while its secret is listed.
+    expect(await denials.read(after, 'u1', 2_000)).toEqual(unmet)
+    expect(await denials.read(before, 'u1', 2_000)).toEqual(unmet)
+    expect(handles.of('session-key')).not.toBe(shownBefore)
+    expect(handles.matches(shownBefore, 'session-key')).toBe(true)
+
+    // Once the old secret is gone, so is what it made.
+    gate.reloadSecrets(configWith({ ...base, FXA_GATE_COOKIE_SECRETS: 'b'.repeat(40) }))
+    expect(await denials.read(before, 'u1', 2_000)).toBeUndefined()
+    expect(await denials.read(after, 'u1', 2_000)).toEqual(unmet)
+    expect(handles.matches(shownBefore, 'session-key')).toBe(false)
+    expect(handles.matches(handles.of('session-key'), 'session-key')).toBe(true)
   })
 
   it('reports nothing changed when the files changed nothing', () => {
