@@ -12,7 +12,7 @@ export NPM_CONFIG_FUND := false
 export NPM_CONFIG_AUDIT := false
 export NPM_CONFIG_UPDATE_NOTIFIER := false
 
-.PHONY: help node deps system-deps build lint format typecheck test test-unit fuzz demo bench bench-memory docs examples clean
+.PHONY: help node deps system-deps build lint format typecheck test test-unit fuzz demo bench bench-memory soak docs examples clean
 
 help: ## Show this list
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sort | awk 'BEGIN {FS = ":.*## "}; {printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2}'
@@ -65,6 +65,10 @@ bench: deps build bench-tools ## fxa-gate vs oauth2-proxy and bare ceilings, one
 
 bench-memory: deps build ## RSS of fxa-gate idle and under light load (the numbers behind the chart's memory request)
 	node bench/memory.ts
+
+soak: deps build ## Memory under a 1-hour mixed load (SOAK_DURATION=5m, SOAK_RATE=500): RSS and heap every 10 s → .bench/soak.md
+	@command -v redis-server >/dev/null || scripts/install-system-deps.sh
+	node bench/soak.ts
 
 docs: deps ## Regenerate docs/configuration.md, docs/errors.md and docs/metrics.md from their sources
 	node scripts/reference-docs.ts --write

@@ -8,7 +8,8 @@ import { join } from 'node:path'
 import { z } from 'zod'
 import { INJECTOR_KEYS } from '../src/config/injector-schema.ts'
 import { CONFIG_KEYS, envName, type KeyDefinition } from '../src/config/schema.ts'
-import { ERRORS } from '../src/errors.ts'
+import { ERRORS, type ErrorCode, retryAfterOf } from '../src/errors.ts'
+import { LOG_CODES } from '../src/observability/log-codes.ts'
 import { type LabelSpec, METRICS, type MetricSpec } from '../src/observability/metric-definitions.ts'
 
 function defaultOf(schema: z.ZodType): string {
@@ -62,9 +63,11 @@ export function renderConfiguration(): string {
 }
 
 export function renderErrors(): string {
-  const rows = Object.entries(ERRORS).map(
-    ([code, { status, message }]) => `| \`${code}\` | ${status} | ${message} |`,
-  )
+  const errorRows = Object.entries(ERRORS).map(([code, { status, message }]) => {
+    const retryAfter = retryAfterOf(code as ErrorCode)
+    return `| \`${code}\` | ${status} | ${retryAfter === undefined ? '' : `${retryAfter} s`} | ${message} |`
+  })
+  const logRows = Object.entries(LOG_CODES).map(([code, meaning]) => `| \`${code}\` | ${meaning} |`)
   return [
     '# Error codes',
     '',
@@ -77,9 +80,20 @@ export function renderErrors(): string {
     '[pages.md](pages.md). The log line about the request carries the same code and the same request id',
     "(`reqId`), so a user's reference finds it.",
     '',
-    '| code | HTTP status | message |',
-    '|---|---|---|',
-    ...rows,
+    'A code with a Retry-After stands for a dependency that is away or slow (Redis, FxA, the upstream,',
+    'a replica that did not confirm a write): the answer carries `Retry-After`, and the failure is logged',
+    'as an expected condition: no stack trace, at most one line per code per second, with `count`, the',
+    'number of failures the line stands for.',
+    '',
+    '| code | HTTP status | Retry-After | message |',
+    '|---|---|---|---|',
+    ...errorRows,
+    '',
+    '## Codes in log lines only',
+    '',
+    '| code | meaning |',
+    '|---|---|',
+    ...logRows,
     '',
   ].join('\n')
 }

@@ -1,5 +1,4 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify'
-import type { Cluster, Redis } from 'ioredis'
 import { adminRevokeRoutes } from './admin/revoke.ts'
 import { type AssertionSigners, createJwksHandler } from './assertion/setup.ts'
 import { createTokenChecker } from './bearer/token-checker.ts'
@@ -11,7 +10,7 @@ import { compilePolicy } from './decision/policy.ts'
 import { GateError } from './errors.ts'
 import { createMemoryEventState, type EventStateStore } from './events/event-state.ts'
 import { accountEventRoutes } from './events/plugin.ts'
-import { setUpAccountEvents } from './events/setup.ts'
+import { setUpAccountEvents, webhooksFromConfig } from './events/setup.ts'
 import { forwardAuthRoutes } from './forward-auth/plugin.ts'
 import { compileIdentityHeaders } from './headers/identity-headers.ts'
 import { handleClientError } from './http/connection-errors.ts'
@@ -37,6 +36,7 @@ import {
   instrumentSessionStore,
   instrumentTokenStore,
 } from './observability/instrument-stores.ts'
+import { createLogLimiter } from './observability/log-limiter.ts'
 import type { Logger } from './observability/logger.ts'
 import { createMetrics, type Metrics } from './observability/metrics.ts'
 import { type RequestScope, requestIdOf } from './observability/request-context.ts'
@@ -47,6 +47,8 @@ import type { TransportDeps } from './pipeline/deps.ts'
 import { createPipeline } from './pipeline/pipeline.ts'
 import { sidecarProxy } from './proxy/plugin.ts'
 import { compileReturnUrlPolicy } from './redirect/return-url.ts'
+import type { RedisLayer } from './redis/layer.ts'
+import { createRevocation } from './revocation/revocation.ts'
 import { createSecretHolder, type SecretHolder } from './secrets/state.ts'
 import { compileServices } from './services/registry.ts'
 import { createServiceTokens } from './services/service-token.ts'
@@ -65,10 +67,16 @@ export interface GateDeps {
   readonly nodeStore?: NodeStore
   /** Per-user password-change high-water marks, when kept; service tokens issued before are refused. */
   readonly marks?: CredentialMarkReader
-  /** The Redis client behind the shared stores, for the cross-replica active-session count. */
-  readonly redis?: Redis | Cluster | undefined
+  /** The storage layer behind the shared stores, for the cross-replica active-session count. */
+  readonly redis?: RedisLayer | undefined
   readonly logger: Logger
+  /** Give the stores the same registry (storage/open-stores.ts), so /metrics shows theirs too. */
   readonly metrics?: Metrics
+  /**
+   * The secret state, when the stores read their keys from it too (lifecycle/serve.ts); built from
+   * `config` when absent.
+   */
+  readonly secrets?: SecretHolder
   readonly tracing?: Tracing
   /** The scope whose ids the logger's mixin adds to every line (see createRequestScope). */
   readonly requestScope?: RequestScope
@@ -128,15 +136,10 @@ export function buildGate(config: Config, deps: GateDeps): Gate {
   })
   // Every call to FxA is timed and tells whether FxA answers (webhooks are not FxA).
   const fetch = instrumentFetch(rawFetch, dependencies)
-  const activeSessions = createActiveSessions({
-    metrics,
-    clock,
-    redis: deps.redis,
-    keyPrefix: config.redisKeyPrefix,
-  })
+  const activeSessions = createActiveSessions({ metrics, clock, redis: deps.redis })
   const shared = deps.store.shared ? dependencies : undefined
   const store = instrumentSessionStore(deps.store, shared, activeSessions)
-  const secrets = createSecretHolder(config, { clock, metrics, logger: deps.logger })
+  const secrets = deps.secrets ?? createSecretHolder(config, { clock, metrics, logger: deps.logger })
   const sessions = createSessions({
     store,
     cookieKeys: () => secrets.current().keys.cookie,
@@ -154,6 +157,8 @@ export function buildGate(config: Config, deps: GateDeps): Gate {
     fetch,
     clientSecret: () => secrets.current().clientSecret,
   })
+  // Reads the templates and locales (the operator's too) once; a broken one stops the start here.
+  const pages = createPages(config, { denialKeys: () => secrets.current().keys.denial })
   const services = compileServices(config)
   const placement = createPlacement({
     store: deps.nodeStore ?? createMemoryNodeStore(),
@@ -162,13 +167,32 @@ export function buildGate(config: Config, deps: GateDeps): Gate {
     logger: deps.logger,
     clock,
   })
-  // Reads the templates and locales (the operator's too) once; a broken one stops the start here.
-  const pages = createPages(config, { denialKeys: () => secrets.current().keys.denial })
   const baseTokenStore = deps.tokenStore ?? createMemoryTokenStore(clock)
   const tokenStore = shared && deps.tokenStore ? instrumentTokenStore(baseTokenStore, shared) : baseTokenStore
   const baseEventState = deps.eventState ?? createMemoryEventState({ clock })
   const eventState = shared && deps.eventState ? instrumentEventState(baseEventState, shared) : baseEventState
-  const events = setUpAccountEvents(config, {
+  const webhooks = webhooksFromConfig(config, {
+    logger: deps.logger,
+    metrics,
+    clock,
+    fetch: rawFetch,
+    secret: () => secrets.current().webhookSecret,
+  })
+  const revocation = createRevocation({
+    sessions: store,
+    tokens: tokenStore,
+    eventState,
+    webhooks,
+    logger: deps.logger,
+    metrics,
+    clock,
+  })
+  // A deleted account's places on the services' nodes are freed for others.
+  revocation.onUserRevoked((uid, reason) =>
+    reason === 'delete_user' ? placement.releaseUser(uid) : undefined,
+  )
+  const accountEvents = setUpAccountEvents(config, {
+    revocation,
     store,
     sessions,
     provider,
@@ -177,15 +201,8 @@ export function buildGate(config: Config, deps: GateDeps): Gate {
     metrics,
     clock,
     fetch,
-    webhookFetch: rawFetch,
-    webhookSecret: () => secrets.current().webhookSecret,
   })
-  // A revoked user's cached bearer-token results go too, in every replica (the token store tells them).
-  events.accounts.onUserRevoked((uid) => tokenStore.dropUser(uid))
-  // A deleted account's places on the services' nodes are freed for others.
-  events.accounts.onUserRevoked((uid, reason) =>
-    reason === 'delete_user' ? placement.releaseUser(uid) : undefined,
-  )
+  const failures = createLogLimiter(deps.logger)
   const ctx: GateContext = {
     config,
     logger: deps.logger,
@@ -198,11 +215,12 @@ export function buildGate(config: Config, deps: GateDeps): Gate {
     secrets,
     sessions,
     provider,
-    accounts: events.accounts,
-    accountEvents: events.receive,
+    revocation,
+    accountEvents,
+    failures,
+    pages,
     services,
     placement,
-    pages,
     returnUrls: compileReturnUrlPolicy({
       publicUrl: config.publicUrl,
       allowedHosts: config.allowedRedirectHosts,
@@ -273,7 +291,7 @@ export function buildGate(config: Config, deps: GateDeps): Gate {
     scope: deps.requestScope,
   })
   usePages(app, pages)
-  app.setErrorHandler(createErrorHandler(metrics, { observed: true }))
+  app.setErrorHandler(createErrorHandler(metrics, failures, { observed: true }))
   app.setNotFoundHandler((request, reply) => replyError(request, reply, new GateError('NOT_FOUND')))
   app.register(loginRoutes, ctx)
   app.register(userSessionsRoutes, ctx)
@@ -316,7 +334,8 @@ export function buildGate(config: Config, deps: GateDeps): Gate {
       await Promise.allSettled([app.close(), admin.close()])
       ctx.sessions.close()
       tokens.close()
-      await events.close()
+      await webhooks?.close()
+      failures.close()
     },
   }
 }

@@ -1,12 +1,13 @@
 import type { Config } from './config/derive.ts'
-import type { AccountActions } from './events/accounts.ts'
 import type { EventReceiver } from './events/receiver.ts'
 import type { Provider } from './identity/provider.ts'
 import type { Placement } from './nodes/placement.ts'
+import type { LogLimiter } from './observability/log-limiter.ts'
 import type { Logger } from './observability/logger.ts'
 import type { Metrics } from './observability/metrics.ts'
 import type { Pages } from './pages/pages.ts'
 import type { ReturnUrlPolicy } from './redirect/return-url.ts'
+import type { Revocation } from './revocation/revocation.ts'
 import type { Keys, SecretHolder } from './secrets/state.ts'
 import type { ServiceRegistry } from './services/registry.ts'
 import type { Sessions } from './session/sessions.ts'
@@ -27,7 +28,9 @@ export interface GateContext {
   readonly sessions: Sessions
   readonly provider: Provider
   /** Revocation and erasure of a user (account events, admin endpoint, CLI); `onUserRevoked` hooks caches in. */
-  readonly accounts: AccountActions
+  readonly revocation: Revocation
+  /** Where expected dependency failures are logged: once a second per code, with a count. */
+  readonly failures: LogLimiter
   /** FxA account event deliveries (Security Event Tokens). */
   readonly accountEvents: EventReceiver
   /** The pages a browser is shown, in its language. */

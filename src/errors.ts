@@ -1,6 +1,10 @@
 /**
  * Every error fxa-gate answers with is one of these codes. Branch on `code`, never on message text.
- * Third-party errors are translated into these at one boundary (see identity/ and session/).
+ * Third-party errors are translated into these at one boundary (see identity/ and redis/).
+ *
+ * `retryAfter` (seconds) marks a dependency that is away or slow: the answer carries `Retry-After`,
+ * and the failure is expected, so it is logged without a stack and at most once a second per code
+ * (observability/log-limiter.ts).
  */
 export const ERRORS = {
   BAD_REQUEST: { status: 400, message: 'The request could not be understood.' },
@@ -37,6 +41,11 @@ export const ERRORS = {
     status: 502,
     message: 'The account provider sent an identity token that does not verify.',
   },
+  PROFILE_TOO_LARGE: {
+    status: 422,
+    message:
+      'Your account profile has a value this service cannot accept (too long, or too many items). Shorten it in your account settings, then sign in again.',
+  },
   UNAUTHENTICATED: { status: 401, message: 'Sign-in required.' },
   UNTRUSTED_PEER: {
     status: 403,
@@ -69,6 +78,7 @@ export const ERRORS = {
   PROVIDER_UNAVAILABLE: {
     status: 503,
     message: 'The account provider cannot be reached. Try again shortly.',
+    retryAfter: 5,
   },
   PROVIDER_THROTTLED: {
     status: 503,
@@ -77,21 +87,44 @@ export const ERRORS = {
   TOO_MANY_REQUESTS: { status: 429, message: 'Too many requests from this client. Try again shortly.' },
   OVERLOADED: { status: 503, message: 'fxa-gate is at capacity. Try again shortly.' },
   PROVIDER_ERROR: { status: 502, message: 'The account provider answered with an error.' },
-  STORE_UNAVAILABLE: { status: 503, message: 'The session store cannot be reached. Try again shortly.' },
+  STORE_UNAVAILABLE: {
+    status: 503,
+    message: 'The session store cannot be reached. Try again shortly.',
+    retryAfter: 2,
+  },
+  REPLICATION_UNCONFIRMED: {
+    status: 503,
+    message:
+      "The change was made, but the session store's replicas did not confirm it in time, so a failover could undo it. Send it again.",
+    retryAfter: 2,
+  },
+  LOGOUT_INCOMPLETE: {
+    status: 503,
+    message: 'You are still signed in: signing out could not be completed. Try again in a moment.',
+    retryAfter: 2,
+  },
   NODES_FULL: {
     status: 503,
     message: 'No node of this service can take a new user now. Try again later.',
+    retryAfter: 60,
   },
-  NOT_READY: { status: 503, message: 'fxa-gate is starting or has lost a dependency.' },
+  NOT_READY: { status: 503, message: 'fxa-gate is starting or has lost a dependency.', retryAfter: 5 },
+  SHUTTING_DOWN: { status: 503, message: 'fxa-gate is restarting. Try again in a moment.', retryAfter: 1 },
   UPSTREAM_UNAVAILABLE: {
     status: 502,
     message: 'The application behind fxa-gate cannot be reached or broke the connection.',
+    retryAfter: 2,
   },
-  UPSTREAM_TIMEOUT: { status: 504, message: 'The application behind fxa-gate did not answer in time.' },
+  UPSTREAM_TIMEOUT: {
+    status: 504,
+    message: 'The application behind fxa-gate did not answer in time.',
+    retryAfter: 2,
+  },
   EVENT_REJECTED: { status: 401, message: 'The security event token is invalid; it was not processed.' },
   EVENT_IN_PROGRESS: {
     status: 503,
     message: 'This security event is being processed; deliver it again shortly.',
+    retryAfter: 5,
   },
   ADMIN_FORBIDDEN: {
     status: 403,
@@ -103,9 +136,15 @@ export const ERRORS = {
     message: 'The admin listener does not serve this host name (see FXA_GATE_ADMIN_HOSTS).',
   },
   INTERNAL: { status: 500, message: 'Internal error.' },
-} as const satisfies Record<string, { status: number; message: string }>
+} as const satisfies Record<string, { status: number; message: string; retryAfter?: number }>
 
 export type ErrorCode = keyof typeof ERRORS
+
+/** The Retry-After (seconds) of a code that stands for an unavailable dependency; undefined otherwise. */
+export function retryAfterOf(code: ErrorCode): number | undefined {
+  const entry = ERRORS[code] as { readonly retryAfter?: number }
+  return entry.retryAfter
+}
 
 /** An error with a code from the table; `detail` is for logs and must never hold a secret. */
 export class GateError extends Error {
@@ -125,7 +164,7 @@ export class GateError extends Error {
     this.code = code
     this.status = ERRORS[code].status
     this.detail = options.detail
-    this.retryAfterSeconds = options.retryAfterSeconds
+    this.retryAfterSeconds = options.retryAfterSeconds ?? retryAfterOf(code)
     this.wwwAuthenticate = options.wwwAuthenticate
   }
 }

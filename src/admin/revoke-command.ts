@@ -1,10 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import { buildGate } from '../app.ts'
 import type { Config } from '../config/derive.ts'
 import { GateError } from '../errors.ts'
 import { createLogger } from '../observability/logger.ts'
-import { openStores } from '../session/open-store.ts'
+import { createMetrics } from '../observability/metrics.ts'
+import { createRevocation } from '../revocation/revocation.ts'
 import type { SessionStore } from '../session/types.ts'
+import { openStores } from '../storage/open-stores.ts'
 
 const UID = /^[\x21-\x7e]{1,255}$/
 
@@ -13,9 +14,10 @@ export interface CommandOutput {
 }
 
 /**
- * `fxa-gate sessions revoke --user <uid>`: connects to the configured Redis and revokes the user
- * through the same `accounts.revoke` as the admin endpoint and password-change events, so every
- * running replica drops the sessions and cached token results at once. Returns the exit code.
+ * `fxa-gate sessions revoke --user <uid>`: opens the configured stores (nothing else: no gate, no
+ * provider) and revokes the user through the same `revocation.revoke` as the admin endpoint and
+ * password-change events, so every running replica drops the sessions and cached token results at
+ * once. Returns the exit code: 0 done and confirmed, 1 not confirmed (run it again), 2 usage.
  */
 export async function revokeUserCommand(
   config: Config,
@@ -34,27 +36,29 @@ export async function revokeUserCommand(
     return 2
   }
   const logger = createLogger({ level: 'error', destination: process.stderr })
-  const stores = openStores(config, logger)
+  const metrics = createMetrics({ defaultMetrics: false })
+  const stores = openStores(config, { logger, metrics })
   try {
     await reachable(stores.sessions, 10_000)
-    const gate = buildGate(config, {
-      store: stores.sessions,
-      tokenStore: stores.tokens,
+    const revocation = createRevocation({
+      sessions: stores.sessions,
+      tokens: stores.tokens,
       eventState: stores.events,
       logger,
+      metrics,
     })
-    try {
-      const ended = await gate.ctx.accounts.revoke(uid, { reason: 'operator' })
-      out.write(
-        `revoked ${uid}: ${ended} session${ended === 1 ? '' : 's'} ended in every replica, cached token results dropped\n`,
-      )
-      return 0
-    } finally {
-      await gate.close()
-    }
+    const ended = await revocation.revoke(uid, { reason: 'operator' })
+    out.write(
+      `revoked ${uid}: ${ended} session${ended === 1 ? '' : 's'} ended in every replica, cached token results dropped\n`,
+    )
+    return 0
   } catch (error) {
     const code = error instanceof GateError ? error.code : (error as Error).message
-    err.write(`fxa-gate: could not revoke ${uid}: ${code}\n`)
+    const retry =
+      code === 'REPLICATION_UNCONFIRMED'
+        ? ' (done on the Redis master, but its replicas did not confirm it: run the command again)'
+        : ''
+    err.write(`fxa-gate: could not revoke ${uid}: ${code}${retry}\n`)
     return 1
   } finally {
     await stores.close()

@@ -37,12 +37,14 @@ export function createAdminCheck(adminToken: () => string | undefined) {
 }
 
 /**
- * `POST /sessions/revoke` `{"user": "<uid>"}` on the admin listener, with the admin token: ends every session of the user
- * in every replica and drops their cached token results — what `fxa-gate sessions revoke --user`
- * does, through the same `accounts.revoke`. Answers `{"user": …, "ended": <sessions>}`.
+ * `POST /sessions/revoke` `{"user": "<uid>"}` on the admin listener, with the admin token: ends every
+ * session of the user in every replica and drops their cached token results — what `fxa-gate
+ * sessions revoke --user` does, through the same `revocation.revoke`. Answers `{"user": …, "ended":
+ * <sessions>}` once the store's replicas confirmed it, else 503 REPLICATION_UNCONFIRMED or
+ * STORE_UNAVAILABLE with Retry-After (nothing is undone: send it again).
  */
 export async function adminRevokeRoutes(admin: FastifyInstance, ctx: GateContext): Promise<void> {
-  admin.setErrorHandler(createErrorHandler(ctx.metrics))
+  admin.setErrorHandler(createErrorHandler(ctx.metrics, ctx.failures))
   // Decided before the body is read: an anonymous caller gets neither 100 Continue nor a parser.
   const authorize = createAdminCheck(() => ctx.secrets.current().adminToken)
   admin.post(
@@ -52,7 +54,7 @@ export async function adminRevokeRoutes(admin: FastifyInstance, ctx: GateContext
       const user = (request.body as { user?: unknown } | null | undefined)?.user
       if (typeof user !== 'string' || !UID.test(user))
         throw new GateError('BAD_REQUEST', { detail: 'expected {"user": "<uid>"}' })
-      const ended = await ctx.accounts.revoke(user, { reason: 'operator' })
+      const ended = await ctx.revocation.revoke(user, { reason: 'operator' })
       request.log.info({ uid: user, ended, via: 'admin' }, 'operator revoked a user')
       return reply.header('cache-control', 'no-store').send({ user, ended })
     },

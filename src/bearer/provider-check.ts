@@ -1,5 +1,6 @@
 import type { Config } from '../config/derive.ts'
 import { GateError } from '../errors.ts'
+import { identityOverCap } from '../identity/caps.ts'
 import { type Fetch, type JsonResponse, requestJson } from '../identity/http.ts'
 import { sessionFieldsFrom } from '../identity/profile.ts'
 import type { ProfileFetcher } from '../identity/profile-api.ts'
@@ -71,14 +72,14 @@ export async function checkWithProvider(
     if (response.status !== 200 || typeof body['user'] !== 'string')
       throw unavailable(response, `verify ${response.status}`)
     // /v1/verify gives no expiry: the result is cached for the configured maximum only.
-    return {
+    return withinCaps({
       active: true,
       sub: body['user'],
       clientId: typeof body['client_id'] === 'string' ? body['client_id'] : null,
       scopes: scopesOf(body['scope']),
       expiresAt: now + config.bearerCacheMaxTtl,
       profile: null,
-    }
+    })
   }
 
   if (response.status !== 200) throw unavailable(response, `introspect ${response.status}`)
@@ -89,21 +90,30 @@ export async function checkWithProvider(
   if (typeof exp !== 'number' || !Number.isFinite(exp)) return { active: false, reason: 'no exp' }
   const scopes = scopesOf(body['scope'])
   if (scopes.length === 0) return { active: false, reason: 'no scope' }
-  return {
+  return withinCaps({
     active: true,
     sub,
     clientId: typeof body['client_id'] === 'string' ? body['client_id'] : null,
     scopes,
     expiresAt: exp, // FxA quirk: already milliseconds
     profile: null,
-  }
+  })
+}
+
+/** A token whose identity is over a cap (a huge sub, a thousand scopes) is not accepted. */
+function withinCaps(result: TokenResult & { active: true }): TokenResult {
+  const overCap = identityOverCap({ uid: result.sub, scopes: result.scopes })
+  if (overCap !== undefined || (result.clientId?.length ?? 0) > 256)
+    return { active: false, reason: `identity over its caps (${overCap ?? 'client_id'})` }
+  return result
 }
 
 const PROFILE_SCOPES = /^profile(:|$)/
 
 /**
  * The profile, fetched once per token with the token itself, when its scopes allow it. A profile
- * that cannot be read (refused, outage, another user's) leaves the identity without one.
+ * that cannot be read (refused, outage, another user's) leaves the identity without one; a profile
+ * over the identity caps is refused (PROFILE_TOO_LARGE), never sent on.
  */
 export async function fetchTokenProfile(
   config: Config,
@@ -117,6 +127,8 @@ export async function fetchTokenProfile(
     const answer = await fetchProfile(token, result.sub)
     if (answer.kind === 'refused') return null
     const fields = sessionFieldsFrom({ sub: result.sub }, answer.profile, undefined)
+    const overCap = identityOverCap(fields)
+    if (overCap !== undefined) throw new GateError('PROFILE_TOO_LARGE', { detail: overCap })
     return {
       email: fields.email,
       displayName: fields.displayName,
@@ -125,7 +137,8 @@ export async function fetchTokenProfile(
       subscriptions: fields.subscriptions,
       twoFactor: fields.aal >= 2,
     }
-  } catch {
+  } catch (error) {
+    if (error instanceof GateError && error.code === 'PROFILE_TOO_LARGE') throw error
     return null
   }
 }

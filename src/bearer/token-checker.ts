@@ -80,7 +80,13 @@ export function createTokenChecker(deps: TokenCheckerDeps): TokenChecker {
     clock,
   })
   const breaker = createCircuitBreaker(clock)
+  // A uid: that user's results were dropped; undefined: drops may have been missed, drop them all.
+  // (Refused results stay: a revocation never makes an invalid token valid.)
   const unsubscribe = store.onDropUser((uid) => {
+    if (uid === undefined) {
+      local.clear()
+      return
+    }
     for (const [hash, entry] of local.entries()) {
       if (entry.result.active && entry.result.sub === uid) local.delete(hash)
     }
@@ -163,9 +169,12 @@ export function createTokenChecker(deps: TokenCheckerDeps): TokenChecker {
     const hash = createHash('sha256').update(token).digest('base64url')
     const cached = local.get(hash)
     if (cached !== undefined) {
-      counters.local.inc()
-      counters.cacheHit.inc()
-      return cached.result
+      // In-process copies serve only while drops (revocations) are provably heard.
+      if (store.live()) {
+        counters.local.inc()
+        counters.cacheHit.inc()
+        return cached.result
+      }
     }
     const no = refused.get(hash)
     if (no !== undefined) {

@@ -1,3 +1,6 @@
+import { z } from 'zod'
+import { cappedList, cappedText } from '../identity/caps.ts'
+
 /** What the provider said about a token, as cached (never with the token itself). */
 export type TokenResult =
   | {
@@ -19,3 +22,33 @@ export interface TokenProfile {
   readonly subscriptions: readonly string[]
   readonly twoFactor: boolean
 }
+
+const tokenProfileSchema = z
+  .object({
+    email: cappedText('email').nullable(),
+    displayName: cappedText('displayName').nullable(),
+    locale: cappedText('locale').nullable(),
+    avatar: cappedText('avatar').nullable(),
+    subscriptions: cappedList('subscriptions'),
+    twoFactor: z.boolean(),
+  })
+  .strict()
+
+/** A cached result as it must read back; anything else is invalid (and re-checked with FxA). */
+export const tokenResultSchema = z.discriminatedUnion('active', [
+  z
+    .object({
+      active: z.literal(true),
+      sub: cappedText('uid').min(1),
+      clientId: z.string().max(256).nullable(),
+      scopes: cappedList('scopes'),
+      expiresAt: z.number().int(),
+      profile: tokenProfileSchema.nullable(),
+    })
+    .strict(),
+  z.object({ active: z.literal(false), reason: z.string().max(256) }).strict(),
+])
+
+// What the schema accepts is a TokenResult: this fails to compile when they drift apart.
+const _accepts: z.infer<typeof tokenResultSchema> extends TokenResult ? true : never = true
+void _accepts

@@ -1,4 +1,5 @@
 import { returnUrlPolicyProblems } from '../redirect/return-url.ts'
+import { parseRedisUrl } from '../redis/url.ts'
 import { type ListenAddress, listenAddress } from './listen.ts'
 import type { RawConfig } from './schema.ts'
 import { serviceProblems } from './services-schema.ts'
@@ -96,6 +97,7 @@ export function deriveConfig(raw: RawConfig): {
   if (raw.maxUploadsPerClient > raw.maxUploads)
     problems.push({ key: 'maxUploadsPerClient', message: 'must not exceed maxUploads' })
   if (!raw.scopes.includes('openid')) problems.push({ key: 'scopes', message: 'must include openid' })
+  problems.push(...redisProblems(raw))
   if (raw.eventsWebhookUrls.length > 0 && raw.eventsWebhookSecret === undefined) {
     problems.push({
       key: 'eventsWebhookSecret',
@@ -138,6 +140,26 @@ export function deriveConfig(raw: RawConfig): {
     },
   }
   return { config: deepFreeze(config), problems }
+}
+
+/** Redis TLS and Sentinel settings that cannot apply to the configured URL. */
+function redisProblems(raw: RawConfig): { key: string; message: string }[] {
+  const problems: { key: string; message: string }[] = []
+  const target = raw.redisUrl === undefined ? undefined : parseRedisUrl(raw.redisUrl)
+  for (const name of ['redisCaCert', 'redisClientCert', 'redisClientKey'] as const) {
+    if (raw[name] !== undefined && target?.tls !== true)
+      problems.push({
+        key: name,
+        message: 'needs a TLS Redis URL (rediss://, rediss+sentinel://, rediss+cluster://)',
+      })
+  }
+  if ((raw.redisClientCert === undefined) !== (raw.redisClientKey === undefined)) {
+    const missing = raw.redisClientCert === undefined ? 'redisClientCert' : 'redisClientKey'
+    problems.push({ key: missing, message: 'mutual TLS needs both redisClientCert and redisClientKey' })
+  }
+  if (raw.redisSentinelPassword !== undefined && target?.kind !== 'sentinel')
+    problems.push({ key: 'redisSentinelPassword', message: 'applies only to a redis+sentinel:// URL' })
+  return problems
 }
 
 function deepFreeze<T>(value: T): T {

@@ -1,7 +1,8 @@
+import { createPrivateKey, X509Certificate } from 'node:crypto'
 import ipaddr from 'ipaddr.js'
 import { z } from 'zod'
 import { keyProblem, parsePublicKeys, parseSigningKey } from '../assertion/keys.ts'
-import { parseRedisUrl } from '../session/redis-url.ts'
+import { parseRedisUrl } from '../redis/url.ts'
 import { durationSchema as duration } from './duration.ts'
 import { listenAddressSchema } from './listen.ts'
 import { servicesSchema } from './services-schema.ts'
@@ -59,6 +60,23 @@ const keyMaterial = (parse: (text: string) => unknown) =>
     const problem = keyProblem(parse, text)
     if (problem !== undefined) ctx.addIssue({ code: 'custom', message: `not a usable key: ${problem}` })
   })
+/** PEM certificates (one or more), each of which must parse; the message never holds the material. */
+const pemCertificates = keyMaterial((text) => {
+  const blocks = text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g)
+  if (blocks === null) throw new Error('no PEM certificate (-----BEGIN CERTIFICATE-----)')
+  for (const block of blocks) new X509Certificate(block)
+})
+const pemPrivateKey = keyMaterial((text) => createPrivateKey(text))
+/** `auto`, or a number of replicas (a string from the environment). */
+const waitReplicas = z.union([
+  z.literal('auto'),
+  z.number().int().min(0).max(16),
+  z
+    .string()
+    .regex(/^\d{1,2}$/, 'expected auto or a number of replicas')
+    .transform(Number)
+    .pipe(z.number().int().min(0).max(16)),
+])
 const headerPrefix = z
   .string()
   .regex(/^[A-Za-z][A-Za-z0-9-]{0,30}-$/, 'expected a header-name prefix ending with -, e.g. X-User-')
@@ -474,6 +492,40 @@ export const CONFIG_KEYS = {
     'string',
     z.string().min(1).max(64).default('fxa-gate:'),
     'Prefix of every Redis key fxa-gate writes',
+  ),
+  redisCommandTimeout: key(
+    'duration',
+    duration.prefault('500ms').refine((ms) => ms >= 10 && ms <= 60_000, 'must be between 10ms and 60s'),
+    'Deadline of each Redis command; past it the request is answered 503 STORE_UNAVAILABLE with Retry-After',
+  ),
+  redisWaitReplicas: key(
+    'string',
+    waitReplicas.default('auto'),
+    'Replicas that must confirm (WAIT) a write that ends or narrows a session before it counts as done: auto = one when the master has a replica online, 0 = never wait',
+  ),
+  redisWaitTimeout: key(
+    'duration',
+    duration.prefault('500ms').refine((ms) => ms >= 10 && ms <= 60_000, 'must be between 10ms and 60s'),
+    'How long such a write waits for its replicas; then 503 REPLICATION_UNCONFIRMED with Retry-After, and the caller retries',
+  ),
+  redisCaCert: key(
+    'string',
+    pemCertificates.optional(),
+    'PEM CA certificate(s) that rediss:// trusts for Redis and Sentinel, instead of the system CAs',
+    true,
+  ),
+  redisClientCert: key(
+    'string',
+    pemCertificates.optional(),
+    'PEM client certificate for mutual TLS with Redis and Sentinel (with redisClientKey)',
+    true,
+  ),
+  redisClientKey: key('string', pemPrivateKey.optional(), 'PEM private key of redisClientCert', true),
+  redisSentinelPassword: key(
+    'string',
+    z.string().min(1).optional(),
+    "The Sentinels' own password (requirepass on Sentinel), when they have one; the master's is in the URL or redisPassword",
+    true,
   ),
   cookieName: key(
     'string',

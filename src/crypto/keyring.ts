@@ -15,7 +15,14 @@ export interface Keyring {
   byId(id: string): DerivedKey | undefined
 }
 
-export type KeyPurpose = 'session-cookie' | 'token-seal' | 'login-state' | 'session-handle' | 'denial-note'
+export type KeyPurpose =
+  | 'session-cookie'
+  | 'token-seal'
+  | 'login-state'
+  | 'session-record'
+  | 'token-cache'
+  | 'session-handle'
+  | 'denial-note'
 
 /**
  * Derives a keyring for one purpose from the operator's cookie secrets with HKDF-SHA256, so one

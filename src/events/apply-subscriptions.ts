@@ -1,3 +1,5 @@
+import { identityOverCap } from '../identity/caps.ts'
+import type { Logger } from '../observability/logger.ts'
 import type { SessionStore } from '../session/types.ts'
 import type { EventStateStore } from './event-state.ts'
 
@@ -13,6 +15,7 @@ export interface ApplySubscriptionsDeps {
   readonly eventState: EventStateStore
   /** How long the per-user change times are kept: as long as a session that they protect may live. */
   readonly stateTtlMs: number
+  readonly logger?: Logger | undefined
 }
 
 /**
@@ -53,6 +56,15 @@ export async function applySubscriptionChange(
         subscriptions.every((c, i) => c === record.subscriptions[i])
       )
         return
+      const overCap = identityOverCap({ subscriptions })
+      if (overCap !== undefined) {
+        // Only additions can overflow: leaving them out grants less, never more.
+        deps.logger?.warn(
+          { uid, code: 'PROFILE_TOO_LARGE', detail: overCap },
+          'capabilities over their cap not added',
+        )
+        return
+      }
       await deps.store.update(key, { ...record, subscriptions })
     }),
   )

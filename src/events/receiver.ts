@@ -2,9 +2,9 @@ import { createHash } from 'node:crypto'
 import { GateError } from '../errors.ts'
 import type { Logger } from '../observability/logger.ts'
 import type { Metrics } from '../observability/metrics.ts'
+import type { Revocation } from '../revocation/revocation.ts'
 import type { SessionStore } from '../session/types.ts'
 import { type AccountEvent, eventLabel, readAccountEvents } from './account-event.ts'
-import type { AccountActions } from './accounts.ts'
 import { applySubscriptionChange } from './apply-subscriptions.ts'
 import type { EventStateStore } from './event-state.ts'
 import { type RefreshProfilesDeps, refreshProfiles } from './refresh-profiles.ts'
@@ -18,7 +18,7 @@ export type Receipt = { readonly kind: 'processed'; readonly events: number } | 
 export interface EventReceiverDeps {
   readonly verify: (authorization: string | readonly string[] | undefined) => Promise<VerifiedSet>
   readonly eventState: EventStateStore
-  readonly accounts: AccountActions
+  readonly revocation: Revocation
   readonly store: SessionStore
   readonly profiles: Omit<RefreshProfilesDeps, 'store'>
   readonly metrics: Metrics
@@ -49,21 +49,21 @@ export function createEventReceiver(deps: EventReceiverDeps) {
       case 'password-change':
         if (event.changeTime === undefined)
           logger.warn({ uid }, 'password-change without changeTime: ending every session')
-        await deps.accounts.revoke(uid, {
+        await deps.revocation.revoke(uid, {
           reason: 'password_change',
           before: event.changeTime,
           origin: event.changeTime ?? issuedAt,
         })
         return 'applied'
       case 'delete-user':
-        await deps.accounts.erase(uid, jti, issuedAt)
+        await deps.revocation.erase(uid, jti, issuedAt)
         return 'applied'
       case 'profile-change':
         await refreshProfiles({ ...deps.profiles, store: deps.store }, uid, event.fields)
         return 'applied'
       case 'subscription-state-change': {
         const result = await applySubscriptionChange(
-          { store: deps.store, eventState: deps.eventState, stateTtlMs: deps.stateTtlMs },
+          { store: deps.store, eventState: deps.eventState, stateTtlMs: deps.stateTtlMs, logger },
           uid,
           event,
         )

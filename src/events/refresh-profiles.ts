@@ -1,4 +1,5 @@
 import { GateError } from '../errors.ts'
+import { identityOverCap } from '../identity/caps.ts'
 import { sessionFieldsFrom } from '../identity/profile.ts'
 import type { ProfileFetcher } from '../identity/profile-api.ts'
 import { errorFields } from '../observability/error-fields.ts'
@@ -56,6 +57,16 @@ async function refreshOne(
   }
   const next = { ...record, ...(identity ?? fields) }
   if (sameIdentity(record, next)) return false
+  const overCap = identityOverCap(next)
+  if (overCap !== undefined) {
+    // The identity can no longer be represented: the session ends (a new login is refused).
+    deps.logger.warn(
+      { uid, code: 'PROFILE_TOO_LARGE', detail: overCap },
+      'profile over its caps: session ended',
+    )
+    await deps.store.delete(key)
+    return false
+  }
   return deps.store.update(key, next)
 }
 

@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { ERRORS, type ErrorCode, GateError } from '../errors.ts'
+import { ERRORS, type ErrorCode, GateError, retryAfterOf } from '../errors.ts'
 import { errorFields } from '../observability/error-fields.ts'
+import type { LogLimiter } from '../observability/log-limiter.ts'
 import type { Metrics } from '../observability/metrics.ts'
 import { noteRefusal } from '../observability/request-context.ts'
 import { type ErrorPageHints, errorPage } from '../pages/error-page.ts'
@@ -60,12 +61,18 @@ export function replyError(
 }
 
 /**
- * Fastify's error handler: codes from the table pass through, anything else is a 500. On the main
- * listener (`observed`) the refusal is noted and logged once, with the rest of the request, when its
- * answer ends (observability/http-observer.ts); elsewhere it is logged here. Either way the line
- * names the host and path (never the query), and a 5xx its cause's class and code.
+ * Fastify's error handler: codes from the table pass through, anything else is a 500. A dependency
+ * that is away (a code with Retry-After) is an expected condition: logged through `failures`,
+ * without a stack, at most once a second per code with a count, and not once per request. Other
+ * refusals on the main listener (`observed`) are noted and logged once, with the rest of the
+ * request, when its answer ends (observability/http-observer.ts); elsewhere they are logged here.
+ * Either way the line names the host and path (never the query), and a 5xx its cause's class and code.
  */
-export function createErrorHandler(metrics: Metrics, options: { observed?: boolean } = {}) {
+export function createErrorHandler(
+  metrics: Metrics,
+  failures: LogLimiter,
+  options: { observed?: boolean } = {},
+) {
   const errors = new Map(Object.keys(ERRORS).map((code) => [code, metrics.requestErrors.labels(code)]))
   return function handleError(
     this: unknown,
@@ -77,7 +84,10 @@ export function createErrorHandler(metrics: Metrics, options: { observed?: boole
     errors.get(error.code)?.inc()
     // The translated error heads the chain down to the foreign cause (class and code are logged).
     const cause = error.status >= 500 ? error : undefined
-    if (options.observed) {
+    if (retryAfterOf(error.code) !== undefined) {
+      failures.failure(error.code, { detail: error.detail }, 'request failed: a dependency is unavailable')
+      if (options.observed) noteRefusal(request, { code: error.code, detail: error.detail, expected: true })
+    } else if (options.observed) {
       noteRefusal(request, { code: error.code, detail: error.detail, cause })
     } else {
       const where = { method: request.method, host: request.headers.host, path: request.url.split('?', 1)[0] }

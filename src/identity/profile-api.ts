@@ -38,6 +38,8 @@ export function createProfileFetcher(deps: {
       timeoutMs: deps.timeoutMs ?? config.providerTimeout,
     })
     if (response.status === 401 || response.status === 403) return { kind: 'refused' }
+    if (response.oversized)
+      throw new GateError('PROFILE_TOO_LARGE', { detail: 'profile response over 256 KiB' })
     if (response.status >= 500 || response.status === 429) {
       throw new GateError('PROVIDER_UNAVAILABLE', { detail: `profile ${response.status}` })
     }

@@ -20,6 +20,10 @@ function providerErrorCode(error: unknown): ErrorCode {
     return error.status >= 500 || error.status === 429 ? 'PROVIDER_UNAVAILABLE' : 'PROVIDER_ERROR'
   }
   if (error instanceof oidc.ClientError) {
+    // openid-client wraps fetch's failures: a timeout, an abort, a refused or reset connection.
+    if (error.code === 'OAUTH_TIMEOUT' || error.code === 'OAUTH_ABORT' || isNetworkFailure(error.cause)) {
+      return 'PROVIDER_UNAVAILABLE'
+    }
     switch (error.code) {
       case 'OAUTH_JWT_TIMESTAMP_CHECK_FAILED':
       case 'OAUTH_JWT_CLAIM_COMPARISON_FAILED':
@@ -32,11 +36,15 @@ function providerErrorCode(error: unknown): ErrorCode {
         return 'PROVIDER_ERROR'
     }
   }
-  // fetch failures: refused connections, DNS, resets, timeouts (AbortSignal.timeout → TimeoutError)
-  if (error instanceof TypeError || (error instanceof DOMException && /Timeout|Abort/.test(error.name))) {
-    return 'PROVIDER_UNAVAILABLE'
-  }
-  return 'PROVIDER_ERROR'
+  return isNetworkFailure(error) ? 'PROVIDER_UNAVAILABLE' : 'PROVIDER_ERROR'
+}
+
+/** fetch's failures: refused connections, DNS, resets (TypeError), timeouts and aborts (DOMException). */
+function isNetworkFailure(error: unknown): boolean {
+  return (
+    error instanceof TypeError ||
+    (error instanceof DOMException && (error.name === 'TimeoutError' || error.name === 'AbortError'))
+  )
 }
 
 function isServerFailure(error: oidc.ClientError): boolean {

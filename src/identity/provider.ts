@@ -5,6 +5,7 @@ import { errorFields } from '../observability/error-fields.ts'
 import type { Logger } from '../observability/logger.ts'
 import type { Metrics } from '../observability/metrics.ts'
 import type { SessionFields, SessionTokens } from '../session/sessions.ts'
+import { identityOverCap } from './caps.ts'
 import { type Fetch, requestJson } from './http.ts'
 import { sessionFieldsFrom } from './profile.ts'
 import { createProfileFetcher } from './profile-api.ts'
@@ -174,9 +175,13 @@ export function createProvider(deps: ProviderDeps): Provider {
       const claims = tokens.claims()
       if (!claims) throw new GateError('ID_TOKEN_INVALID', { detail: 'no ID token in the token response' })
       const profile = await timed('profile', () => fetchProfile(tokens.access_token, claims.sub))
+      const fields = sessionFieldsFrom(claims, profile, tokens.scope)
+      // Refused here, before any session exists: a value over its cap never reaches a header.
+      const overCap = identityOverCap(fields)
+      if (overCap !== undefined) throw new GateError('PROFILE_TOO_LARGE', { detail: overCap })
       const expiresIn = tokens.expiresIn()
       return {
-        fields: sessionFieldsFrom(claims, profile, tokens.scope),
+        fields,
         tokens: {
           accessToken: tokens.access_token,
           refreshToken: tokens.refresh_token,

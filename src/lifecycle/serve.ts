@@ -3,9 +3,11 @@ import type { Config } from '../config/derive.ts'
 import { type ConfigSources, type EnvWarning, loadConfig } from '../config/load.ts'
 import { errorFields } from '../observability/error-fields.ts'
 import { createLogger } from '../observability/logger.ts'
+import { createMetrics } from '../observability/metrics.ts'
 import { createRequestScope } from '../observability/request-context.ts'
 import { startTracing } from '../observability/tracing.ts'
-import { openStores } from '../session/open-store.ts'
+import { createSecretHolder } from '../secrets/state.ts'
+import { openStores } from '../storage/open-stores.ts'
 import { watchSecretFiles } from './secret-files.ts'
 import { createShutdown } from './shutdown.ts'
 
@@ -30,7 +32,11 @@ export async function serve(config: Config, sources: ConfigSources, options: Ser
   for (const { variable, suggestion, message } of options.warnings)
     logger.warn({ variable, suggestion }, message)
   const tracing = await startTracing({ enabled: config.tracing, version, logger })
-  const stores = openStores(config, logger)
+  // One registry for the storage layer and the gate, so /metrics shows both; one secret state for
+  // both, so a rotation of the cookie secrets applies to the MACs of what Redis holds too.
+  const metrics = createMetrics({ version })
+  const secrets = createSecretHolder(config, { clock: Date.now, metrics, logger })
+  const stores = openStores(config, { logger, metrics, keys: () => secrets.current().keys })
   const gate = buildGate(config, {
     store: stores.sessions,
     tokenStore: stores.tokens,
@@ -38,11 +44,13 @@ export async function serve(config: Config, sources: ConfigSources, options: Ser
     nodeStore: stores.nodes,
     redis: stores.redis,
     logger,
+    metrics,
+    secrets,
     tracing,
     requestScope,
     version,
   })
-  gate.ctx.secrets.onChange((state) => stores.usePassword?.(state.redisPassword))
+  secrets.onChange((state) => stores.usePassword?.(state.redisPassword))
   gate.start()
   await gate.app.listen({ host: config.listen.host, port: config.listen.port })
   await gate.admin.listen({ host: config.adminListen.host, port: config.adminListen.port })

@@ -11,11 +11,14 @@ import { type Query, single } from './query.ts'
 
 /**
  * `GET|POST <prefix>/logout?rd=…` — ends the session in the store (everywhere, through the
- * invalidation channel), clears the cookie, and destroys the provider's tokens; but only for a
- * request from fxa-gate's own origin (a POST), or one the user made themselves (a same-origin or
- * typed GET). Anything else (another site's link or form, a browser that says nothing) ends
- * nothing: a navigation gets a page whose button POSTs from this origin, other requests a 403.
- * The browser then lands on `<prefix>/signed-out`, unless `rd` names another allowed place.
+ * invalidation channel, confirmed by the store's replicas), then clears the cookie and destroys the
+ * provider's tokens; but only for a request from fxa-gate's own origin (a POST), or one the user
+ * made themselves (a same-origin or typed GET). Anything else (another site's link or form, a
+ * browser that says nothing) ends nothing: a navigation gets a page whose button POSTs from this
+ * origin, other requests a 403. The browser then lands on `<prefix>/signed-out`, unless `rd` names
+ * another allowed place. If the end cannot be confirmed, the answer says the user is still signed
+ * in (503 LOGOUT_INCOMPLETE, Retry-After) and the cookie stays, so that the user can try again:
+ * never "signed out" while the session still works.
  */
 export function createLogoutRoute(ctx: GateContext) {
   const { config } = ctx
@@ -31,7 +34,7 @@ export function createLogoutRoute(ctx: GateContext) {
     return asked.ok ? asked.url : undefined
   }
 
-  /** onRequest: decided before any body is read. */
+  /** onRequest: decided before any body is read, and before the store is touched. */
   async function sameOriginOnly(
     request: FastifyRequest,
     reply: FastifyReply,
@@ -50,18 +53,26 @@ export function createLogoutRoute(ctx: GateContext) {
 
   async function handler(request: FastifyRequest, reply: FastifyReply) {
     const returnTo = askedReturnUrl(request) ?? `${config.prefix}/signed-out`
-    // The cookie goes whatever happens below, so a browser is never left holding it.
-    reply
-      .header('set-cookie', clearCookie(config.cookie, config.cookie.sessionName))
-      .header('cache-control', 'no-store')
-    const session = await ctx.sessions.resolve(readCookie(request.headers.cookie, config.cookie.sessionName))
-    if (session) {
-      const record = await ctx.sessions.end(session.key)
-      ctx.metrics.logouts.inc()
-      request.log.info({ uid: session.record.uid }, 'logout')
-      const tokens = record ? await ctx.sessions.openTokens(record) : undefined
-      if (tokens) await ctx.provider.revoke(tokens)
+    reply.header('cache-control', 'no-store')
+    // By key, not by lookup: a retry ends (and confirms) the session even if the first try already
+    // removed it from the master.
+    const key = ctx.sessions.keyOf(readCookie(request.headers.cookie, config.cookie.sessionName))
+    if (key !== undefined) {
+      let record: Awaited<ReturnType<typeof ctx.sessions.end>>
+      try {
+        record = await ctx.sessions.end(key)
+      } catch (error) {
+        if (!(error instanceof GateError) || error.status !== 503) throw error
+        throw new GateError('LOGOUT_INCOMPLETE', { cause: error, detail: error.code })
+      }
+      if (record) {
+        ctx.metrics.logouts.inc()
+        request.log.info({ uid: record.uid }, 'logout')
+        const tokens = await ctx.sessions.openTokens(record)
+        if (tokens) await ctx.provider.revoke(tokens)
+      }
     }
+    reply.header('set-cookie', clearCookie(config.cookie, config.cookie.sessionName))
     return reply.redirect(returnTo, request.method === 'POST' ? 303 : 302)
   }
 

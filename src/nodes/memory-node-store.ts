@@ -15,7 +15,7 @@ interface ServiceNodes {
 export function createMemoryNodeStore(options: { clock?: () => number } = {}): NodeStore {
   const clock = options.clock ?? Date.now
   const services = new Map<string, ServiceNodes>()
-  const listeners = new Set<(service: string) => void>()
+  const listeners = new Set<(service: string | undefined) => void>()
   const of = (service: string): ServiceNodes => {
     let known = services.get(service)
     if (known === undefined) {

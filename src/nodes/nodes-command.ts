@@ -1,11 +1,12 @@
 import type { Config } from '../config/derive.ts'
 import { MAX_NODE_CAPACITY } from '../config/services-schema.ts'
 import { GateError } from '../errors.ts'
+import { createLogger } from '../observability/logger.ts'
+import { createMetrics } from '../observability/metrics.ts'
 import type { Service } from '../services/registry.ts'
 import { compileServices } from '../services/registry.ts'
-import { createRedis, whenReady } from '../session/redis-client.ts'
+import { openStores } from '../storage/open-stores.ts'
 import { canonicalNodeUrl } from './node-url.ts'
-import { createRedisNodeStore } from './redis-node-store.ts'
 import type { NodeChange, NodeState, NodeStore } from './types.ts'
 
 export type NodesAction = 'list' | 'add' | 'remove' | 'down' | 'up' | 'capacity'
@@ -130,7 +131,7 @@ async function apply(
 /**
  * `fxa-gate nodes list|add|remove|down|up|capacity --service S [--node URL] [--capacity N]`: manages a
  * service's nodes in the shared Redis, and tells every running replica at once (pub/sub). Builds no
- * gate: a Redis connection and the node store. Returns the exit code.
+ * gate: the configured stores (their connections) and the node store. Returns the exit code.
  */
 export async function nodesCommand(
   config: Config,
@@ -147,10 +148,11 @@ export async function nodesCommand(
     return error.exitCode
   }
   const { service, url, capacity } = target
-  const redis = createRedis({ url: config.redisUrl!, password: config.redisPassword })
-  const store = createRedisNodeStore({ redis, keyPrefix: config.redisKeyPrefix })
+  const logger = createLogger({ level: 'error', destination: process.stderr })
+  const stores = openStores(config, { logger, metrics: createMetrics({ defaultMetrics: false }) })
+  const store = stores.nodes
   try {
-    await whenReady(redis, 10_000)
+    await stores.redis!.ready(10_000)
     if (request.action === 'list') {
       const nodes = await store.list(service.name)
       out.write(request.json ? `${JSON.stringify(nodes)}\n` : table(nodes))
@@ -175,8 +177,6 @@ export async function nodesCommand(
     err.write(`fxa-gate: nodes ${request.action} failed: ${code}\n`)
     return 1
   } finally {
-    await store.close()
-    await redis.quit().catch(() => undefined)
-    redis.disconnect()
+    await stores.close()
   }
 }

@@ -154,14 +154,17 @@ export function createPlacement(deps: PlacementDeps): Placement {
   }
 
   const unsubscribe = store.onChange((name) => {
-    const service = deps.services.byName(name)
-    if (service === undefined) return
-    const directory = directories.get(name)!
-    directory.stale = true
-    directory.changes += 1
-    void load(service).catch(() => {
-      // The next refresh tries again; meanwhile the copy is not trusted.
-    })
+    // undefined: announcements may have been missed, so every service's copy is read again.
+    const changed = name === undefined ? deps.services.services : [deps.services.byName(name)]
+    for (const service of changed) {
+      if (service === undefined) continue
+      const directory = directories.get(service.name)!
+      directory.stale = true
+      directory.changes += 1
+      void load(service).catch(() => {
+        // The next refresh tries again; meanwhile the copy is not trusted.
+      })
+    }
   })
 
   function trusted(directory: Directory): boolean {

@@ -1,34 +1,30 @@
-import type { Cluster, Redis } from 'ioredis'
 import { GateError } from '../errors.ts'
+import { storeUnavailable } from '../redis/errors.ts'
+import type { RecordProblem } from '../redis/faults.ts'
+import type { RedisLayer } from '../redis/layer.ts'
 import { NODE_SCRIPTS, type NodeScriptName } from './redis-scripts.ts'
 import type { Assignment, NodeChange, NodeState, NodeStore } from './types.ts'
 
 export interface RedisNodeStoreOptions {
-  /** Commands; made by `createRedis`. */
-  readonly redis: Redis | Cluster
-  /**
-   * A connection for pub/sub (`createSubscriber(redis)`); the store subscribes it. Absent for a
-   * store that only announces (the `nodes` command): it then hears nothing.
-   */
-  readonly subscriber?: Redis | Cluster | undefined
-  readonly keyPrefix: string
+  readonly redis: RedisLayer
   /** ms since the epoch; absent = the Redis server's clock. */
-  readonly clock?: () => number
+  readonly clock?: (() => number) | undefined
 }
 
 /**
- * The keys of one service's assignments. The hash tag `{service}` puts them in one Cluster slot, so
- * every script runs atomically on one node; service names are `[a-z0-9-]+` and hold no brace.
+ * The keys of one service's assignments (see redis/keys.ts). The id `{service}` is a Cluster hash
+ * tag: the four keys share a slot, so every script runs atomically on one node. Service names are
+ * `[a-z0-9-]+` and hold no brace.
  */
-export function nodeKeys(prefix: string, service: string): string[] {
-  const base = `${prefix}n:{${service}}:`
-  return [`${base}nodes`, `${base}users`, `${base}seeded`, `${base}generation`]
+export function nodeKeys(redis: Pick<RedisLayer, 'keys'>, service: string): string[] {
+  const id = `{${service}}`
+  return [
+    redis.keys.key('nodeTable', id),
+    redis.keys.key('nodeUsers', id),
+    redis.keys.key('nodeSeeded', id),
+    redis.keys.key('nodeGeneration', id),
+  ]
 }
-
-/** The pub/sub channel that names a service whose nodes an operator changed. */
-export const nodesChannel = (prefix: string) => `${prefix}nodes-changed`
-
-type Script = (...args: string[]) => Promise<unknown>
 
 function decodeNode(url: string, raw: string): NodeState | undefined {
   let value: unknown
@@ -51,8 +47,8 @@ function decodeNode(url: string, raw: string): NodeState | undefined {
   }
 }
 
-function assignment(reply: unknown): Assignment {
-  const [kind, first, second] = reply as [string, unknown, unknown]
+function assignment(reply: readonly unknown[]): Assignment {
+  const [kind, first, second] = reply
   if (kind === 'none') return { kind }
   if (kind === 'full') return { kind, retryAfterMs: Number(first) }
   if (kind === 'kept' || kind === 'new' || kind === 'moved')
@@ -61,156 +57,115 @@ function assignment(reply: unknown): Assignment {
 }
 
 /**
- * Node assignments in Redis, shared by every replica (standalone, Sentinel or Cluster). Every
- * ioredis failure becomes GateError STORE_UNAVAILABLE here. Operator changes are announced on one
- * pub/sub channel; `changesLive` says whether this replica can have missed one.
+ * Node assignments in Redis, on the storage layer (its connections, deadlines, pub/sub liveness and
+ * fault reports), shared by every replica. Every failure is GateError STORE_UNAVAILABLE; bad data a
+ * script found is deleted there and reported here. Operator changes are announced on the `nodes`
+ * channel; `changesLive` says whether this replica can have missed one.
  */
 export function createRedisNodeStore(options: RedisNodeStoreOptions): NodeStore {
-  const { redis, subscriber, keyPrefix } = options
-  for (const [name, lua] of Object.entries(NODE_SCRIPTS)) redis.defineCommand(name, { numberOfKeys: 4, lua })
-  const scripts = redis as unknown as Record<NodeScriptName, Script>
+  const { redis } = options
+  redis.defineScripts(NODE_SCRIPTS)
   const now = (): string => (options.clock ? String(Math.floor(options.clock())) : '')
-  const run = (name: NodeScriptName, service: string, ...args: string[]) =>
-    guard(() => scripts[name].call(redis, ...nodeKeys(keyPrefix, service), ...args))
-  const channel = nodesChannel(keyPrefix)
-  const listeners = new Set<(service: string) => void>()
-  const subscription =
-    subscriber === undefined
-      ? { live: () => false, stop: () => {} }
-      : watchChannel(subscriber, channel, (service) => {
-          for (const listener of listeners) {
-            try {
-              listener(service)
-            } catch {
-              // One failing listener must not keep the others from hearing it.
-            }
-          }
-        })
+  const channel = redis.keys.channel('nodes')
+
+  /** Runs a script; reports what it found wrong and gives back the rest of its reply. */
+  async function run(operation: string, name: NodeScriptName, service: string, ...args: string[]) {
+    try {
+      const reply = (await redis.run(operation, () =>
+        Promise.resolve(redis.script(redis.commands, name, nodeKeys(redis, service), args)),
+      )) as unknown[]
+      const [problem, ...rest] = reply
+      if (problem === 'wrong_type' || problem === 'schema')
+        redis.faults.report('node', problem as RecordProblem)
+      return rest
+    } catch (error) {
+      throw error instanceof GateError ? error : storeUnavailable(error, operation)
+    }
+  }
+  const change = async (operation: string, name: NodeScriptName, service: string, ...args: string[]) =>
+    (await run(operation, name, service, ...args))[0] as NodeChange
+
+  const listeners = new Set<(service: string | undefined) => void>()
+  const tell = (service: string | undefined) => {
+    for (const listener of listeners) {
+      try {
+        listener(service)
+      } catch {
+        // One failing listener must not keep the others from hearing it.
+      }
+    }
+  }
+  const unsubscribe = redis.pubsub.on(channel, tell)
+  // Announcements may have been missed: any service may have changed.
+  const unreset = redis.pubsub.onReset(() => tell(undefined))
 
   return {
     shared: true,
     assign: async (service, uid, release) =>
       assignment(
-        await run('fxaGateNodeAssign', service, uid, String(release.rate), String(release.intervalMs), now()),
+        await run(
+          'node assign',
+          'fxaGateNodeAssign',
+          service,
+          uid,
+          String(release.rate),
+          String(release.intervalMs),
+          now(),
+        ),
       ),
     async current(service, uid) {
-      const url = await run('fxaGateNodeCurrent', service, uid)
+      const [url] = await run('node read', 'fxaGateNodeCurrent', service, uid)
       return typeof url === 'string' ? url : undefined
     },
     async release(service, uid) {
-      await run('fxaGateNodeRelease', service, uid)
+      await run('node release', 'fxaGateNodeRelease', service, uid)
     },
-    list: (service) =>
-      guard(async () => {
-        const all = await redis.hgetall(nodeKeys(keyPrefix, service)[0]!)
-        const nodes: NodeState[] = []
-        for (const [url, raw] of Object.entries(all)) {
-          const node = decodeNode(url, raw)
-          if (node !== undefined) nodes.push(node)
-        }
-        return nodes.sort((a, b) => a.generation - b.generation)
-      }),
-    add: async (service, url, capacity, release) =>
-      (await run(
+    async list(service) {
+      const flat = (await run('node list', 'fxaGateNodeList', service)).map(String)
+      const nodes: NodeState[] = []
+      for (let i = 0; i < flat.length; i += 2) {
+        const node = decodeNode(flat[i]!, flat[i + 1]!)
+        if (node !== undefined) nodes.push(node)
+      }
+      return nodes.sort((a, b) => a.generation - b.generation)
+    },
+    add: (service, url, capacity, release) =>
+      change('node add', 'fxaGateNodeAdd', service, url, String(capacity), String(release.rate), now(), '0'),
+    seed: async (service, url, capacity, release) =>
+      (await change(
+        'node seed',
         'fxaGateNodeAdd',
         service,
         url,
         String(capacity),
         String(release.rate),
         now(),
-        '0',
-      )) as NodeChange,
-    seed: async (service, url, capacity, release) =>
-      (await run('fxaGateNodeAdd', service, url, String(capacity), String(release.rate), now(), '1')) as
-        | 'added'
-        | 'known',
-    remove: async (service, url) => (await run('fxaGateNodeRemove', service, url)) as NodeChange,
-    setDown: async (service, url, down) =>
-      (await run('fxaGateNodeSet', service, url, 'd', down ? '1' : '0')) as NodeChange,
-    setCapacity: async (service, url, capacity) =>
-      (await run('fxaGateNodeSet', service, url, 'c', String(capacity))) as NodeChange,
-    announce: (service) =>
-      guard(async () => {
-        await redis.publish(channel, service)
-      }),
+        '1',
+      )) as 'added' | 'known',
+    remove: (service, url) => change('node remove', 'fxaGateNodeRemove', service, url),
+    setDown: (service, url, down) =>
+      change('node down', 'fxaGateNodeSet', service, url, 'd', down ? '1' : '0'),
+    setCapacity: (service, url, capacity) =>
+      change('node capacity', 'fxaGateNodeSet', service, url, 'c', String(capacity)),
+    async announce(service) {
+      try {
+        await redis.run('node announce', () => redis.commands.publish(channel, service))
+      } catch (error) {
+        throw storeUnavailable(error, 'node announce')
+      }
+    },
     onChange(listener) {
       listeners.add(listener)
       return () => {
         listeners.delete(listener)
       }
     },
-    changesLive: () => subscription.live(),
-    ping: () =>
-      guard(async () => {
-        await redis.ping()
-      }),
+    changesLive: () => redis.pubsub.live(),
+    ping: () => redis.ping().catch((error: unknown) => Promise.reject(storeUnavailable(error, 'ping'))),
     async close() {
-      subscription.stop()
+      unsubscribe()
+      unreset()
       listeners.clear()
-      subscriber?.disconnect()
     },
-  }
-}
-
-/**
- * Keeps `subscriber` subscribed to `channel`; `live` is false from the moment the connection is lost
- * until the subscription is made again (announcements may have been missed meanwhile).
- */
-function watchChannel(subscriber: Redis | Cluster, channel: string, onMessage: (message: string) => void) {
-  let live = false
-  let stopped = false
-  let attempt = 0
-  const lose = (): void => {
-    attempt += 1
-    live = false
-  }
-  const resubscribe = (): void => {
-    const started = attempt
-    subscriber.subscribe(channel).then(
-      () => {
-        if (!stopped && started === attempt && subscriber.status === 'ready') live = true
-      },
-      () => {
-        // Retried on the next `ready`.
-      },
-    )
-  }
-  const message = (from: string, text: string): void => {
-    if (!stopped && from === channel) onMessage(text)
-  }
-  const error = (): void => {
-    lose()
-    if (subscriber.status === 'ready') resubscribe()
-  }
-  subscriber.on('message', message)
-  subscriber.on('close', lose)
-  subscriber.on('end', lose)
-  subscriber.on('error', error)
-  subscriber.on('ready', resubscribe)
-  resubscribe()
-  return {
-    live: () => live && !stopped,
-    stop(): void {
-      stopped = true
-      live = false
-      subscriber.off('message', message)
-      subscriber.off('ready', resubscribe)
-      subscriber.off('close', lose)
-      subscriber.off('end', lose)
-      subscriber.off('error', error)
-    },
-  }
-}
-
-/** The one boundary where ioredis errors become GateError STORE_UNAVAILABLE (no arguments kept). */
-async function guard<T>(operation: () => Promise<T>): Promise<T> {
-  try {
-    return await operation()
-  } catch (error) {
-    if (error instanceof GateError) throw error
-    const original = error instanceof Error ? error : new Error(String(error))
-    const cause = new Error(original.message.slice(0, 200))
-    cause.name = original.name
-    throw new GateError('STORE_UNAVAILABLE', { cause, detail: `node store: ${original.name}` })
   }
 }

@@ -50,8 +50,11 @@ export interface NodeStore {
   setCapacity(service: string, url: string, capacity: number): Promise<NodeChange>
   /** Tells every replica that a service's nodes changed (operator commands). */
   announce(service: string): Promise<void>
-  /** Called with a service's name when any replica announced a change to its nodes. */
-  onChange(listener: (service: string) => void): () => void
+  /**
+   * Called with a service's name when any replica announced a change to its nodes, and with
+   * undefined when announcements may have been missed (any service may have changed).
+   */
+  onChange(listener: (service: string | undefined) => void): () => void
   /** Whether announcements can have been missed (pub/sub down): local copies are not trusted then. */
   changesLive(): boolean
   ping(): Promise<void>

@@ -6,21 +6,24 @@ import type { Logger } from './logger.ts'
 export interface AccessLogPolicy {
   /**
    * Whether a request is logged: `refused` (an error code answered, which is always logged, whatever
-   * the mode), `denied` (the decision was a login or a 403, whatever the status carrying it).
+   * the mode), `denied` (the decision was a login or a 403, whatever the status carrying it),
+   * `expected` (a dependency was away: the failure limiter logs those, so only `all` adds a line
+   * per request, and `sampled:N` counts them among the others).
    */
-  wants(status: number, refused: boolean, denied: boolean): boolean
+  wants(status: number, refused: boolean, denied: boolean, expected?: boolean): boolean
 }
 
 export function compileAccessLog(mode: string): AccessLogPolicy {
-  if (mode === 'off') return { wants: (_status, refused) => refused }
+  if (mode === 'off') return { wants: (_status, refused, _denied, expected) => refused && !expected }
   if (mode === 'all') return { wants: () => true }
-  const notAllowed = (status: number, refused: boolean, denied: boolean) => refused || denied || status >= 400
+  const notAllowed = (status: number, refused: boolean, denied: boolean, expected = false) =>
+    !expected && (refused || denied || status >= 400)
   if (mode === 'denied') return { wants: notAllowed }
   const every = Number(mode.slice('sampled:'.length))
   let seen = 0
   return {
-    wants(status, refused, denied) {
-      if (notAllowed(status, refused, denied)) return true
+    wants(status, refused, denied, expected) {
+      if (notAllowed(status, refused, denied, expected)) return true
       seen = (seen + 1) % every
       return seen === 0
     },

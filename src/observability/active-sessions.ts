@@ -1,4 +1,4 @@
-import type { Cluster, Redis } from 'ioredis'
+import type { RedisLayer } from '../redis/layer.ts'
 import type { Metrics } from './metrics.ts'
 
 /**
@@ -17,9 +17,8 @@ export interface ActiveSessions {
 export interface ActiveSessionsOptions {
   readonly metrics: Metrics
   readonly clock?: () => number
-  /** Shared counting; absent = this process only. */
-  readonly redis?: Redis | Cluster | undefined
-  readonly keyPrefix?: string
+  /** Shared counting, on the storage layer (its key layout and deadlines); absent = this process only. */
+  readonly redis?: Pick<RedisLayer, 'commands' | 'keys' | 'run'> | undefined
   readonly windowMs?: number
   readonly windows?: number
   readonly flushMs?: number
@@ -36,8 +35,7 @@ export function createActiveSessions(options: ActiveSessionsOptions): ActiveSess
   const flushMs = options.flushMs ?? 30_000
   const gauge = options.metrics.sessionsActive
   const redis = options.redis
-  // A hash tag keeps every window in one Cluster slot, so PFCOUNT can read them together.
-  const keyOf = (window: number) => `${options.keyPrefix ?? 'fxa-gate:'}{active}:${window}`
+  const keyOf = (window: number) => redis!.keys.key('activeSessions', String(window))
   const local = new Map<number, Set<string>>()
   let pending = new Set<string>()
   let pendingWindow = Math.floor(clock() / windowMs)
@@ -52,17 +50,21 @@ export function createActiveSessions(options: ActiveSessionsOptions): ActiveSess
     return set
   }
 
-  async function flushShared(client: Redis | Cluster): Promise<void> {
+  async function flushShared(shared: NonNullable<ActiveSessionsOptions['redis']>): Promise<void> {
+    const { commands: client, run } = shared
     const members = [...pending]
     const key = keyOf(pendingWindow)
     pending = new Set()
     pendingWindow = Math.floor(clock() / windowMs)
-    for (let i = 0; i < members.length; i += PFADD_CHUNK)
-      await client.pfadd(key, ...members.slice(i, i + PFADD_CHUNK))
-    if (members.length > 0) await client.pexpire(key, (windows + 1) * windowMs)
+    for (let i = 0; i < members.length; i += PFADD_CHUNK) {
+      const chunk = members.slice(i, i + PFADD_CHUNK)
+      await run('active sessions pfadd', () => client.pfadd(key, ...chunk))
+    }
+    if (members.length > 0)
+      await run('active sessions pexpire', () => client.pexpire(key, (windows + 1) * windowMs))
     const current = Math.floor(clock() / windowMs)
     const keys = Array.from({ length: windows }, (_, i) => keyOf(current - i))
-    gauge.set(await client.pfcount(...keys))
+    gauge.set(await run('active sessions pfcount', () => client.pfcount(...keys)))
   }
 
   function countLocal(): void {

@@ -1,7 +1,8 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify'
 import { compileAdminHosts } from '../admin/host-check.ts'
 import type { GateContext } from '../context.ts'
-import { GateError } from '../errors.ts'
+import { GateError, retryAfterOf } from '../errors.ts'
+import { answerWhileClosing } from '../http/closing.ts'
 import { handleClientError } from '../http/connection-errors.ts'
 import { createErrorHandler } from '../http/error-reply.ts'
 import { guardListener } from '../http/listener.ts'
@@ -58,14 +59,17 @@ export function buildAdminApp(
   const admin = Fastify({
     loggerInstance: ctx.logger.child({ listener: 'admin' }) as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
+    // Answered by answerWhileClosing instead: with Retry-After, in fxa-gate's error format.
+    return503OnClosing: false,
     clientErrorHandler: handleClientError,
   })
   guardListener(admin, ctx.config, ctx.metrics)
-  admin.setErrorHandler(createErrorHandler(ctx.metrics))
+  admin.setErrorHandler(createErrorHandler(ctx.metrics, ctx.failures))
   const servesHost = compileAdminHosts(ctx.config.adminHosts)
   admin.addHook('onRequest', async (request) => {
     if (!servesHost(request.headers.host)) throw new GateError('ADMIN_HOST_REFUSED')
   })
+  answerWhileClosing(admin)
   // Liveness: the process answers. `?verbose` adds what operators look at in an outage.
   admin.get('/healthz', async (request, reply) => {
     reply.header('cache-control', 'no-store')
@@ -85,6 +89,7 @@ export function buildAdminApp(
   })
   admin.get('/readyz', async (_request, reply) => {
     const { ready, checks } = await checkReadiness(ctx, lifecycle)
+    if (!ready) reply.header('retry-after', String(retryAfterOf('NOT_READY')))
     return reply
       .code(ready ? 200 : 503)
       .header('cache-control', 'no-store')

@@ -120,11 +120,13 @@ export function observeRequests(app: FastifyInstance, options: HttpObserverOptio
     counted.count.inc()
     counted.duration.observe(seconds)
     const decision = request.gateDecision
+    const refusal = request.gateRefusal
     if (
       accessLog.wants(
         status,
-        request.gateRefusal !== null,
+        refusal !== null,
         decision === 'unauthenticated' || decision === 'forbidden',
+        refusal?.expected === true,
       )
     )
       writeAccessLine(logger, request, status, ms)

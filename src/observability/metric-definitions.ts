@@ -38,6 +38,7 @@ const LOGIN_OUTCOMES = [
   'LOGIN_DENIED',
   'LOGIN_CODE_REJECTED',
   'ID_TOKEN_INVALID',
+  'PROFILE_TOO_LARGE',
   'PROVIDER_UNAVAILABLE',
   'PROVIDER_ERROR',
   'STORE_UNAVAILABLE',
@@ -184,6 +185,14 @@ export const METRICS = {
   fxa_gate_store_errors_total: {
     type: 'counter',
     help: 'Session store operations that failed (store unreachable)',
+  },
+  fxa_gate_store_invalid_records_total: {
+    type: 'counter',
+    help: 'Invalid data found in Redis and deleted or repaired (log code STORE_RECORD_INVALID), by kind and problem',
+    labels: {
+      kind: closed(['session', 'user_index', 'token', 'token_index', 'event', 'event_user', 'node']),
+      problem: closed(['unparsable', 'schema', 'mac', 'wrong_type']),
+    },
   },
   fxa_gate_upstream_errors_total: {
     type: 'counter',

@@ -80,6 +80,7 @@ export function createMetrics(options: { defaultMetrics?: boolean; version?: str
     sessionLookups: counter('fxa_gate_session_lookups_total'),
     providerRequests: counter('fxa_gate_provider_requests_total'),
     storeErrors: counter('fxa_gate_store_errors_total'),
+    storeInvalidRecords: counter('fxa_gate_store_invalid_records_total'),
     upstreamErrors: counter('fxa_gate_upstream_errors_total'),
     websocketsOpen: gauge('fxa_gate_websockets_open'),
     websocketsRevoked: counter('fxa_gate_websockets_revoked_total'),

@@ -36,6 +36,11 @@ export interface Refusal {
   readonly source?: string | undefined
   /** The error behind a 5xx, logged with its class and code. */
   readonly cause?: unknown
+  /**
+   * A dependency was away (a code with Retry-After): logged through the failure limiter, at most
+   * once a second per code, so not once per request in the access log.
+   */
+  readonly expected?: boolean
 }
 
 /** The decorations and their defaults, for `app.decorateRequest`. */

@@ -18,6 +18,8 @@ type Situation =
   | 'cross-site'
   | 'forged-header'
   | 'headers-too-large'
+  | 'profile-too-large'
+  | 'logout-incomplete'
   | 'provider'
   | 'app'
   | 'setup'
@@ -45,6 +47,7 @@ const SITUATIONS = {
   LOGIN_DENIED: 'login-cancelled',
   LOGIN_CODE_REJECTED: 'login-failed',
   ID_TOKEN_INVALID: 'provider',
+  PROFILE_TOO_LARGE: 'profile-too-large',
   UNAUTHENTICATED: 'unauthenticated',
   UNTRUSTED_PEER: 'setup',
   BEARER_MALFORMED: 'token',
@@ -62,7 +65,11 @@ const SITUATIONS = {
   NODES_FULL: 'busy',
   PROVIDER_ERROR: 'provider',
   STORE_UNAVAILABLE: 'unavailable',
+  REPLICATION_UNCONFIRMED: 'unavailable',
+  // Never "signed out" while the session still works: the page says so (D4).
+  LOGOUT_INCOMPLETE: 'logout-incomplete',
   NOT_READY: 'unavailable',
+  SHUTTING_DOWN: 'unavailable',
   UPSTREAM_UNAVAILABLE: 'app',
   UPSTREAM_TIMEOUT: 'app',
   EVENT_REJECTED: 'setup',
@@ -131,6 +138,11 @@ export function errorPage(error: GateError, links: PageLinks, hints: ErrorPageHi
       break
     case 'forbidden':
       ways.push({ href: links.otherAccount(hints.returnTo), text: text('link-other-account') }, back)
+      break
+    case 'profile-too-large':
+      if (links.accountSettings !== undefined)
+        ways.push({ href: links.accountSettings, text: text('link-account-settings'), primary: true })
+      ways.push(signIn, back)
       break
     case 'timeout':
     case 'too-many':

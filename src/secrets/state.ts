@@ -8,6 +8,9 @@ export interface Keys {
   readonly cookie: Keyring
   readonly seal: Keyring
   readonly login: Keyring
+  /** The MACs of what Redis holds: session records, cached bearer-token results. */
+  readonly record: Keyring
+  readonly tokenCache: Keyring
   /** The public ids of sessions on the user's list of them (user-sessions/handles.ts). */
   readonly handle: Keyring
   /** The note of a refusal behind ingress-nginx (pages/denial-note.ts). */
@@ -37,11 +40,14 @@ export interface SecretDeps {
   readonly logger: Logger
 }
 
-function deriveKeys(secrets: readonly string[]): Keys {
+/** Every keyring fxa-gate derives from its cookie secrets. */
+export function deriveKeys(secrets: readonly string[]): Keys {
   return {
     cookie: deriveKeyring(secrets, 'session-cookie'),
     seal: deriveKeyring(secrets, 'token-seal'),
     login: deriveKeyring(secrets, 'login-state'),
+    record: deriveKeyring(secrets, 'session-record'),
+    tokenCache: deriveKeyring(secrets, 'token-cache'),
     handle: deriveKeyring(secrets, 'session-handle'),
     denial: deriveKeyring(secrets, 'denial-note'),
   }

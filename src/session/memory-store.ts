@@ -118,7 +118,7 @@ export function createMemorySessionStore(options: MemorySessionStoreOptions = {}
       const entry = live(key)
       if (entry) remove(key, entry)
       emit(key)
-      return entry !== undefined
+      return entry ? structuredClone(entry.record) : null
     },
 
     async listByUser(uid) {

@@ -1,93 +1,44 @@
-import type { Cluster, Redis } from 'ioredis'
+import type { ChainableCommander } from 'ioredis'
 import { GateError } from '../errors.ts'
-import { redisKeys } from './keys.ts'
+import { storeUnavailable } from '../redis/errors.ts'
+import type { RecordProblem } from '../redis/faults.ts'
+import type { RedisLayer } from '../redis/layer.ts'
+import { rebuildUserIndex } from './index-repair.ts'
+import type { RecordCodec } from './record.ts'
+import { INDEX_SCRIPTS, SESSION_SCRIPTS, TOMBSTONE_MS } from './redis-scripts.ts'
 import type { Invalidation, SessionKey, SessionRecord, SessionStore } from './types.ts'
 
 export interface RedisSessionStoreOptions {
-  /** Commands; made by `createRedis`. */
-  redis: Redis | Cluster
-  /** A separate connection for pub/sub; made by `createSubscriber(redis)`. The store subscribes it. */
-  subscriber: Redis | Cluster
-  keyPrefix: string
+  readonly redis: RedisLayer
+  /** Seals records with a MAC and opens them again (see record.ts). */
+  readonly codec: RecordCodec
   /** ms since the epoch; absent = the Redis server's clock (one clock for every replica). */
-  clock?: () => number
+  readonly clock?: (() => number) | undefined
 }
 
-// Every script touches one key, so each runs on the node that owns it (Cluster-safe).
-// ARGV "now" is the caller's clock in ms, or empty for the server's TIME.
-const NOW = `
-local now = tonumber(ARGV[#ARGV])
-if not now then
-  local t = redis.call('TIME')
-  now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-end`
-
-const SCRIPTS = {
-  /** KEYS: session. ARGV: json, expiresAt, idleMs, now. Idle lifetime capped at the deadline. */
-  fxaGateSessionCreate: `${NOW}
-local ttl = math.min(tonumber(ARGV[3]), tonumber(ARGV[2]) - now)
-if ttl <= 0 then redis.call('DEL', KEYS[1]) return 0 end
-redis.call('DEL', KEYS[1])
-redis.call('HSET', KEYS[1], 'r', ARGV[1], 'x', ARGV[2])
-redis.call('PEXPIRE', KEYS[1], ttl)
-return 1`,
-  /** KEYS: session. ARGV: idleMs, now. Returns the record and extends it, never past its deadline. */
-  fxaGateSessionGet: `
-local v = redis.pcall('HMGET', KEYS[1], 'r', 'x')
-if v.err then redis.call('DEL', KEYS[1]) return false end
-if not v[1] and not v[2] then return false end
-local deadline = tonumber(v[2])
-if not v[1] or not deadline then redis.call('DEL', KEYS[1]) return false end
-${NOW}
-local ttl = math.min(tonumber(ARGV[1]), deadline - now)
-if ttl <= 0 then redis.call('DEL', KEYS[1]) return false end
-redis.call('PEXPIRE', KEYS[1], ttl)
-return v[1]`,
-  /** KEYS: session. The record and its remaining lifetime in ms, without extending it. */
-  fxaGateSessionInspect: `
-local r = redis.pcall('HGET', KEYS[1], 'r')
-if type(r) ~= 'string' then return false end
-return {r, redis.call('PTTL', KEYS[1])}`,
-  /** KEYS: session. ARGV: json, expiresAt, now. Replaces the record; the lifetime may shrink, never grow. */
-  fxaGateSessionUpdate: `
-if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-${NOW}
-local left = tonumber(ARGV[2]) - now
-if left <= 0 then redis.call('DEL', KEYS[1]) return 0 end
-redis.call('HSET', KEYS[1], 'r', ARGV[1], 'x', ARGV[2])
-local ttl = redis.call('PTTL', KEYS[1])
-if ttl < 0 or ttl > left then redis.call('PEXPIRE', KEYS[1], left) end
-return 1`,
-  /** KEYS: session. Deletes it and returns its record ('' when unreadable), or nil when absent. */
-  fxaGateSessionTake: `
-local r = redis.pcall('HGET', KEYS[1], 'r')
-if redis.call('DEL', KEYS[1]) == 0 then return false end
-if type(r) == 'string' then return r end
-return ''`,
-  /** KEYS: user index. ARGV: session key, expiresAt, now. The index outlives its longest session. */
-  fxaGateIndexAdd: `${NOW}
-local ttl = tonumber(ARGV[2]) - now
-if ttl <= 0 then return 0 end
-redis.call('SADD', KEYS[1], ARGV[1])
-local current = redis.call('PTTL', KEYS[1])
-if current < ttl then redis.call('PEXPIRE', KEYS[1], ttl) end
-return 1`,
-} as const
-
-type Script = (key: string, ...args: string[]) => Promise<unknown>
-type Scripts = Record<keyof typeof SCRIPTS, Script>
+type Ended = SessionRecord | 'ended' | null
+type Read =
+  | { state: 'absent' }
+  | { state: 'live'; record: SessionRecord /** What is left of the key's lifetime (PTTL). */; ttlMs: number }
+  | { state: 'invalid' }
 
 /**
- * Sessions in Redis (standalone, Sentinel or Cluster). Every ioredis failure becomes GateError
- * STORE_UNAVAILABLE here. Invalidations travel on one pub/sub channel; the store also tells its own
- * listeners at once when one of its calls ends or changes a session.
+ * Sessions in Redis (standalone, Sentinel or Cluster), on the shared storage layer. Every record is
+ * MAC'd and schema-checked on read; bad data is deleted, reported, and answered as no session.
+ * Ending or narrowing a session is durable (confirmed by the replicas, see redis/durability.ts) and
+ * published in the same script; this store also tells its own listeners at once.
  */
 export function createRedisSessionStore(options: RedisSessionStoreOptions): SessionStore {
-  const { redis, subscriber } = options
-  const keys = redisKeys(options.keyPrefix)
-  for (const [name, lua] of Object.entries(SCRIPTS)) redis.defineCommand(name, { numberOfKeys: 1, lua })
-  const scripts = redis as unknown as Scripts
+  const { redis, codec } = options
+  const { keys, run } = redis
+  redis.defineScripts({ ...SESSION_SCRIPTS, ...INDEX_SCRIPTS })
+  const sessionKey = (key: SessionKey) => keys.key('session', key)
+  const userIndex = (uid: string) => keys.key('userIndex', uid)
+  const channel = keys.channel('sessions')
   const now = (): string => (options.clock ? String(Math.floor(options.clock())) : '')
+  const clockNow = (): number => (options.clock ? options.clock() : Date.now())
+  const call = (operation: string, script: string, key: string, ...args: (string | number)[]) =>
+    run(operation, () => redis.script(redis.commands, script, [key], args) as Promise<unknown>)
 
   const listeners = new Set<(event: Invalidation) => void>()
   const emit = (event: Invalidation): void => {
@@ -99,96 +50,179 @@ export function createRedisSessionStore(options: RedisSessionStoreOptions): Sess
       }
     }
   }
-  const invalidate = async (sessionKeys: readonly SessionKey[]): Promise<void> => {
-    for (const key of sessionKeys) emit({ kind: 'session', key })
-    await Promise.all(sessionKeys.map((key) => redis.publish(keys.invalidations, key)))
+  const unsubscribe = [
+    redis.pubsub.on(channel, (key) => emit({ kind: 'session', key })),
+    redis.pubsub.onReset(() => emit({ kind: 'reset' })),
+  ]
+
+  /** Reads a record (extending it when `idleMs` is given); bad data is dropped and reported. */
+  async function read(key: SessionKey, idleMs: number | undefined): Promise<Read> {
+    const extend = idleMs === undefined ? '' : String(Math.ceil(idleMs))
+    const reply = await call('session read', 'fxaGateSessionRead', sessionKey(key), extend, now())
+    if (!Array.isArray(reply)) return { state: 'absent' }
+    const [json, mac, ttl] = reply.map(String) as [string, string, string | undefined]
+    if (json === '!') {
+      redis.faults.report('session', mac as RecordProblem)
+      return { state: 'invalid' }
+    }
+    const opened = codec.open(key, json, mac)
+    if (!opened.ok) {
+      await call('session drop', 'fxaGateSessionDropIf', sessionKey(key), json)
+      redis.faults.report('session', opened.problem)
+      return { state: 'invalid' }
+    }
+    // The deadline is the record's (MAC'd), not the key's TTL, which a Redis writer could lift.
+    if (opened.record.expiresAt <= clockNow()) return { state: 'absent' }
+    return { state: 'live', record: opened.record, ttlMs: Number(ttl ?? -1) }
   }
-  const subscription = subscribe(subscriber, keys.invalidations, emit)
+
+  /** The user's index; rebuilt from the sessions themselves when a bad write destroyed it. */
+  async function members(uid: string): Promise<SessionKey[]> {
+    const reply = (await call('user index', 'fxaGateIndexMembers', userIndex(uid))) as [number, string[]]
+    if (Number(reply[0]) === 0) return reply[1].map(String)
+    redis.faults.report('user_index', 'wrong_type')
+    return rebuildUserIndex({ redis, codec, uid, index: (key, record) => index(uid, key, record) })
+  }
+
+  async function index(uid: string, key: SessionKey, record: SessionRecord): Promise<void> {
+    const ttl = Math.max(1, record.expiresAt - clockNow())
+    const repaired = await call('user index add', 'fxaGateIndexAdd', userIndex(uid), key, ttl)
+    if (Number(repaired) === 1) {
+      redis.faults.report('user_index', 'wrong_type')
+      await rebuildUserIndex({ redis, codec, uid, index: (other, found) => index(uid, other, found) })
+    }
+  }
+
+  async function unindex(uid: string, sessionKeys: readonly SessionKey[]): Promise<void> {
+    if (sessionKeys.length > 0)
+      await call('user index remove', 'fxaGateIndexRemove', userIndex(uid), ...sessionKeys)
+  }
+
+  /**
+   * Ends sessions durably. For each: the record that was live (when it verifies), `ended` when only
+   * a tombstone was there (an earlier end not yet confirmed), or null.
+   */
+  async function end(operation: string, sessionKeys: readonly SessionKey[]): Promise<Ended[]> {
+    const byKey = new Map(sessionKeys.map((key) => [sessionKey(key), key]))
+    const replies = await redis.durable.write(
+      operation,
+      [...byKey.keys()],
+      (pipeline: ChainableCommander, key) => {
+        redis.script(pipeline, 'fxaGateSessionEnd', [key], [TOMBSTONE_MS, channel, byKey.get(key)!])
+      },
+    )
+    for (const key of sessionKeys) emit({ kind: 'session', key })
+    return replies.map((reply, i): Ended => {
+      if (reply === 'ended') return 'ended'
+      if (!Array.isArray(reply)) return null
+      const opened = codec.open(sessionKeys[i]!, String(reply[0]), String(reply[1]))
+      return opened.ok ? opened.record : null
+    })
+  }
+
+  const guard = <T>(operation: string, body: () => Promise<T>): Promise<T> =>
+    body().catch((error: unknown) => {
+      throw error instanceof GateError ? error : storeUnavailable(error, operation)
+    })
 
   return {
     shared: true,
 
     create: (key, record, idleMs) =>
-      guard(async () => {
-        const expiresAt = String(record.expiresAt)
+      guard('session create', async () => {
         // Index first: a session missing from its user's index would escape deleteByUser.
-        await scripts.fxaGateIndexAdd(keys.userIndex(record.uid), key, expiresAt, now())
-        const json = JSON.stringify(record)
-        await scripts.fxaGateSessionCreate(keys.session(key), json, expiresAt, ms(idleMs), now())
+        await index(record.uid, key, record)
+        const { json, mac } = codec.seal(key, record)
+        await call(
+          'session create',
+          'fxaGateSessionCreate',
+          sessionKey(key),
+          json,
+          mac,
+          record.expiresAt,
+          Math.ceil(idleMs),
+          now(),
+        )
       }),
 
     get: (key, idleMs) =>
-      guard(async () => {
-        const json = await scripts.fxaGateSessionGet(keys.session(key), ms(idleMs), now())
-        if (typeof json !== 'string') return null
-        const record = decodeRecord(json)
-        if (!record) await redis.del(keys.session(key))
-        return record
+      guard('session read', async () => {
+        const found = await read(key, idleMs)
+        return found.state === 'live' ? found.record : null
       }),
 
     peek: (key) =>
-      guard(async () => {
-        const json = await redis.hget(keys.session(key), 'r')
-        return json === null ? null : decodeRecord(json)
+      guard('session read', async () => {
+        const found = await read(key, undefined)
+        return found.state === 'live' ? found.record : null
       }),
 
     inspect: (key) =>
-      guard(async () => {
-        const found = await scripts.fxaGateSessionInspect(keys.session(key))
-        if (!Array.isArray(found)) return null
-        const [json, ttl] = found as [string, number]
-        const record = decodeRecord(json)
-        if (record === null || ttl < 0) return null
+      guard('session read', async () => {
+        const found = await read(key, undefined)
+        if (found.state !== 'live' || found.ttlMs < 0) return null
         // The remaining lifetime by the caller's clock: the one the idle lifetime was set with.
-        const now = options.clock ? options.clock() : Date.now()
-        return { record, endsAt: now + ttl }
+        return { record: found.record, endsAt: clockNow() + found.ttlMs }
       }),
 
     update: (key, record) =>
-      guard(async () => {
-        const args = [JSON.stringify(record), String(record.expiresAt), now()]
-        const updated = (await scripts.fxaGateSessionUpdate(keys.session(key), ...args)) === 1
-        await invalidate([key])
-        return updated
+      guard('session update', async () => {
+        const { json, mac } = codec.seal(key, record)
+        const [updated] = await redis.durable.write(
+          'session update',
+          [sessionKey(key)],
+          (pipeline, redisKey) => {
+            redis.script(
+              pipeline,
+              'fxaGateSessionUpdate',
+              [redisKey],
+              [json, mac, record.expiresAt, channel, key, now()],
+            )
+          },
+        )
+        emit({ kind: 'session', key })
+        return Number(updated) === 1
       }),
 
     delete: (key) =>
-      guard(async () => {
-        const taken = await scripts.fxaGateSessionTake(keys.session(key))
-        const uid = typeof taken === 'string' ? decodeRecord(taken)?.uid : undefined
-        if (uid !== undefined) await redis.srem(keys.userIndex(uid), key)
-        await invalidate([key])
-        return typeof taken === 'string'
+      guard('logout', async () => {
+        const [ended] = await end('logout', [key])
+        if (ended === undefined || ended === null || ended === 'ended') return null
+        // The end is confirmed: a stale index entry left by a failure here is pruned later.
+        await unindex(ended.uid, [key]).catch(() => undefined)
+        return ended
       }),
 
     listByUser: (uid) =>
-      guard(async () => {
-        const members = await redis.smembers(keys.userIndex(uid))
-        const exists = await Promise.all(members.map((key) => redis.exists(keys.session(key))))
-        const stale = members.filter((_, i) => exists[i] === 0)
-        if (stale.length > 0) await redis.srem(keys.userIndex(uid), ...stale)
-        return members.filter((_, i) => exists[i] === 1)
+      guard('sessions of a user', async () => {
+        const indexed = await members(uid)
+        const states = await Promise.all(
+          indexed.map((key) => call('session state', 'fxaGateSessionState', sessionKey(key))),
+        )
+        states.forEach((state) => {
+          if (state === 'wrong_type') redis.faults.report('session', 'wrong_type')
+        })
+        // Tombstones stay indexed until the revocation that left them is confirmed.
+        await unindex(
+          uid,
+          indexed.filter((_, i) => states[i] === 'absent' || states[i] === 'wrong_type'),
+        )
+        return indexed.filter((_, i) => states[i] === 'live')
       }),
 
     deleteByUser: (uid, before) =>
-      guard(async () => {
-        const members = await redis.smembers(keys.userIndex(uid))
-        const outcomes = await Promise.all(
-          members.map(async (key): Promise<'kept' | 'stale' | 'ended'> => {
-            const json = await redis.hget(keys.session(key), 'r')
-            if (json === null) return 'stale'
-            const record = decodeRecord(json)
-            if (record !== null && before !== undefined && record.loginAt >= before) return 'kept'
-            const deleted = await redis.del(keys.session(key))
-            return record !== null && deleted === 1 ? 'ended' : 'stale'
-          }),
-        )
-        const ended = members.filter((_, i) => outcomes[i] === 'ended')
-        const unindexed = members.filter((_, i) => outcomes[i] !== 'kept')
-        // The set disappears with its last member.
-        if (unindexed.length > 0) await redis.srem(keys.userIndex(uid), ...unindexed)
-        await invalidate(ended)
-        return ended
+      guard('revoke', async () => {
+        const indexed = await members(uid)
+        const reads = await Promise.all(indexed.map((key) => read(key, undefined)))
+        const kept = (i: number) => {
+          const found = reads[i]!
+          return found.state === 'live' && before !== undefined && found.record.loginAt >= before
+        }
+        // Absent keys are ended too: they may be tombstones of an earlier, unconfirmed revocation.
+        const ending = indexed.filter((_, i) => !kept(i))
+        const ended = await end('revoke', ending)
+        await unindex(uid, ending)
+        return ending.filter((_, i) => ended[i] !== null)
       }),
 
     onInvalidate(listener) {
@@ -198,126 +232,16 @@ export function createRedisSessionStore(options: RedisSessionStoreOptions): Sess
       }
     },
 
-    invalidationsLive: () => subscription.live(),
+    invalidationsLive: () => redis.pubsub.live(),
 
     ping: () =>
-      guard(async () => {
+      guard('ping', async () => {
         await redis.ping()
       }),
 
     async close() {
-      subscription.stop()
+      for (const stop of unsubscribe) stop()
       listeners.clear()
-      await Promise.all([quit(redis), quit(subscriber)])
     },
   }
-}
-
-/**
- * Keeps `subscriber` subscribed to `channel` and tracks whether messages can have been missed:
- * losing the connection emits `reset`, and so does (re-)subscribing.
- */
-function subscribe(subscriber: Redis | Cluster, channel: string, emit: (event: Invalidation) => void) {
-  let live = false
-  let stopped = false
-  let generation = 0
-  const lose = (): void => {
-    generation += 1
-    if (stopped || !live) return
-    live = false
-    emit({ kind: 'reset' })
-  }
-  const resubscribe = (): void => {
-    const started = generation
-    subscriber.subscribe(channel).then(
-      () => {
-        if (stopped || live || started !== generation || subscriber.status !== 'ready') return
-        live = true
-        emit({ kind: 'reset' })
-      },
-      () => {
-        // Retried on the next `ready`.
-      },
-    )
-  }
-  const onMessage = (from: string, message: string): void => {
-    if (!stopped && from === channel) emit({ kind: 'session', key: message })
-  }
-  const onError = (): void => {
-    lose()
-    if (subscriber.status === 'ready') resubscribe()
-  }
-  subscriber.on('message', onMessage)
-  subscriber.on('close', lose)
-  subscriber.on('end', lose)
-  subscriber.on('error', onError)
-  subscriber.on('ready', resubscribe)
-  resubscribe()
-  return {
-    live: () => live && !stopped,
-    stop(): void {
-      stopped = true
-      live = false
-      subscriber.off('message', onMessage)
-      subscriber.off('ready', resubscribe)
-      subscriber.off('close', lose)
-      subscriber.off('end', lose)
-      subscriber.off('error', onError)
-    },
-  }
-}
-
-/** A stored record, or null when it is not one (corrupt data is treated as absent). */
-function decodeRecord(json: string): SessionRecord | null {
-  let value: unknown
-  try {
-    value = JSON.parse(json)
-  } catch {
-    return null
-  }
-  if (typeof value !== 'object' || value === null) return null
-  const record = value as Partial<Record<keyof SessionRecord, unknown>>
-  const valid =
-    record.v === 1 &&
-    typeof record.uid === 'string' &&
-    typeof record.loginAt === 'number' &&
-    typeof record.expiresAt === 'number'
-  return valid ? (value as SessionRecord) : null
-}
-
-/** QUIT, or a hard disconnect when Redis cannot answer in time (a queued QUIT would wait for it). */
-async function quit(client: Redis | Cluster): Promise<void> {
-  let timer: NodeJS.Timeout | undefined
-  await Promise.race([
-    client.quit().catch(() => undefined),
-    new Promise((resolve) => {
-      timer = setTimeout(resolve, 1000)
-    }),
-  ])
-  clearTimeout(timer)
-  client.disconnect()
-}
-
-/** The one boundary where ioredis errors become GateError STORE_UNAVAILABLE. */
-async function guard<T>(operation: () => Promise<T>): Promise<T> {
-  try {
-    return await operation()
-  } catch (error) {
-    throw storeUnavailable(error)
-  }
-}
-
-function ms(duration: number): string {
-  return String(Math.ceil(duration))
-}
-
-function storeUnavailable(error: unknown): GateError {
-  if (error instanceof GateError) return error
-  // The ioredis error may carry the command's arguments (records); keep only what identifies it.
-  const original = error instanceof Error ? error : new Error(String(error))
-  const cause = new Error(original.message)
-  cause.name = original.name
-  const code = (original as { code?: unknown }).code
-  if (typeof code === 'string') Object.assign(cause, { code })
-  return new GateError('STORE_UNAVAILABLE', { cause, detail: `${original.name}: ${original.message}` })
 }

@@ -26,10 +26,14 @@ export interface Sessions {
   start(fields: SessionFields, tokens: SessionTokens): Promise<{ cookieValue: string; session: LiveSession }>
   /** The hot path: cookie value → live session, from the local cache when it can. */
   resolve(cookieValue: string | undefined): Promise<LiveSession | null>
-  /** Ends a session everywhere; returns its record (for token revocation) when it existed. */
+  /** The store key a cookie value stands for, when its MAC verifies (whether or not the session lives). */
+  keyOf(cookieValue: string | undefined): SessionKey | undefined
+  /**
+   * Ends a session everywhere, durably; returns its record (for token revocation) when it existed.
+   * Throws STORE_UNAVAILABLE or REPLICATION_UNCONFIRMED when that cannot be confirmed: the session
+   * may still work, and calling again is safe.
+   */
   end(key: SessionKey): Promise<SessionRecord | null>
-  /** Ends every session of a user that began before `before` (all when absent). */
-  endAllOf(uid: string, before?: number): Promise<number>
   openTokens(record: SessionRecord): Promise<SessionTokens | undefined>
   close(): void
 }
@@ -128,19 +132,14 @@ export function createSessions(deps: SessionsDeps): Sessions {
       return record ? { key, record } : null
     },
 
-    async end(key) {
-      const record = await guarded(() => store.get(key, deps.idleTtlMs))
-      cache.delete(key)
-      const deleted = await guarded(() => store.delete(key))
-      if (deleted) metrics.sessionsEnded.inc({ reason: 'logout' })
-      return record
-    },
+    keyOf: keyOfTicket,
 
-    async endAllOf(uid, before) {
-      const keys = await guarded(() => store.deleteByUser(uid, before))
-      for (const key of keys) cache.delete(key)
-      metrics.sessionsEnded.inc({ reason: 'revoked' }, keys.length)
-      return keys.length
+    async end(key) {
+      cache.delete(key)
+      const record = await guarded(() => store.delete(key))
+      cache.delete(key)
+      if (record) metrics.sessionsEnded.inc({ reason: 'logout' })
+      return record
     },
 
     async openTokens(record) {

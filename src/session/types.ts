@@ -54,20 +54,28 @@ export interface SessionStore {
    * never past `expiresAt`): from that, the user's list of sessions tells when each was last used.
    */
   inspect(key: SessionKey): Promise<{ record: SessionRecord; endsAt: number } | null>
-  /** Replaces the record of a live session without extending it. False when it is gone. */
+  /** Replaces the record of a live session without extending it. False when it is gone. Durable. */
   update(key: SessionKey, record: SessionRecord): Promise<boolean>
-  /** Ends a session. False when it did not exist. Invalidates caches everywhere. */
-  delete(key: SessionKey): Promise<boolean>
+  /**
+   * Ends a session and returns the record it had (null when there was none). Invalidates caches
+   * everywhere. Durable: it resolves only once the store's replicas confirmed it (Redis), and may be
+   * retried after a failure (REPLICATION_UNCONFIRMED, STORE_UNAVAILABLE) whether or not it took effect.
+   */
+  delete(key: SessionKey): Promise<SessionRecord | null>
   /** Keys of the user's live sessions (stale index entries are pruned). */
   listByUser(uid: string): Promise<SessionKey[]>
   /**
    * Ends the user's sessions whose `loginAt` is before `before` (all when absent) and returns their
-   * keys. Invalidates caches everywhere. The user index disappears with the last session.
+   * keys. Invalidates caches everywhere. The user index disappears with the last session. Durable
+   * and retryable like `delete`.
    */
   deleteByUser(uid: string, before?: number): Promise<SessionKey[]>
   /** Subscribes to invalidations from every replica (including this one). Returns an unsubscribe. */
   onInvalidate(listener: (event: Invalidation) => void): () => void
-  /** Whether invalidations are currently being delivered (a cache must not serve while false). */
+  /**
+   * Whether invalidations are provably being delivered: the pub/sub connection answered a PING
+   * within the last second. A cache must not serve while false.
+   */
   invalidationsLive(): boolean
   /** Throws GateError STORE_UNAVAILABLE when the store cannot be reached. */
   ping(): Promise<void>

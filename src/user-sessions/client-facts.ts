@@ -9,7 +9,8 @@ export interface ClientFacts {
   readonly ip?: string | undefined
 }
 
-const MAX_USER_AGENT = 256
+/** The longest User-Agent a session keeps (session/record.ts checks stored records against it). */
+export const MAX_USER_AGENT = 256
 const MAX_FORWARDED_HOPS = 32
 
 /**

@@ -5,6 +5,7 @@ import { parse } from 'yaml'
 import { CONFIG_KEYS, envName } from '../../src/config/schema.ts'
 import {
   chartKeys,
+  DEDICATED_SECRET_KEYS,
   renderConfigKeysTemplate,
   renderValuesSchema,
   renderValuesYaml,
@@ -21,12 +22,17 @@ const values = () => parse(read('values.yaml')) as Record<string, Record<string,
 
 // The schema is read now, not copied: a key added to the application must show up in the chart.
 const schemaKeys = Object.keys(CONFIG_KEYS)
-const secretKeys = schemaKeys.filter(
-  (name) => (CONFIG_KEYS as Record<string, { secret?: boolean }>)[name]?.secret,
-)
-const plainKeys = schemaKeys.filter((name) => !secretKeys.includes(name))
+const isSecret = (name: string) =>
+  (CONFIG_KEYS as Record<string, { secret?: boolean }>)[name]?.secret === true
+// The Redis TLS material comes from Secrets of its own (redisTls), never from `secrets:`.
+const secretKeys = schemaKeys.filter((name) => isSecret(name) && !DEDICATED_SECRET_KEYS.includes(name))
+const plainKeys = schemaKeys.filter((name) => !isSecret(name))
 
 describe('the chart and the configuration schema (src/config/schema.ts)', () => {
+  it('mounts from Secrets of their own only secret keys the schema has', () => {
+    for (const name of DEDICATED_SECRET_KEYS) expect(isSecret(name), name).toBe(true)
+  })
+
   it('values.yaml has exactly the non-secret keys under config and the secret keys under secrets', () => {
     expect(Object.keys(values()['config'] ?? {}).sort(), REGENERATE).toEqual([...plainKeys].sort())
     expect(Object.keys(values()['secrets'] ?? {}).sort(), REGENERATE).toEqual([...secretKeys].sort())

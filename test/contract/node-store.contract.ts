@@ -223,7 +223,7 @@ export function nodeStoreContract(name: string, open: () => Promise<NodeStoreUnd
       await store.add('svc', B, 10, EVERYONE)
       const mine = await assigned(store, 'svc', 'shared')
       expect(await assigned(peer, 'svc', 'shared')).toMatchObject({ kind: 'kept', node: mine.node })
-      const heard: string[] = []
+      const heard: (string | undefined)[] = []
       peer.onChange((service) => heard.push(service))
       await store.announce('svc')
       for (let i = 0; i < 100 && heard.length === 0; i++) await new Promise((r) => setTimeout(r, 20))

@@ -5,8 +5,8 @@ import { createMemoryNodeStore } from '../../src/nodes/memory-node-store.ts'
 import { createRedisNodeStore, nodeKeys } from '../../src/nodes/redis-node-store.ts'
 import type { NodeStore } from '../../src/nodes/types.ts'
 import type { ReleasePolicy } from '../../src/services/registry.ts'
-import { createRedis, whenReady } from '../../src/session/redis-client.ts'
 import { fuzzRuns, fuzzSeed } from '../support/fuzz.ts'
+import { testLayer } from './redis-harness.ts'
 
 const NODES = ['https://a.test', 'https://b.test', 'https://c.test']
 const RELEASE: ReleasePolicy = { rate: 0.34, intervalMs: 10_000 }
@@ -60,17 +60,16 @@ async function apply(store: NodeStore, service: string, step: Operation): Promis
 }
 
 describe('the Redis node store follows the placement rule exactly as the memory store does', () => {
-  const redis = createRedis({ url: inject('redisUrl') })
-  const keyPrefix = `nodeprop:${randomUUID()}:`
+  const layer = testLayer(inject('redisUrl'), `nodeprop:${randomUUID()}:`)
   let time = Date.parse('2030-01-01T00:00:00Z')
   const clock = () => time
-  const shared = createRedisNodeStore({ redis, keyPrefix, clock })
+  const shared = createRedisNodeStore({ redis: layer, clock })
   beforeAll(async () => {
-    await whenReady(redis, 10_000)
+    await layer.ready(10_000)
   })
   afterAll(async () => {
     await shared.close()
-    redis.disconnect()
+    await layer.close()
   })
 
   it('gives the same answer to every operation, and ends in the same state (property)', async () => {
@@ -90,7 +89,7 @@ describe('the Redis node store follows the placement rule exactly as the memory 
           }
           expect(await shared.list(service)).toEqual(await memory.list(service))
         } finally {
-          await redis.del(...nodeKeys(keyPrefix, service))
+          await layer.commands.del(...nodeKeys(layer, service))
         }
       }),
       { numRuns: fuzzRuns(), seed: fuzzSeed() },

@@ -1,9 +1,40 @@
 import { randomUUID } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { createRedis, createSubscriber, whenReady } from '../../src/session/redis-client.ts'
+import { deriveKeyring } from '../../src/crypto/keyring.ts'
+import { NO_RECORD_FAULTS } from '../../src/redis/faults.ts'
+import { openRedisLayer, type RedisLayerOptions } from '../../src/redis/layer.ts'
+import { createRecordCodec } from '../../src/session/record.ts'
 import { createRedisSessionStore } from '../../src/session/redis-store.ts'
 import type { SessionStore } from '../../src/session/types.ts'
 import type { StoreUnderTest } from './session-store.contract.ts'
+
+/** The storage layer as the gate opens it (generous deadlines for a loaded test machine). */
+export function testLayer(url: string, keyPrefix: string, overrides: Partial<RedisLayerOptions> = {}) {
+  return openRedisLayer({
+    url,
+    keyPrefix,
+    commandTimeoutMs: 1000,
+    waitTimeoutMs: 500,
+    waitReplicas: 'auto',
+    faults: NO_RECORD_FAULTS,
+    ...overrides,
+  })
+}
+
+export const testCodec = () => createRecordCodec(deriveKeyring(['t'.repeat(40)], 'session-record'))
+
+/** A Redis store over its own storage layer; closing it closes the layer. */
+export function redisStore(url: string, keyPrefix: string, clock?: () => number): SessionStore {
+  const layer = testLayer(url, keyPrefix)
+  const store = createRedisSessionStore({ redis: layer, codec: testCodec(), clock })
+  return {
+    ...store,
+    async close() {
+      await store.close()
+      await layer.close()
+    },
+  }
+}
 
 /** A Redis store as the gate builds one, returned once it is ready and its invalidations are live. */
 export async function openRedisStore(
@@ -11,11 +42,16 @@ export async function openRedisStore(
   keyPrefix: string,
   clock?: () => number,
 ): Promise<SessionStore> {
-  const redis = createRedis({ url })
-  const subscriber = createSubscriber(redis)
-  const store = createRedisSessionStore({ redis, subscriber, keyPrefix, ...(clock ? { clock } : {}) })
+  const store = redisStore(url, keyPrefix, clock)
   try {
-    await whenReady(redis, 10_000)
+    await until(
+      () =>
+        store.ping().then(
+          () => true,
+          () => false,
+        ),
+      10_000,
+    )
     await until(() => store.invalidationsLive())
   } catch (error) {
     await store.close()
@@ -24,14 +60,21 @@ export async function openRedisStore(
   return store
 }
 
+/** A plain client for the test's own reads and writes (cluster-aware). */
+export async function adminClient(url: string) {
+  const layer = testLayer(url, 'admin:')
+  await layer.ready(10_000)
+  return layer
+}
+
 /**
  * A fresh store under a unique key prefix; cleanup closes every connection and deletes its keys.
  * With `clock`, the store computes lifetimes from it instead of the server's TIME.
  */
 export async function redisSubject(url: string, clock?: () => number): Promise<StoreUnderTest> {
   const keyPrefix = `test:${randomUUID()}:`
-  const admin = createRedis({ url })
-  await whenReady(admin, 10_000)
+  const layer = await adminClient(url)
+  const admin = layer.commands
   const stores = [await openRedisStore(url, keyPrefix, clock)]
   return {
     store: stores[0]!,
@@ -54,7 +97,7 @@ export async function redisSubject(url: string, clock?: () => number): Promise<S
         const keys = await node.keys(`${keyPrefix}*`)
         for (const key of keys) await admin.del(key)
       }
-      await admin.quit()
+      await layer.close()
     },
   }
 }

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { uidForEmail } from '../../dev/fake-fxa/index.ts'
 import { createRedisEventState } from '../../src/events/redis-event-state.ts'
 import { SIGNATURE_HEADER, verifyWebhookSignature } from '../../src/events/webhooks.ts'
-import { createRedis, whenReady } from '../../src/session/redis-client.ts'
+import { testLayer } from '../contract/redis-harness.ts'
 import { createCookieJar, loginThroughGate, startTestGate, type TestGate } from '../support/gate.ts'
 import { eventStateContract } from '../unit/events/event-state-contract.ts'
 
@@ -15,15 +15,16 @@ const EVENT = (name: string) => `https://schemas.accounts.firefox.com/event/${na
 
 eventStateContract('redis', async () => {
   const keyPrefix = `es${randomBytes(4).toString('hex')}:`
-  const clients = [createRedis({ url: redisUrl }), createRedis({ url: redisUrl })]
-  await Promise.all(clients.map((client) => whenReady(client, 10_000)))
+  const layers = [testLayer(redisUrl, keyPrefix), testLayer(redisUrl, keyPrefix)]
+  await Promise.all(layers.map((layer) => layer.ready(10_000)))
   return {
-    state: createRedisEventState({ redis: clients[0]!, keyPrefix }),
-    peer: createRedisEventState({ redis: clients[1]!, keyPrefix }),
+    state: createRedisEventState({ redis: layers[0]!, commandTimeoutMs: 1000 }),
+    peer: createRedisEventState({ redis: layers[1]!, commandTimeoutMs: 1000 }),
     async cleanup() {
-      const keys = await clients[0]!.keys(`${keyPrefix}*`)
-      for (const key of keys) await clients[0]!.del(key)
-      for (const client of clients) client.disconnect()
+      const admin = layers[0]!.commands
+      const keys = await admin.keys(`${keyPrefix}*`)
+      for (const key of keys) await admin.del(key)
+      await Promise.all(layers.map((layer) => layer.close()))
     },
   }
 })

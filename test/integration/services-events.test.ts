@@ -71,7 +71,7 @@ describe('an account deletion, for services with nodes and webhooks', () => {
     await loginThroughGate(jar, gate.url, email)
     const placed = await jar.fetch(`${gate.url}/_gate/token/drive`)
     expect(((await placed.json()) as { node: string }).node).toBe('https://d1.example.com')
-    const users = `${gate.config.redisKeyPrefix}n:{drive}:users`
+    const users = `${gate.config.redisKeyPrefix}nu:{drive}`
     expect(await redis.hget(users, uid)).toMatch(/ https:\/\/d1\.example\.com$/)
 
     const token = await gate.fxa.signSet({ sub: uid, events: { [EVENT('delete-user')]: {} }, jti: 'bye' })
@@ -85,7 +85,7 @@ describe('an account deletion, for services with nodes and webhooks', () => {
       const value = (await redis.type(key)) === 'hash' ? await redis.hgetall(key) : ''
       expect(`${key} ${JSON.stringify(value)}`).not.toContain(uid)
     }
-    const nodes = `${gate.config.redisKeyPrefix}n:{drive}:nodes`
+    const nodes = `${gate.config.redisKeyPrefix}nt:{drive}`
     const state = JSON.parse((await redis.hget(nodes, 'https://d1.example.com'))!) as { l: number }
     expect(state.l).toBe(0)
 

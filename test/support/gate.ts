@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import { Writable } from 'node:stream'
 import {
   type CookieJar,
   createCookieJar,
@@ -10,8 +11,10 @@ import { buildGate, type Gate } from '../../src/app.ts'
 import type { Config } from '../../src/config/derive.ts'
 import { formatProblems, loadConfig } from '../../src/config/load.ts'
 import { createLogger } from '../../src/observability/logger.ts'
-import { openStores } from '../../src/session/open-store.ts'
+import { createMetrics } from '../../src/observability/metrics.ts'
+import { createSecretHolder } from '../../src/secrets/state.ts'
 import type { SessionStore } from '../../src/session/types.ts'
+import { openStores } from '../../src/storage/open-stores.ts'
 import { freePort } from './ports.ts'
 
 export const CLIENT_ID = 'fxa-gate-test'
@@ -25,6 +28,8 @@ export interface TestGate {
   readonly gate: Gate
   readonly store: SessionStore
   readonly fxa: FakeFxa
+  /** The log lines written so far (parsed JSON), when started with `captureLogs`. */
+  logs(): Array<Record<string, unknown>>
   close(): Promise<void>
 }
 
@@ -38,6 +43,10 @@ export interface TestGateOptions {
   /** Extra redirect URIs for the FxA client (other gates sharing this FxA). */
   readonly port?: number
   readonly cookieSecrets?: string
+  /** Keep the log lines in memory (see `TestGate.logs`) instead of discarding them. */
+  readonly captureLogs?: boolean
+  /** How long to wait for /readyz (the gate is closed again when it never says ready). */
+  readonly readyTimeoutMs?: number
 }
 
 /** Environment for a gate at `port` against `fxa`: what an operator would set. */
@@ -58,7 +67,7 @@ export function gateEnv(
     FXA_GATE_ADMIN_LISTEN: `127.0.0.1:${adminPort}`,
     FXA_GATE_COOKIE_SECURE: 'false',
     FXA_GATE_COOKIE_SECRETS: options.cookieSecrets ?? randomBytes(32).toString('hex'),
-    FXA_GATE_LOG_LEVEL: process.env['TEST_LOG_LEVEL'] ?? 'silent',
+    FXA_GATE_LOG_LEVEL: options.captureLogs ? 'info' : (process.env['TEST_LOG_LEVEL'] ?? 'silent'),
     // Generous for a loaded 2-core CI machine; the outage tests stop the fake FxA instead.
     FXA_GATE_BEARER_TIMEOUT: '5s',
     ...(options.redisUrl
@@ -122,8 +131,21 @@ async function startTestGateOnce(options: TestGateOptions): Promise<TestGate> {
   const result = loadConfig({ env, readFile: () => '' })
   if (!result.ok) throw new Error(`test configuration invalid:\n${formatProblems(result.problems)}`)
   const config = result.config
-  const logger = createLogger({ level: config.logLevel })
-  const stores = openStores(config, logger)
+  const lines: string[] = []
+  const destination = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      lines.push(...chunk.toString().split('\n').filter(Boolean))
+      done()
+    },
+  })
+  const logger = createLogger({
+    level: config.logLevel,
+    ...(options.captureLogs ? { destination } : {}),
+  })
+  // Wired like lifecycle/serve.ts: one registry and one secret state for the stores and the gate.
+  const metrics = createMetrics()
+  const secrets = createSecretHolder(config, { clock: Date.now, metrics, logger })
+  const stores = openStores(config, { logger, metrics, keys: () => secrets.current().keys })
   const store = stores.sessions
   const gate = buildGate(config, {
     store,
@@ -132,19 +154,21 @@ async function startTestGateOnce(options: TestGateOptions): Promise<TestGate> {
     nodeStore: stores.nodes,
     redis: stores.redis,
     logger,
+    metrics,
+    secrets,
   })
   try {
     gate.start()
     await gate.ctx.provider.discover()
     await gate.app.listen({ host: '127.0.0.1', port })
     await gate.admin.listen({ host: '127.0.0.1', port: adminPort })
+    await untilReady(`http://127.0.0.1:${adminPort}`, options.readyTimeoutMs)
   } catch (error) {
     await gate.close()
     await stores.close()
     if (ownFxa) await fxa.close()
     throw error
   }
-  await untilReady(`http://127.0.0.1:${adminPort}`)
   return {
     url: `http://127.0.0.1:${port}`,
     adminUrl: `http://127.0.0.1:${adminPort}`,
@@ -153,6 +177,7 @@ async function startTestGateOnce(options: TestGateOptions): Promise<TestGate> {
     gate,
     store,
     fxa,
+    logs: () => lines.map((line) => JSON.parse(line) as Record<string, unknown>),
     async close() {
       await gate.close()
       await stores.close()
@@ -163,10 +188,10 @@ async function startTestGateOnce(options: TestGateOptions): Promise<TestGate> {
 
 /**
  * Waits until /readyz says ready and /healthz?verbose says its dependencies answer (Redis
- * connected, discovery loaded), at most 10 s: readiness itself no longer waits for them.
+ * connected, discovery loaded), at most `timeoutMs`: readiness itself no longer waits for them.
  */
-export async function untilReady(adminUrl: string): Promise<void> {
-  for (let attempt = 0; attempt < 200; attempt++) {
+export async function untilReady(adminUrl: string, timeoutMs = 10_000): Promise<void> {
+  for (let attempt = 0; attempt < timeoutMs / 50; attempt++) {
     try {
       const ready = await fetch(`${adminUrl}/readyz`)
       const health = await fetch(`${adminUrl}/healthz?verbose`)

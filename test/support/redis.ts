@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { promisify } from 'node:util'
 import { freePort } from './ports.ts'
+import { type Relay, startRelay } from './relay.ts'
 
 export interface RedisServer {
   /** `redis://127.0.0.1:<port>` */
@@ -70,10 +71,91 @@ export async function startRedis(options: { port?: number; args?: string[] } = {
   }
 }
 
-/** A master and one Sentinel watching it. */
-export async function startRedisSentinel(options: { masterName?: string } = {}): Promise<RedisSentinel> {
-  const name = options.masterName ?? 'fxagate'
+/** A master and one Sentinel watching it; with `sentinelPassword`, the Sentinel requires it (requirepass). */
+export async function startRedisSentinel(
+  options: { masterName?: string; sentinelPassword?: string } = {},
+): Promise<RedisSentinel> {
   const master = await startRedis()
+  try {
+    const sentinel = await startSentinelFor(
+      master,
+      options.masterName ?? 'fxagate',
+      5000,
+      options.sentinelPassword,
+    )
+    return {
+      ...sentinel,
+      master,
+      stop: async () => void (await Promise.all([sentinel.stop(), master.stop()])),
+    }
+  } catch (error) {
+    await master.stop()
+    throw error
+  }
+}
+
+export interface ReplicatedSentinel extends RedisSentinel {
+  readonly replica: RedisServer
+  /** Sits between the replica and the master: freeze or lag it to starve the replica. */
+  readonly replication: Relay
+  /** The address Sentinel gives for the master now. */
+  masterPort(): Promise<number>
+  /** Kills the master (SIGKILL: no goodbye to the replica) and waits until the replica is promoted. */
+  failOver(): Promise<void>
+}
+
+/**
+ * A master, one replica that replicates through a TCP relay (so that replication can be frozen or
+ * lagged), and one Sentinel that fails over one second after the master stops answering.
+ */
+export async function startReplicatedSentinel(
+  options: { masterName?: string } = {},
+): Promise<ReplicatedSentinel> {
+  const name = options.masterName ?? 'fxagate'
+  const started: Array<{ stop(): Promise<void> }> = []
+  try {
+    const master = await startRedis()
+    started.push(master)
+    const replication = await startRelay({ port: master.port })
+    started.push({ stop: () => replication.close() })
+    const replica = await startRedis({ args: ['--replicaof', '127.0.0.1', String(replication.port)] })
+    started.push(replica)
+    await until(async () => /master_link_status:up/.test(await cli(replica.port, 'INFO', 'replication')))
+    const sentinel = await startSentinelFor(master, name, 1000)
+    started.push(sentinel)
+    await until(async () =>
+      (await cli(sentinel.sentinelPort, 'SENTINEL', 'replicas', name)).includes(String(replica.port)),
+    )
+    const masterPort = async (): Promise<number> =>
+      Number((await cli(sentinel.sentinelPort, 'SENTINEL', 'get-master-addr-by-name', name)).split('\n')[1])
+    return {
+      ...sentinel,
+      master,
+      replica,
+      replication,
+      masterPort,
+      async failOver() {
+        process.kill(master.pid, 'SIGKILL')
+        replication.cut()
+        await until(async () => (await masterPort()) === replica.port, 30_000)
+        await until(async () => /role:master/.test(await cli(replica.port, 'INFO', 'replication')), 30_000)
+      },
+      async stop() {
+        for (const item of started.reverse()) await item.stop()
+      },
+    }
+  } catch (error) {
+    for (const item of started.reverse()) await item.stop().catch(() => undefined)
+    throw error
+  }
+}
+
+async function startSentinelFor(
+  master: RedisServer,
+  name: string,
+  downAfterMs: number,
+  password?: string,
+): Promise<{ url: string; sentinelPort: number; stop(): Promise<void> }> {
   const port = await freePort()
   const dir = await mkdtemp(join(tmpdir(), 'fxa-gate-sentinel-'))
   try {
@@ -85,52 +167,60 @@ export async function startRedisSentinel(options: { masterName?: string } = {}):
         'bind 127.0.0.1',
         `dir ${dir}`,
         `sentinel monitor ${name} 127.0.0.1 ${master.port} 1`,
-        `sentinel down-after-milliseconds ${name} 5000`,
+        `sentinel down-after-milliseconds ${name} ${downAfterMs}`,
         `sentinel failover-timeout ${name} 10000`,
+        ...(password === undefined ? [] : [`requirepass ${password}`]),
         '',
       ].join('\n'),
     )
-    const sentinel = await serve([config, '--sentinel'], port, dir)
+    const sentinel = await serve([config, '--sentinel'], port, dir, password === undefined)
+    const auth = password === undefined ? [] : ['--no-auth-warning', '-a', password]
     await until(async () =>
-      (await cli(port, 'SENTINEL', 'get-master-addr-by-name', name)).includes(String(master.port)),
+      (await cli(port, ...auth, 'SENTINEL', 'get-master-addr-by-name', name)).includes(String(master.port)),
     )
-    return {
-      url: `redis+sentinel://127.0.0.1:${port}/${name}`,
-      master,
-      sentinelPort: port,
-      async stop() {
-        await Promise.all([sentinel.stop(), master.stop()])
-      },
-    }
+    return { url: `redis+sentinel://127.0.0.1:${port}/${name}`, sentinelPort: port, stop: sentinel.stop }
   } catch (error) {
-    await master.stop()
     await rm(dir, { recursive: true, force: true })
     throw error
   }
 }
 
-/** Three masters with `cluster-enabled yes`, all 16384 slots assigned, state ok on every node. */
-export async function startRedisCluster(): Promise<RedisClusterServers> {
+/**
+ * Three masters with `cluster-enabled yes`, all 16384 slots assigned, state ok on every node; with
+ * `replicas`, each master has one replica (nodes 3–5), which takes over two seconds after its
+ * master stops answering.
+ */
+export async function startRedisCluster(options: { replicas?: boolean } = {}): Promise<RedisClusterServers> {
   const nodes: RedisServer[] = []
+  const count = options.replicas ? 6 : 3
   const stop = async (): Promise<void> => {
     await Promise.all(nodes.map((node) => node.stop()))
   }
   try {
-    for (let i = 0; i < 3; i++) {
+    for (let i = 0; i < count; i++) {
       const busPort = await freePort()
       const clusterArgs = ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf']
       const busArgs = ['--cluster-port', String(busPort), '--cluster-node-timeout', '2000']
       nodes.push(await startRedis({ args: [...clusterArgs, ...busArgs] }))
     }
     const addresses = nodes.map((node) => `127.0.0.1:${node.port}`)
-    await run('redis-cli', ['--cluster', 'create', ...addresses, '--cluster-yes'], {
+    const replicas = options.replicas ? ['--cluster-replicas', '1'] : []
+    await run('redis-cli', ['--cluster', 'create', ...addresses, ...replicas, '--cluster-yes'], {
       timeout: STARTUP_TIMEOUT_MS,
     })
     await until(async () => {
       const infos = await Promise.all(nodes.map((node) => cli(node.port, 'CLUSTER', 'INFO')))
-      return infos.every((info) => /cluster_state:ok/.test(info) && /cluster_known_nodes:3/.test(info))
+      const known = new RegExp(`cluster_known_nodes:${count}`)
+      return infos.every((info) => /cluster_state:ok/.test(info) && known.test(info))
     })
-    return { url: `redis+cluster://${addresses.join(',')}`, nodes, stop }
+    if (options.replicas) {
+      await until(async () => {
+        const roles = await Promise.all(nodes.map((node) => cli(node.port, 'INFO', 'replication')))
+        return roles.filter((info) => /master_link_status:up/.test(info)).length === 3
+      })
+    }
+    const masters = addresses.slice(0, 3)
+    return { url: `redis+cluster://${masters.join(',')}`, nodes, stop }
   } catch (error) {
     await stop()
     throw error
@@ -142,8 +232,8 @@ interface Process {
   halt(): Promise<void>
 }
 
-async function serve(args: string[], port: number, dir: string): Promise<RedisServer> {
-  let current = await launch(args, port, dir)
+async function serve(args: string[], port: number, dir: string, pingable = true): Promise<RedisServer> {
+  let current = await launch(args, port, dir, pingable)
   return {
     url: `redis://127.0.0.1:${port}`,
     port,
@@ -156,12 +246,12 @@ async function serve(args: string[], port: number, dir: string): Promise<RedisSe
     },
     async restart() {
       await current.halt()
-      current = await launch(args, port, dir)
+      current = await launch(args, port, dir, pingable)
     },
   }
 }
 
-async function launch(args: string[], port: number, dir: string): Promise<Process> {
+async function launch(args: string[], port: number, dir: string, pingable: boolean): Promise<Process> {
   await mkdir(dir, { recursive: true })
   const child = spawn('redis-server', args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] })
   let output = ''
@@ -186,7 +276,8 @@ async function launch(args: string[], port: number, dir: string): Promise<Proces
     clearTimeout(timer)
   }
   const deadline = Date.now() + STARTUP_TIMEOUT_MS
-  while (!(await answersPing(port))) {
+  // A server that requires a password answers PING with NOAUTH: then it is enough that it answers.
+  while (!(await answersPing(port, pingable))) {
     if (hasExited() || Date.now() > deadline) {
       await halt()
       throw new Error(`redis-server on port ${port} did not start:\n${output}`)
@@ -197,7 +288,7 @@ async function launch(args: string[], port: number, dir: string): Promise<Proces
   return { pid: child.pid, halt }
 }
 
-async function answersPing(port: number): Promise<boolean> {
+async function answersPing(port: number, strict = true): Promise<boolean> {
   return await new Promise((resolve) => {
     const socket = connect({ port, host: '127.0.0.1' })
     let reply = ''
@@ -210,7 +301,7 @@ async function answersPing(port: number): Promise<boolean> {
     socket.once('connect', () => socket.write('PING\r\n'))
     socket.on('data', (chunk) => {
       reply += chunk.toString()
-      if (reply.includes('\r\n')) done(reply.startsWith('+PONG'))
+      if (reply.includes('\r\n')) done(reply.startsWith('+PONG') || (!strict && reply.startsWith('-NOAUTH')))
     })
   })
 }
@@ -223,8 +314,8 @@ export async function cli(port: number, ...command: string[]): Promise<string> {
   return stdout
 }
 
-async function until(condition: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + STARTUP_TIMEOUT_MS
+async function until(condition: () => Promise<boolean>, timeoutMs = STARTUP_TIMEOUT_MS): Promise<void> {
+  const deadline = Date.now() + timeoutMs
   while (!(await condition().catch(() => false))) {
     if (Date.now() > deadline) throw new Error('timed out waiting for Redis')
     await sleep(50)

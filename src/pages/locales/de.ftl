@@ -59,6 +59,10 @@ error-forged-header-title = Diese Anfrage wurde abgelehnt
 error-forged-header-reason = Ihr Browser oder etwas zwischen ihm und dieser Website hat der Anfrage Angaben hinzugefügt, die nur diese Website setzen darf. Wenn eine Browsererweiterung oder ein Werkzeug Ihre Anfragen verändert, schalten Sie es für diese Website aus und versuchen Sie es erneut. Wenn es wieder passiert, nennen Sie den Verantwortlichen der Website die Referenz unten.
 error-headers-too-large-title = Diese Anfrage war zu groß
 error-headers-too-large-reason = Ihr Browser hat mit dieser Anfrage mehr Daten gesendet, als diese Website annimmt, oft wegen zu vieler oder zu großer Cookies. Löschen Sie die Cookies dieser Website und versuchen Sie es erneut.
+error-profile-too-large-title = Ihr Profil kann hier nicht verwendet werden
+error-profile-too-large-reason = Ihr Profil bei Ihrem { $provider } enthält etwas, das diese Website nicht annehmen kann: einen zu langen Wert oder zu viele Einträge. Kürzen Sie es in den Einstellungen Ihres { $provider } und melden Sie sich dann erneut an.
+error-logout-incomplete-title = Sie sind noch angemeldet
+error-logout-incomplete-reason = Die Abmeldung von { $site } konnte nicht abgeschlossen werden, daher sind Sie noch angemeldet. Bitte versuchen Sie es gleich noch einmal.
 
 ## Probleme bei der Anmeldung
 

@@ -61,6 +61,10 @@ error-forged-header-title = This request was refused
 error-forged-header-reason = Your browser, or something between it and this site, added information to the request that only this site may set. If a browser extension or a tool changes your requests, turn it off for this site and try again. If it happens again, tell the site’s administrators the reference below.
 error-headers-too-large-title = This request was too large
 error-headers-too-large-reason = Your browser sent more data with this request than this site accepts, often because of too many or too large cookies. Delete this site’s cookies and try again.
+error-profile-too-large-title = Your profile cannot be used here
+error-profile-too-large-reason = Your { $provider } profile has something this site cannot accept: a value that is too long, or too many items. Shorten it in your { $provider } settings, then sign in again.
+error-logout-incomplete-title = You are still signed in
+error-logout-incomplete-reason = Signing out of { $site } could not be completed, so you are still signed in. Please try again in a moment.
 
 ## Sign-in problems
 

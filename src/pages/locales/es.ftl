@@ -59,6 +59,10 @@ error-forged-header-title = Esta solicitud fue rechazada
 error-forged-header-reason = Su navegador, o algo entre él y este sitio, añadió a la solicitud información que solo este sitio puede establecer. Si una extensión del navegador o una herramienta modifica sus solicitudes, desactívela para este sitio e inténtelo de nuevo. Si vuelve a ocurrir, dé a los responsables del sitio la referencia de abajo.
 error-headers-too-large-title = Esta solicitud era demasiado grande
 error-headers-too-large-reason = Su navegador envió con esta solicitud más datos de los que este sitio acepta, a menudo por tener demasiadas cookies o cookies demasiado grandes. Borre las cookies de este sitio e inténtelo de nuevo.
+error-profile-too-large-title = Su perfil no se puede usar aquí
+error-profile-too-large-reason = El perfil de su { $provider } tiene algo que este sitio no puede aceptar: un valor demasiado largo o demasiados elementos. Acórtelo en los ajustes de su { $provider } y vuelva a iniciar sesión.
+error-logout-incomplete-title = Su sesión sigue abierta
+error-logout-incomplete-reason = No se pudo completar el cierre de sesión en { $site }, así que su sesión sigue abierta. Inténtelo de nuevo dentro de un momento.
 
 ## Problemas al iniciar sesión
 

@@ -59,6 +59,10 @@ error-forged-header-title = Cette requête a été refusée
 error-forged-header-reason = Votre navigateur, ou un intermédiaire entre lui et ce site, a ajouté à la requête des informations que seul ce site peut définir. Si une extension ou un outil modifie vos requêtes, désactivez-le pour ce site et réessayez. Si cela se reproduit, donnez aux responsables du site la référence ci-dessous.
 error-headers-too-large-title = Cette requête était trop volumineuse
 error-headers-too-large-reason = Votre navigateur a envoyé avec cette requête plus de données que ce site n’en accepte, souvent à cause de cookies trop nombreux ou trop gros. Supprimez les cookies de ce site et réessayez.
+error-profile-too-large-title = Votre profil ne peut pas être utilisé ici
+error-profile-too-large-reason = Le profil de votre { $provider } contient quelque chose que ce site ne peut pas accepter : une valeur trop longue, ou trop d’éléments. Raccourcissez-le dans les paramètres de votre { $provider }, puis reconnectez-vous.
+error-logout-incomplete-title = Vous êtes toujours connecté·e
+error-logout-incomplete-reason = La déconnexion de { $site } n’a pas pu aboutir, vous êtes donc toujours connecté·e. Veuillez réessayer dans un instant.
 
 ## Problèmes de connexion
 

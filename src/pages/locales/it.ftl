@@ -59,6 +59,10 @@ error-forged-header-title = Questa richiesta è stata rifiutata
 error-forged-header-reason = Il tuo browser, o qualcosa tra il browser e questo sito, ha aggiunto alla richiesta informazioni che solo questo sito può impostare. Se un’estensione del browser o uno strumento modifica le tue richieste, disattivalo per questo sito e riprova. Se succede di nuovo, comunica ai responsabili del sito il riferimento qui sotto.
 error-headers-too-large-title = Questa richiesta era troppo grande
 error-headers-too-large-reason = Il tuo browser ha inviato con questa richiesta più dati di quanti questo sito ne accetti, spesso a causa di cookie troppo numerosi o troppo grandi. Elimina i cookie di questo sito e riprova.
+error-profile-too-large-title = Il tuo profilo non può essere usato qui
+error-profile-too-large-reason = Il profilo del tuo { $provider } contiene qualcosa che questo sito non può accettare: un valore troppo lungo o troppi elementi. Accorcialo nelle impostazioni del tuo { $provider }, poi accedi di nuovo.
+error-logout-incomplete-title = Sei ancora connesso
+error-logout-incomplete-reason = Non è stato possibile completare la disconnessione da { $site }, quindi sei ancora connesso. Riprova tra un momento.
 
 ## Problemi di accesso
 

@@ -1,3 +1,4 @@
+import { createMemoryTokenStore } from '../../../src/bearer/token-store.ts'
 import { deriveKeyring } from '../../../src/crypto/keyring.ts'
 import { createMemoryEventState } from '../../../src/events/event-state.ts'
 import { createLogger } from '../../../src/observability/logger.ts'
@@ -11,6 +12,7 @@ export function memoryWorld() {
   const now = () => clock.now
   const store = createMemorySessionStore({ clock: now })
   const eventState = createMemoryEventState({ clock: now })
+  const tokens = createMemoryTokenStore(now)
   const metrics = createMetrics({ defaultMetrics: false })
   const logger = createLogger({ level: 'silent' })
   const secrets = ['s'.repeat(40)]
@@ -43,6 +45,7 @@ export function memoryWorld() {
     now,
     store,
     eventState,
+    tokens,
     metrics,
     logger,
     sessions,

@@ -1,18 +1,19 @@
 import { describe, expect, it } from 'vitest'
 import { GateError } from '../../../src/errors.ts'
 import { EVENT_URI_BASE } from '../../../src/events/account-event.ts'
-import { createAccountActions } from '../../../src/events/accounts.ts'
 import { createEventReceiver } from '../../../src/events/receiver.ts'
 import { SetRejected, type VerifiedSet } from '../../../src/events/verify-set.ts'
 import type { ProfileFetcher } from '../../../src/identity/profile-api.ts'
+import { createRevocation } from '../../../src/revocation/revocation.ts'
 import { memoryWorld } from './fixtures.ts'
 
 const uri = (name: string) => `${EVENT_URI_BASE}${name}`
 
 function receiverIn(world = memoryWorld(), options: { fetchProfile?: ProfileFetcher } = {}) {
   const revoked: string[] = []
-  const accounts = createAccountActions({
-    sessions: world.sessions,
+  const accounts = createRevocation({
+    sessions: world.store,
+    tokens: world.tokens,
     eventState: world.eventState,
     logger: world.logger,
     metrics: world.metrics,
@@ -29,7 +30,7 @@ function receiverIn(world = memoryWorld(), options: { fetchProfile?: ProfileFetc
       return set
     },
     eventState: world.eventState,
-    accounts,
+    revocation: accounts,
     store: world.store,
     profiles: {
       sessions: world.sessions,

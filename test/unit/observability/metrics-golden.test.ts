@@ -64,7 +64,7 @@ describe('the /metrics contract', () => {
     // Give the histograms a series each: a decision, an FxA call, a revocation.
     await gate.app.inject({ url: '/_gate/auth/nginx', headers: { 'x-original-url': 'https://a.test/x' } })
     await gate.app.inject({ url: '/_gate/start' })
-    await gate.ctx.accounts.revoke('someone', { reason: 'operator' })
+    await gate.ctx.revocation.revoke('someone', { reason: 'operator' })
     gate.dependencies.latency('upstream', 'request').observe(0.01)
     gate.dependencies.latency('redis', 'get').observe(0.001)
     // Responses are counted when they close, a tick after inject resolves.

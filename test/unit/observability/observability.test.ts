@@ -60,6 +60,16 @@ describe('access log modes', () => {
     expect(decide('all', runs)).toEqual([true, true, true, true, true, true])
   })
 
+  it('leaves an unavailable dependency (logged by the failure limiter) to all and the sampling', () => {
+    const expected = (mode: string) => compileAccessLog(mode).wants(503, true, false, true)
+    expect(expected('off')).toBe(false)
+    expect(expected('denied')).toBe(false)
+    expect(expected('all')).toBe(true)
+    const sampled = compileAccessLog('sampled:4')
+    const logged = Array.from({ length: 40 }, () => sampled.wants(503, true, false, true)).filter(Boolean)
+    expect(logged).toHaveLength(10)
+  })
+
   it('sampled:N logs what denied does and one allowed request in N', () => {
     const logged = decide(
       'sampled:4',

@@ -8,6 +8,7 @@ import { createErrorHandler } from '../../../src/http/error-reply.ts'
 import type { Identity } from '../../../src/identity/identity.ts'
 import { createMemoryNodeStore } from '../../../src/nodes/memory-node-store.ts'
 import { createPlacement } from '../../../src/nodes/placement.ts'
+import { createLogLimiter } from '../../../src/observability/log-limiter.ts'
 import { createLogger } from '../../../src/observability/logger.ts'
 import { createMetrics } from '../../../src/observability/metrics.ts'
 import { compileServices } from '../../../src/services/registry.ts'
@@ -65,7 +66,7 @@ async function setUp() {
   const authenticator: Authenticator = { authenticate: async () => who }
   const marks = new Map<string, number>()
   const app = Fastify()
-  app.setErrorHandler(createErrorHandler(metrics))
+  app.setErrorHandler(createErrorHandler(metrics, createLogLimiter(logger)))
   await app.register(serviceTokenRoutes, {
     config,
     services,

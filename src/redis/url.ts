@@ -118,5 +118,3 @@ function decode(text: string, what: string): string {
 function invalid(reason: string): TypeError {
   return new TypeError(`Invalid Redis URL: ${reason}`)
 }
-
-/** Exponential back-off from 50 ms capped at 2 s, with jitter; never gives up. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { parseRedisUrl, redactRedisUrl } from '../../../src/session/redis-client.ts'
+import { parseRedisUrl, redactRedisUrl } from '../../../src/redis/url.ts'
 
 describe('parseRedisUrl', () => {
   it('reads a standalone URL with credentials and database', () => {

@@ -1,23 +1,29 @@
+import type { TokenStore } from '../bearer/token-store.ts'
+import type { EventStateStore } from '../events/event-state.ts'
+import type { WebhookNotifier } from '../events/webhooks.ts'
 import type { Logger } from '../observability/logger.ts'
 import type { Metrics } from '../observability/metrics.ts'
-import type { Sessions } from '../session/sessions.ts'
-import type { EventStateStore } from './event-state.ts'
-import type { WebhookNotifier } from './webhooks.ts'
+import type { SessionStore } from '../session/types.ts'
 
 export type RevocationReason = 'password_change' | 'delete_user' | 'operator'
 
 /**
  * Told, in the replica that revokes, of every revoked user, and awaited before the revocation
- * counts as done. The bearer-token cache subscribes to drop the user's cached results (its store
- * tells the other replicas); a failing listener fails the revocation, so FxA delivers it again.
+ * counts as done; a failing listener fails the revocation, so FxA delivers it again. A per-user
+ * cache added later subscribes here and tells the other replicas itself.
  */
 export type UserRevokedListener = (uid: string, reason: RevocationReason) => Promise<void> | void
 
-export interface AccountActions {
+/**
+ * Ending a user's access everywhere: the one code path of password-change and delete-user events,
+ * the admin endpoint and `fxa-gate sessions revoke`. It needs the stores only (no gate), and it is
+ * done only when the stores' replicas confirmed it (otherwise GateError REPLICATION_UNCONFIRMED or
+ * STORE_UNAVAILABLE, 503 with Retry-After: the caller retries, and a retry is always safe).
+ */
+export interface Revocation {
   /**
-   * Ends the user's sessions that began before `before` (ms; all when absent) in every replica,
-   * and has every listener drop what it cached about the user. Returns how many sessions ended.
-   * The one code path of password-change events, the admin endpoint and `fxa-gate sessions revoke`.
+   * Ends the user's sessions that began before `before` (ms; all when absent) in every replica and
+   * drops their cached bearer-token results. Returns how many sessions ended.
    */
   revoke(
     uid: string,
@@ -33,8 +39,9 @@ export interface AccountActions {
   onUserRevoked(listener: UserRevokedListener): () => void
 }
 
-export interface AccountActionsDeps {
-  readonly sessions: Pick<Sessions, 'endAllOf'>
+export interface RevocationDeps {
+  readonly sessions: SessionStore
+  readonly tokens: TokenStore
   readonly eventState: EventStateStore
   readonly webhooks?: WebhookNotifier | undefined
   readonly logger: Logger
@@ -42,7 +49,7 @@ export interface AccountActionsDeps {
   readonly clock?: () => number
 }
 
-export function createAccountActions(deps: AccountActionsDeps): AccountActions {
+export function createRevocation(deps: RevocationDeps): Revocation {
   const listeners = new Set<UserRevokedListener>()
   const clock = deps.clock ?? Date.now
 
@@ -51,20 +58,27 @@ export function createAccountActions(deps: AccountActionsDeps): AccountActions {
     options: { reason: RevocationReason; before?: number | undefined; origin?: number | undefined },
   ): Promise<number> {
     const origin = options.origin ?? clock()
-    const ended = await deps.sessions.endAllOf(uid, options.before)
+    // Sessions first: once they are gone, no new token result can be cached through them.
+    const ended = await deps.sessions.deleteByUser(uid, options.before)
+    deps.metrics.sessionsEnded.inc({ reason: 'revoked' }, ended.length)
+    await deps.tokens.dropUser(uid)
     const results = await Promise.allSettled(
       [...listeners].map(async (listener) => listener(uid, options.reason)),
     )
     const failed = results.find((result) => result.status === 'rejected')
     if (failed) throw failed.reason
     deps.metrics.userRevocations.inc({ reason: options.reason })
-    // Sessions are gone from the store, and every replica's cache hears of it through pub/sub.
+    // Sessions are gone from the store (confirmed by its replicas), and every replica's cache hears
+    // of it through pub/sub.
     deps.metrics.revocationPropagation.observe(
       { reason: options.reason },
       Math.max(0, clock() - origin) / 1000,
     )
-    deps.logger.info({ uid, reason: options.reason, before: options.before, ended }, 'user sessions revoked')
-    return ended
+    deps.logger.info(
+      { uid, reason: options.reason, before: options.before, ended: ended.length },
+      'user sessions revoked',
+    )
+    return ended.length
   }
 
   return {
