@@ -5,8 +5,7 @@ import Fastify, {
   LogController,
 } from 'fastify'
 import { adminRevokeRoutes } from './admin/revoke.ts'
-import { createJwksHandler } from './assertion/setup.ts'
-import type { AssertionSigner } from './assertion/signer.ts'
+import { type AssertionSigners, createJwksHandler } from './assertion/setup.ts'
 import { createTokenChecker } from './bearer/token-checker.ts'
 import { createMemoryTokenStore, type TokenStore } from './bearer/token-store.ts'
 import type { Config } from './config/derive.ts'
@@ -31,6 +30,9 @@ import { createProfileFetcher } from './identity/profile-api.ts'
 import { createProvider } from './identity/provider.ts'
 import { createLifecycleState, type LifecycleState } from './lifecycle/state.ts'
 import { loginRoutes } from './login/plugin.ts'
+import { createMemoryNodeStore } from './nodes/memory-node-store.ts'
+import { createPlacement } from './nodes/placement.ts'
+import type { NodeStore } from './nodes/types.ts'
 import { createActiveSessions } from './observability/active-sessions.ts'
 import { buildAdminApp } from './observability/admin.ts'
 import { createDependencies, type Dependencies } from './observability/dependencies.ts'
@@ -56,6 +58,9 @@ import { compileReturnUrlPolicy } from './redirect/return-url.ts'
 import type { RedisLayer } from './redis/layer.ts'
 import { createRevocation } from './revocation/revocation.ts'
 import { createSecretHolder, type SecretHolder } from './secrets/state.ts'
+import { compileServices } from './services/registry.ts'
+import { createServiceTokens } from './services/service-token.ts'
+import { type CredentialMarkReader, NO_MARKS, serviceTokenRoutes } from './services/token-routes.ts'
 import { createSessions } from './session/sessions.ts'
 import type { SessionStore } from './session/types.ts'
 import { userSessionsRoutes } from './user-sessions/plugin.ts'
@@ -66,6 +71,10 @@ export interface GateDeps {
   readonly tokenStore?: TokenStore
   /** What account events remember (processed ids, change times); in-memory when absent. */
   readonly eventState?: EventStateStore
+  /** The services' node assignments; in-memory (one replica) when absent. */
+  readonly nodeStore?: NodeStore
+  /** Per-user password-change high-water marks, when kept; service tokens issued before are refused. */
+  readonly marks?: CredentialMarkReader
   /** The storage layer behind the shared stores, for the cross-replica active-session count. */
   readonly redis?: RedisLayer | undefined
   readonly logger: Logger
@@ -107,10 +116,15 @@ export interface Gate {
 const KEEP_ALIVE_TIMEOUT = 72_000
 
 /** Reads the current signer at each call, so a rotated assertion key applies to the next request. */
-function currentSigner(secrets: SecretHolder): AssertionSigner {
+function currentSigners(secrets: SecretHolder): AssertionSigners {
   return {
-    assertionFor: (identity) => secrets.current().assertions.assertionFor(identity),
-    cachedFor: (identity) => secrets.current().assertions.cachedFor(identity),
+    signerFor: (service) => secrets.current().assertions.signerFor(service),
+    get key() {
+      return secrets.current().assertions.key
+    },
+    get issuer() {
+      return secrets.current().assertions.issuer
+    },
     get jwks() {
       return secrets.current().assertions.jwks
     },
@@ -158,6 +172,14 @@ export function buildGate(config: Config, deps: GateDeps): Gate {
   })
   // Reads the templates and locales (the operator's too) once; a broken one stops the start here.
   const pages = createPages(config, { denialKeys: () => secrets.current().keys.denial })
+  const services = compileServices(config)
+  const placement = createPlacement({
+    store: deps.nodeStore ?? createMemoryNodeStore(),
+    services,
+    metrics,
+    logger: deps.logger,
+    clock,
+  })
   const baseTokenStore = deps.tokenStore ?? createMemoryTokenStore(clock)
   const tokenStore = shared && deps.tokenStore ? instrumentTokenStore(baseTokenStore, shared) : baseTokenStore
   const baseEventState = deps.eventState ?? createMemoryEventState({ clock })
@@ -178,6 +200,10 @@ export function buildGate(config: Config, deps: GateDeps): Gate {
     metrics,
     clock,
   })
+  // A deleted account's places on the services' nodes are freed for others.
+  revocation.onUserRevoked((uid, reason) =>
+    reason === 'delete_user' ? placement.releaseUser(uid) : undefined,
+  )
   const accountEvents = setUpAccountEvents(config, {
     revocation,
     store,
@@ -206,6 +232,8 @@ export function buildGate(config: Config, deps: GateDeps): Gate {
     accountEvents,
     failures,
     pages,
+    services,
+    placement,
     returnUrls: compileReturnUrlPolicy({
       publicUrl: config.publicUrl,
       allowedHosts: config.allowedRedirectHosts,
@@ -233,13 +261,13 @@ export function buildGate(config: Config, deps: GateDeps): Gate {
     cookieName: config.cookie.sessionName,
     trustedPeer,
   })
-  const assertions = currentSigner(secrets)
+  const assertions = currentSigners(secrets)
   // Tracing needs fastify's hooks (a server span around each request): with it on, no fast path.
   const fastLane = createFastLane(config.prefix, { enabled: !tracing.enabled && deps.fastPath !== false })
   let observer: ExchangeObserver | undefined
   const transports: TransportDeps = {
     config,
-    pipeline: createPipeline({ authenticator, policy: compilePolicy(config) }),
+    pipeline: createPipeline({ authenticator, policy: compilePolicy(config), services, placement }),
     authenticator,
     metrics,
     logger: deps.logger,
@@ -305,6 +333,15 @@ export function buildGate(config: Config, deps: GateDeps): Gate {
   app.register(userSessionsRoutes, ctx)
   app.register(forwardAuthRoutes, transports)
   if (config.eventsEnabled) app.register(accountEventRoutes, ctx)
+  app.register(serviceTokenRoutes, {
+    config,
+    services,
+    authenticator,
+    placement,
+    tokens: createServiceTokens(assertions, config.clientId, clock),
+    marks: deps.marks ?? NO_MARKS,
+    metrics,
+  })
   const jwks = createJwksHandler(assertions)
   app.get(`${config.prefix}/jwks.json`, jwks)
   // Sidecar mode: everything outside the prefix is decided on, then proxied to the upstream.
@@ -323,11 +360,13 @@ export function buildGate(config: Config, deps: GateDeps): Gate {
     dependencies,
     start() {
       stops.push(ctx.provider.start(), dependencies.start(), activeSessions.start())
+      void placement.start()
       lifecycle.markStarted()
     },
     reloadSecrets: (next) => secrets.replace(next),
     async close() {
       for (const stop of stops.splice(0)) stop()
+      placement.close()
       await Promise.allSettled([app.close(), admin.close()])
       ctx.sessions.close()
       tokens.close()

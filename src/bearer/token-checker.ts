@@ -15,17 +15,25 @@ import { checkWithProvider, fetchTokenProfile } from './provider-check.ts'
 import type { TokenResult } from './token-result.ts'
 import type { TokenStore } from './token-store.ts'
 
+export interface IdentifyOptions {
+  /** The client address whose budget checks of unknown tokens come from (http/client-address.ts). */
+  readonly client?: string | undefined
+  /** The OAuth clients accepted instead of the configured list (a service's own). */
+  readonly allowedClients?: ReadonlySet<string> | undefined
+}
+
 export interface TokenChecker {
   /**
    * The identity a bearer token stands for; GateError when it is invalid or cannot be checked.
-   * `client` (see http/client-address.ts) rations the provider checks of tokens not yet known.
+   * `client` (see http/client-address.ts) rations the provider checks of tokens not yet known;
+   * `allowedClients` replaces the configured list (a service's own, see services/).
    */
-  identify(token: string, client?: string): Promise<Identity>
+  identify(token: string, options?: IdentifyOptions): Promise<Identity>
   /**
    * The same from this replica's memory alone: undefined when the token's result is not held here
    * (then `identify` reads the shared cache or asks the provider).
    */
-  identifyNow(token: string): Identity | undefined
+  identifyNow(token: string, options?: IdentifyOptions): Identity | undefined
   close(): void
 }
 
@@ -216,10 +224,10 @@ export function createTokenChecker(deps: TokenCheckerDeps): TokenChecker {
     return pending
   }
 
-  function identityOf(result: TokenResult): Identity {
+  function identityOf(result: TokenResult, clients: ReadonlySet<string>): Identity {
     if (!result.active) throw invalidToken(result.reason)
     if (result.expiresAt <= clock()) throw invalidToken('expired')
-    if (allowedClients.size > 0 && (result.clientId === null || !allowedClients.has(result.clientId))) {
+    if (clients.size > 0 && (result.clientId === null || !clients.has(result.clientId))) {
       throw invalidToken('client not allowed')
     }
     let identity = identities.get(result)
@@ -235,6 +243,7 @@ export function createTokenChecker(deps: TokenCheckerDeps): TokenChecker {
         scopes: result.scopes,
         aal: profile?.twoFactor ? 2 : 1,
         auth: 'bearer',
+        clientId: result.clientId,
       }
       identities.set(result, identity)
     }
@@ -244,13 +253,14 @@ export function createTokenChecker(deps: TokenCheckerDeps): TokenChecker {
   const hashOf = (token: string) => createHash('sha256').update(token).digest('base64url')
 
   return {
-    identifyNow(token) {
+    identifyNow(token, options = {}) {
       const result = localResult(hashOf(token))
-      return result === undefined ? undefined : identityOf(result)
+      return result === undefined ? undefined : identityOf(result, options.allowedClients ?? allowedClients)
     },
-    async identify(token, client) {
+    async identify(token, options = {}) {
       const hash = hashOf(token)
-      return identityOf(localResult(hash) ?? (await resultFor(hash, token, client)))
+      const result = localResult(hash) ?? (await resultFor(hash, token, options.client))
+      return identityOf(result, options.allowedClients ?? allowedClients)
     },
     close: () => unsubscribe(),
   }

@@ -27,12 +27,17 @@ export interface Authenticator {
    * a 401, never a fall-back to the cookie), then the session cookie. Null for an anonymous request.
    * A valid session awaits at most one store round trip, usually none (local cache).
    */
-  authenticate(credentials: Credentials): Promise<Identity | null>
+  authenticate(credentials: Credentials, options?: AuthenticateOptions): Promise<Identity | null>
   /**
    * The same from memory alone, without a promise (the fast path): undefined when it would need
    * the store or the provider. Throws what `authenticate` would for malformed credentials.
    */
-  authenticateNow(credentials: Credentials): Identity | null | undefined
+  authenticateNow(credentials: Credentials, options?: AuthenticateOptions): Identity | null | undefined
+}
+
+export interface AuthenticateOptions {
+  /** The OAuth clients whose bearer tokens are accepted, instead of the configured list (a service's). */
+  readonly allowedClients?: ReadonlySet<string> | undefined
 }
 
 export interface AuthenticatorDeps {
@@ -67,19 +72,20 @@ export function createAuthenticator(deps: AuthenticatorDeps): Authenticator {
     return cookie === undefined ? bearer : { kind: 'cookie', value: cookie }
   }
   return {
-    authenticateNow(credentials) {
+    authenticateNow(credentials, options) {
       const credential = credentialOf(credentials)
       if (credential.kind === 'none') return null
-      if (credential.kind === 'bearer') return tokens.identifyNow(credential.token)
+      if (credential.kind === 'bearer')
+        return tokens.identifyNow(credential.token, { allowedClients: options?.allowedClients })
       const session = sessions.resolveNow(credential.value)
       return session === undefined ? undefined : identityOf(session)
     },
-    async authenticate(credentials) {
+    async authenticate(credentials, options) {
       const credential = credentialOf(credentials)
       if (credential.kind === 'none') return null
       if (credential.kind === 'bearer') {
         const client = clientAddress(credentials.peer, credentials.headers['x-forwarded-for'], trustedPeer)
-        return tokens.identify(credential.token, client)
+        return tokens.identify(credential.token, { client, allowedClients: options?.allowedClients })
       }
       return identityOf(await sessions.resolve(credential.value))
     },

@@ -60,6 +60,11 @@ export interface RequestParts {
   readonly body: 'absent' | 'readable' | 'unseen'
   readonly hostRouting: HostRouting
   /**
+   * The service the auth URL names (`?service=`): forward-auth endpoints whose URL is the
+   * operator's only, never anything a client sent.
+   */
+  readonly service?: string | undefined
+  /**
    * The socket's peer address (the proxy, or the client itself): with a trusted proxy's
    * X-Forwarded-For, the client whose budget an unknown bearer token's check comes from.
    */

@@ -18,7 +18,7 @@ const REMOVE = 'x-envoy-auth-headers-to-remove'
  */
 export function envoyTransport(deps: TransportDeps): Transport<undefined> {
   const base = `${deps.config.prefix}/auth/envoy`
-  const { names, assertion } = deps.identityHeaders
+  const { names, assertion, node: nodeHeader } = deps.identityHeaders
   // Envoy sends fxa-gate only the headers it is told to (never these), and passes the client's on
   // to the application: every identity name that is one exact header (Remote-User,
   // X-Forwarded-User, the base of a family) is named for removal too. Names of a family
@@ -34,14 +34,19 @@ export function envoyTransport(deps: TransportDeps): Transport<undefined> {
   const all = [...names, ...legacy].join(',')
   // Envoy overwrites the headers an answer sets (headersToBackend) and keeps a client's copy of any
   // other: name those for removal (Envoy removes after it sets).
-  const unsetNames = (identity: Identity) => {
+  const unsetNames = (identity: Identity, node: string | undefined) => {
     const set = deps.identityHeaders.headersFor(identity)
     // The assertion is not among them: the allow answer adds it to every answer with an identity.
-    return [...names.filter((name) => name !== assertion && !(name in set)), ...legacy].join(',')
+    return [
+      ...names.filter(
+        (name) => name !== assertion && !(name in set) && !(name === nodeHeader && node !== undefined),
+      ),
+      ...legacy,
+    ].join(',')
   }
-  const toRemove = (identity: Identity | null): Record<string, string> => {
+  const toRemove = (identity: Identity | null, node: string | undefined): Record<string, string> => {
     if (identity === null) return { [REMOVE]: all }
-    const unset = unsetNames(identity)
+    const unset = unsetNames(identity, node)
     return unset === '' ? {} : { [REMOVE]: unset }
   }
   const { answers, allowNow } = forwardAuthAnswers(

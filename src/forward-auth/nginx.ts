@@ -19,6 +19,7 @@ export function nginxTransport(
   authUrlQuery: ReturnType<typeof createAuthUrlQuery>,
 ): Transport<undefined> {
   let warned = !deps.pipeline.hostScopedRules
+  let warnedServices = !deps.pipeline.servicesByHost
   return {
     endpoint: 'nginx',
     read(request) {
@@ -32,6 +33,13 @@ export function nginxTransport(
           'auth URL without ?host=: host-scoped rules cannot make requests public here (name the Ingress host in the auth URL)',
         )
       }
+      if (!warnedServices && query.pinnedHostname === undefined && query.service === undefined) {
+        warnedServices = true
+        deps.logger.warn(
+          { url: request.url },
+          'auth URL without ?host= or ?service=: no service is chosen by host here, the global settings apply',
+        )
+      }
       return {
         parts: {
           ...splitAbsoluteUrl(originalUrl),
@@ -40,6 +48,7 @@ export function nginxTransport(
           rawHeaders: request.rawHeaders,
           body: 'unseen',
           hostRouting: hostRouting(query, false),
+          service: query.service,
           peer: request.socket.remoteAddress,
         },
         extra: query.extra,

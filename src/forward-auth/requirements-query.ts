@@ -14,6 +14,7 @@ const PARAMETERS = [
   'required_scopes',
   'min_aal',
   'host',
+  'service',
 ] as const
 
 /** What an auth URL's query says: requirements on top of the rules, and the host it serves. */
@@ -21,9 +22,15 @@ export interface AuthUrlQuery {
   readonly extra: TransportRequirements
   /** `?host=`: the one host the proxy sends here. Undefined when the auth URL names none. */
   readonly pinnedHostname: string | undefined
+  /** `?service=`: the service every request of this auth URL is for (proxies without a useful host). */
+  readonly service: string | undefined
 }
 
-const EMPTY: AuthUrlQuery = Object.freeze({ extra: NO_TRANSPORT_REQUIREMENTS, pinnedHostname: undefined })
+const EMPTY: AuthUrlQuery = Object.freeze({
+  extra: NO_TRANSPORT_REQUIREMENTS,
+  pinnedHostname: undefined,
+  service: undefined,
+})
 const UNPINNED: HostRouting = Object.freeze({ kind: 'unpinned' })
 
 function bad(detail: string): never {
@@ -50,6 +57,9 @@ function parse(query: string): AuthUrlQuery {
     if (authority.port !== undefined) bad('the auth URL host names a port')
     pinnedHostname = authority.hostname
   }
+  const services = params.getAll('service')
+  if (services.length > 1) bad('more than one service in the auth URL')
+  if (services.length === 1 && !/^[a-z0-9-]{1,63}$/.test(services[0]!)) bad('invalid service in the auth URL')
   return {
     extra: {
       source: 'auth URL',
@@ -62,6 +72,7 @@ function parse(query: string): AuthUrlQuery {
       }),
     },
     pinnedHostname,
+    service: services[0],
   }
 }
 

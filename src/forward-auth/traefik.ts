@@ -38,6 +38,7 @@ export function traefikTransport(
           body: 'unseen',
           // Go routes an absolute-form request by its URL's host and reports that same host.
           hostRouting: hostRouting(query, true),
+          service: query.service,
           peer: request.socket.remoteAddress,
         },
         extra: query.extra,

@@ -16,6 +16,8 @@ export interface IdentityHeaders {
   readonly names: readonly string[]
   /** The signed identity assertion's header (`<prefix>Assertion`), lower-case. */
   readonly assertion: string
+  /** The user's node for the service (`<prefix>Node`), lower-case: what an ingress routes by. */
+  readonly node: string
   /** The headers describing an identity; none for an anonymous request on a public route. */
   headersFor(identity: Identity | null): Record<string, string>
 }
@@ -31,6 +33,7 @@ export function compileIdentityHeaders(prefix: string): IdentityHeaders {
   const scopes = name('Scopes')
   const auth = name('Auth')
   const assertion = name('Assertion')
+  const node = name('Node')
   const names = [
     id,
     email,
@@ -40,6 +43,7 @@ export function compileIdentityHeaders(prefix: string): IdentityHeaders {
     scopes,
     auth,
     assertion,
+    node,
     'x-auth-request-user',
     'x-auth-request-email',
   ]
@@ -47,6 +51,7 @@ export function compileIdentityHeaders(prefix: string): IdentityHeaders {
   return {
     names,
     assertion,
+    node,
     headersFor(identity) {
       if (identity === null) return {}
       const known = computed.get(identity)

@@ -11,6 +11,8 @@ export interface Identity {
   readonly scopes: readonly string[]
   readonly aal: number
   readonly auth: 'session' | 'bearer'
+  /** The OAuth client a bearer token was issued to (null when the provider did not say). */
+  readonly clientId?: string | null | undefined
 }
 
 export function identityFromSession(record: SessionRecord): Identity {

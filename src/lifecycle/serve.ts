@@ -41,6 +41,7 @@ export async function serve(config: Config, sources: ConfigSources, options: Ser
     store: stores.sessions,
     tokenStore: stores.tokens,
     eventState: stores.events,
+    nodeStore: stores.nodes,
     redis: stores.redis,
     logger,
     metrics,

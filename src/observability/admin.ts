@@ -16,6 +16,7 @@ export async function checkDependencies(
 ): Promise<{ ok: boolean; checks: Record<string, string> }> {
   const checks: Record<string, string> = {}
   checks['discovery'] = ctx.provider.ready() ? 'ok' : 'not loaded'
+  if (ctx.services.services.length > 0) checks['nodes'] = ctx.placement.ready() ? 'ok' : 'not loaded'
   try {
     await ctx.store.ping()
     checks['store'] = 'ok'

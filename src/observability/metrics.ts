@@ -93,6 +93,12 @@ export function createMetrics(options: { defaultMetrics?: boolean; version?: str
     requestErrors: counter('fxa_gate_request_errors_total'),
     ready: gauge('fxa_gate_ready'),
     secretReloads: counter('fxa_gate_secret_reloads_total'),
+    serviceNodeUsers: gauge('fxa_gate_service_node_users'),
+    serviceNodeCapacity: gauge('fxa_gate_service_node_capacity'),
+    serviceNodeUp: gauge('fxa_gate_service_node_up'),
+    serviceNodeAssignments: counter('fxa_gate_service_node_assignments_total'),
+    serviceNodeRefusals: counter('fxa_gate_service_node_refusals_total'),
+    serviceTokens: counter('fxa_gate_service_tokens_total'),
   }
 }
 

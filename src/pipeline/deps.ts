@@ -1,4 +1,4 @@
-import type { AssertionSigner } from '../assertion/signer.ts'
+import type { AssertionSigners } from '../assertion/setup.ts'
 import type { Config } from '../config/derive.ts'
 import type { Authenticator } from '../decision/credentials.ts'
 import type { IdentityHeaders } from '../headers/identity-headers.ts'
@@ -24,8 +24,8 @@ export interface TransportDeps {
   /** Spans for the upstream request (the sidecar continues the caller's trace). */
   readonly tracing: Tracing
   readonly identityHeaders: IdentityHeaders
-  /** Signs X-User-Assertion (cached per identity). */
-  readonly assertions: AssertionSigner
+  /** Sign X-User-Assertion, per service (cached per identity). */
+  readonly assertions: AssertionSigners
   /** Whether a socket peer address may set X-Forwarded-* headers. */
   readonly trustedPeer: (address: string | undefined) => boolean
   readonly clock: () => number

@@ -105,6 +105,7 @@ export function createGatekeeper(
   function prepare(
     raw: IncomingMessage,
     identity: Identity | null,
+    node: string | undefined,
     description: RequestDescription,
     { cleaned, trusted }: SidecarState,
     assertion: string | undefined,
@@ -118,6 +119,7 @@ export function createGatekeeper(
     return upstreamHeaders(cleaned, facts, identityHeaders.headersFor(identity), {
       authorization: passAuthorization(identity?.auth),
       assertion: assertion === undefined ? undefined : { name: identityHeaders.assertion, token: assertion },
+      node: node === undefined ? undefined : { name: identityHeaders.node, value: node },
     })
   }
 
@@ -147,14 +149,21 @@ export function createGatekeeper(
       }
     },
     answers: {
-      async allow(request, _reply, { identity, description }, state) {
+      async allow(request, _reply, { identity, description, service, node }, state) {
         const raw = request.raw
+        const signer = assertions.signerFor(service)
         const assertion =
           identity === null
             ? undefined
-            : (assertions.cachedFor(identity) ?? (await assertions.assertionFor(identity)))
-        prepared.set(request, prepare(raw, identity, description, state, assertion?.token))
-        if (isUpgrade(raw)) websockets.watch(raw.socket, raw.headers, raw.rawHeaders)
+            : (signer.cachedFor(identity, node) ?? (await signer.assertionFor(identity, node)))
+        prepared.set(request, prepare(raw, identity, node, description, state, assertion?.token))
+        if (isUpgrade(raw))
+          websockets.watch(
+            raw.socket,
+            raw.headers,
+            raw.rawHeaders,
+            service === null ? undefined : { allowedClients: service.allowedClients },
+          )
         return undefined
       },
       unauthenticated: redirectOrUnauthenticated,
@@ -167,13 +176,14 @@ export function createGatekeeper(
     // The lane sends no request with a body here (see http/fast-lane.ts); websockets take fastify's
     // route to their tunnel.
     allowNow(raw, res, verdict, state, begin) {
-      const { identity, description } = verdict
+      const { identity, description, service, node } = verdict
       if (raw.headers.upgrade !== undefined) return false
-      const assertion = identity === null ? undefined : assertions.cachedFor(identity)
+      const assertion =
+        identity === null ? undefined : assertions.signerFor(service).cachedFor(identity, node)
       if (identity !== null && assertion === undefined) return false
       if (!fast.admission.enterNow(raw, res)) return false
       const exchange = begin(raw, res, verdict)
-      const headers = prepare(raw, identity, description, state, assertion?.token)
+      const headers = prepare(raw, identity, node, description, state, assertion?.token)
       fast.forwarding.forward(exchange, res, headers, exchange.answerHeaders)
       return true
     },
@@ -200,7 +210,7 @@ export function createGatekeeper(
       peeked.complete,
       request.headers['content-encoding'],
     )
-    await handler.answer(request, reply, deps.pipeline.withBody(pending.verdict, found), pending.state)
+    await handler.answer(request, reply, await deps.pipeline.withBody(pending.verdict, found), pending.state)
     // A refused request's body is read and dropped, as Node does for any unread body.
     if (reply.sent) peeked.body.resume()
     return peeked.body

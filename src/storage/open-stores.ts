@@ -3,6 +3,9 @@ import type { Config } from '../config/derive.ts'
 import { deriveKeyring, type Keyring } from '../crypto/keyring.ts'
 import { createMemoryEventState, type EventStateStore } from '../events/event-state.ts'
 import { createRedisEventState } from '../events/redis-event-state.ts'
+import { createMemoryNodeStore } from '../nodes/memory-node-store.ts'
+import { createRedisNodeStore } from '../nodes/redis-node-store.ts'
+import type { NodeStore } from '../nodes/types.ts'
 import type { Logger } from '../observability/logger.ts'
 import type { Metrics } from '../observability/metrics.ts'
 import { createRecordFaults } from '../redis/faults.ts'
@@ -18,6 +21,8 @@ export interface Stores {
   readonly tokens: TokenStore
   /** What account events remember (processed event ids, change times). */
   readonly events: EventStateStore
+  /** The services' node assignments. */
+  readonly nodes: NodeStore
   /** The storage layer the stores share, when there is one (the active-session count uses it too). */
   readonly redis?: RedisLayer
   /** A rotated FXA_GATE_REDIS_PASSWORD: used from the next (re)connection on; open ones stay authenticated. */
@@ -64,6 +69,7 @@ export function openStores(config: Config, deps: StoresDeps): Stores {
       sessions,
       tokens: createMemoryTokenStore(),
       events: createMemoryEventState(),
+      nodes: createMemoryNodeStore(),
       close: () => sessions.close(),
     }
   }
@@ -85,6 +91,7 @@ export function openStores(config: Config, deps: StoresDeps): Stores {
     sessions,
     tokens: createRedisTokenStore({ redis, keyring: () => keys().tokenCache }),
     events: createRedisEventState({ redis, commandTimeoutMs: config.redisCommandTimeout }),
+    nodes: createRedisNodeStore({ redis }),
     redis,
     usePassword: (password) => redis.usePassword(password),
     async close() {

@@ -153,6 +153,7 @@ async function startTestGateOnce(options: TestGateOptions): Promise<TestGate> {
     store,
     tokenStore: stores.tokens,
     eventState: stores.events,
+    nodeStore: stores.nodes,
     redis: stores.redis,
     logger,
     metrics,
