@@ -178,6 +178,32 @@ describe('many services behind one gate, two replicas on one Redis', () => {
       }
     })
 
+    // The forward-auth allow is pre-serialised and kept per identity: one session asking for several
+    // services in turn must never be handed the answer (audience, node) kept for another.
+    it('keeps each service its own answer when one session alternates between them', async () => {
+      const hosts = [
+        { host: 'send.example.com', audience: 'https://send.example.com', node: false },
+        { host: 'x.appt.example.com', audience: 'appointment', node: true },
+        { host: 'unknown.example.com', audience: one.config.publicUrl, node: false },
+      ]
+      const nodes = new Map<string, string | null>()
+      for (let round = 0; round < 4; round++) {
+        for (const { host, audience, node: hasNode } of round % 2 === 0 ? hosts : [...hosts].reverse()) {
+          const answer = await jar.fetch(`${one.url}/_gate/auth/nginx?host=${host}`, {
+            headers: { 'x-original-url': `https://${host}/page` },
+          })
+          expect(answer.status, host).toBe(200)
+          const { payload } = await jwtVerify(answer.headers.get('x-user-assertion')!, jwks, { audience })
+          const header = answer.headers.get('x-user-node')
+          expect(header !== null, host).toBe(hasNode)
+          expect(payload['node'] ?? null, host).toBe(header)
+          // Sticky: the same node every round.
+          if (!nodes.has(host)) nodes.set(host, header)
+          expect(header, host).toBe(nodes.get(host))
+        }
+      }
+    })
+
     it('falls back to the global audience for a host no service claims, without a node', async () => {
       for (const url of [
         'https://unknown.example.com/',
