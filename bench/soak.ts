@@ -84,6 +84,9 @@ async function startGate(
       FXA_GATE_REDIS_URL: redisUrl,
       FXA_GATE_ADMIN_TOKEN: ADMIN_TOKEN,
       FXA_GATE_LOG_LEVEL: 'warn',
+      // The heap settings the image and the chart run with (Dockerfile, values.yaml nodeOptions):
+      // memory is judged as it runs in a pod.
+      NODE_OPTIONS: process.env['SOAK_NODE_OPTIONS'] ?? '--max-semi-space-size=2 --max-old-space-size=128',
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   })

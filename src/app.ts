@@ -5,8 +5,7 @@ import Fastify, {
   LogController,
 } from 'fastify'
 import { adminRevokeRoutes } from './admin/revoke.ts'
-import { createJwksHandler } from './assertion/setup.ts'
-import type { AssertionSigner } from './assertion/signer.ts'
+import { type AssertionSigners, createJwksHandler } from './assertion/setup.ts'
 import {
   type CredentialMarkStore,
   createCredentialMarks,
@@ -26,18 +25,24 @@ import { forwardAuthRoutes } from './forward-auth/plugin.ts'
 import { compileIdentityHeaders } from './headers/identity-headers.ts'
 import { handleClientError } from './http/connection-errors.ts'
 import { createErrorHandler, replyError, usePages } from './http/error-reply.ts'
+import { createFastLane } from './http/fast-lane.ts'
 import { guardListener } from './http/listener.ts'
+import { NO_SCHEMAS } from './http/no-schemas.ts'
+import { nodeHttp } from './http/node-http.ts'
 import { compileTrustedPeers } from './http/trusted-peers.ts'
 import type { Fetch } from './identity/http.ts'
 import { createProfileFetcher } from './identity/profile-api.ts'
 import { createProvider } from './identity/provider.ts'
 import { createLifecycleState, type LifecycleState } from './lifecycle/state.ts'
 import { loginRoutes } from './login/plugin.ts'
+import { createMemoryNodeStore } from './nodes/memory-node-store.ts'
+import { createPlacement } from './nodes/placement.ts'
+import type { NodeStore } from './nodes/types.ts'
 import { createActiveSessions } from './observability/active-sessions.ts'
 import { buildAdminApp } from './observability/admin.ts'
 import { createDependencies, type Dependencies } from './observability/dependencies.ts'
 import { dependencyProbes } from './observability/dependency-probes.ts'
-import { observeRequests } from './observability/http-observer.ts'
+import { type ExchangeObserver, observeRequests } from './observability/http-observer.ts'
 import { instrumentFetch } from './observability/instrument-fetch.ts'
 import {
   instrumentEventState,
@@ -58,6 +63,9 @@ import { compileReturnUrlPolicy } from './redirect/return-url.ts'
 import type { RedisLayer } from './redis/layer.ts'
 import { createRevocation } from './revocation/revocation.ts'
 import { createSecretHolder, type SecretHolder } from './secrets/state.ts'
+import { compileServices } from './services/registry.ts'
+import { createServiceTokens } from './services/service-token.ts'
+import { type CredentialMarkReader, serviceTokenRoutes } from './services/token-routes.ts'
 import { createRevalidation } from './session/revalidation.ts'
 import { createMemoryRevalidationLocks, type RevalidationLocks } from './session/revalidation-lock.ts'
 import { createSessions } from './session/sessions.ts'
@@ -72,6 +80,10 @@ export interface GateDeps {
   readonly tokenStore?: TokenStore
   /** What account events remember (processed ids, change times); in-memory when absent. */
   readonly eventState?: EventStateStore
+  /** The services' node assignments; in-memory (one replica) when absent. */
+  readonly nodeStore?: NodeStore
+  /** Per-user password-change high-water marks, when kept; service tokens issued before are refused. */
+  readonly marks?: CredentialMarkReader
   /** The storage layer behind the shared stores, for the cross-replica active-session count. */
   readonly redis?: RedisLayer | undefined
   /** Revalidation locks, the token reaper's store, credential marks: in memory when absent. */
@@ -93,6 +105,8 @@ export interface GateDeps {
   readonly version?: string
   readonly fetch?: Fetch
   readonly clock?: () => number
+  /** The fast path for requests decided from memory (on unless tracing is); off to compare. */
+  readonly fastPath?: boolean
 }
 
 export interface Gate {
@@ -111,11 +125,19 @@ export interface Gate {
   close(): Promise<void>
 }
 
+/** Longer than the 60 s idle timeout of common load balancers, so they close first, never we. */
+const KEEP_ALIVE_TIMEOUT = 72_000
+
 /** Reads the current signer at each call, so a rotated assertion key applies to the next request. */
-function currentSigner(secrets: SecretHolder): AssertionSigner {
+function currentSigners(secrets: SecretHolder): AssertionSigners {
   return {
-    assertionFor: (identity) => secrets.current().assertions.assertionFor(identity),
-    cachedFor: (identity) => secrets.current().assertions.cachedFor(identity),
+    signerFor: (service) => secrets.current().assertions.signerFor(service),
+    get key() {
+      return secrets.current().assertions.key
+    },
+    get issuer() {
+      return secrets.current().assertions.issuer
+    },
     get jwks() {
       return secrets.current().assertions.jwks
     },
@@ -191,6 +213,14 @@ export function buildGate(config: Config, deps: GateDeps): Gate {
   const marks = createCredentialMarks(deps.credentialMarks ?? createMemoryCredentialMarkStore(clock), clock)
   // Reads the templates and locales (the operator's too) once; a broken one stops the start here.
   const pages = createPages(config, { denialKeys: () => secrets.current().keys.denial })
+  const services = compileServices(config)
+  const placement = createPlacement({
+    store: deps.nodeStore ?? createMemoryNodeStore(),
+    services,
+    metrics,
+    logger: deps.logger,
+    clock,
+  })
   const baseTokenStore = deps.tokenStore ?? createMemoryTokenStore(clock)
   const tokenStore = shared && deps.tokenStore ? instrumentTokenStore(baseTokenStore, shared) : baseTokenStore
   const baseEventState = deps.eventState ?? createMemoryEventState({ clock })
@@ -214,6 +244,10 @@ export function buildGate(config: Config, deps: GateDeps): Gate {
   })
   // The sessions a revocation ended have their provider tokens destroyed (in the background).
   revocation.onUserRevoked((_uid, _reason, _before, ended) => reaper.ended(ended))
+  // A deleted account's places on the services' nodes are freed for others.
+  revocation.onUserRevoked((uid, reason) =>
+    reason === 'delete_user' ? placement.releaseUser(uid) : undefined,
+  )
   const accountEvents = setUpAccountEvents(config, {
     revocation,
     store,
@@ -243,6 +277,8 @@ export function buildGate(config: Config, deps: GateDeps): Gate {
     accountEvents,
     failures,
     pages,
+    services,
+    placement,
     returnUrls: compileReturnUrlPolicy({
       publicUrl: config.publicUrl,
       allowedHosts: config.allowedRedirectHosts,
@@ -272,18 +308,23 @@ export function buildGate(config: Config, deps: GateDeps): Gate {
     trustedPeer,
     revalidation,
   })
-  const assertions = currentSigner(secrets)
+  const assertions = currentSigners(secrets)
+  // Tracing needs fastify's hooks (a server span around each request): with it on, no fast path.
+  const fastLane = createFastLane(config.prefix, { enabled: !tracing.enabled && deps.fastPath !== false })
+  let observer: ExchangeObserver | undefined
   const transports: TransportDeps = {
     config,
-    pipeline: createPipeline({ authenticator, policy: compilePolicy(config) }),
+    pipeline: createPipeline({ authenticator, policy: compilePolicy(config), services, placement }),
     authenticator,
     metrics,
+    logger: deps.logger,
     dependencies,
     tracing,
     identityHeaders: compileIdentityHeaders(config.identityHeaderPrefix),
     assertions,
     trustedPeer,
     clock,
+    fastLane,
     pages,
   }
 
@@ -300,16 +341,23 @@ export function buildGate(config: Config, deps: GateDeps): Gate {
     // While draining, requests that still arrive on open connections are served (with
     // `Connection: close`), not refused: the load balancer may not have dropped this pod yet.
     return503OnClosing: false,
-    keepAliveTimeout: 72_000,
+    // The fast path first (http/fast-lane.ts); fastify's handler for everything it leaves.
+    serverFactory: (handler) => {
+      const server = nodeHttp.createServer(fastLane.listener(handler, () => observer))
+      server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT
+      return server
+    },
+    keepAliveTimeout: KEEP_ALIVE_TIMEOUT,
     bodyLimit: 1024 * 1024,
     clientErrorHandler: handleClientError,
     // A path the router cannot decode (`/%zz`) is answered before any hook: without this, by
     // fastify's own JSON (echoing the path), with no request id, count or log line.
     frameworkErrors: (error, request, reply) => frameworkError!(error, request, reply),
+    schemaController: NO_SCHEMAS,
   })
   // Slow clients may not hold a connection open by trickling headers or a body (THREATS §7).
   guardListener(app, config, metrics)
-  const observer = observeRequests(app, {
+  const observed = observeRequests(app, {
     metrics,
     logger: deps.logger,
     tracing,
@@ -319,11 +367,12 @@ export function buildGate(config: Config, deps: GateDeps): Gate {
     lifecycle,
     scope: deps.requestScope,
   })
+  observer = observed
   usePages(app, pages)
   const handleError = createErrorHandler(metrics, failures, { observed: true })
   app.setErrorHandler(handleError)
   frameworkError = (error, request, reply) => {
-    observer.track(request, reply)
+    observed.track(request, reply)
     handleError.call(app, error, request, reply)
   }
   app.setNotFoundHandler((request, reply) => replyError(request, reply, new GateError('NOT_FOUND')))
@@ -331,6 +380,16 @@ export function buildGate(config: Config, deps: GateDeps): Gate {
   app.register(userSessionsRoutes, ctx)
   app.register(forwardAuthRoutes, transports)
   if (config.eventsEnabled) app.register(accountEventRoutes, ctx)
+  app.register(serviceTokenRoutes, {
+    config,
+    services,
+    authenticator,
+    placement,
+    tokens: createServiceTokens(assertions, config.clientId, clock),
+    // Service tokens issued before a password change are refused like bearer tokens (#12's marks).
+    marks: deps.marks ?? marks,
+    metrics,
+  })
   const jwks = createJwksHandler(assertions)
   app.get(`${config.prefix}/jwks.json`, jwks)
   // Sidecar mode: everything outside the prefix is decided on, then proxied to the upstream.
@@ -354,11 +413,13 @@ export function buildGate(config: Config, deps: GateDeps): Gate {
     dependencies,
     start() {
       stops.push(ctx.provider.start(), dependencies.start(), activeSessions.start(), reaper.start(sweepEvery))
+      void placement.start()
       lifecycle.markStarted()
     },
     reloadSecrets: (next) => secrets.replace(next),
     async close() {
       for (const stop of stops.splice(0)) stop()
+      placement.close()
       await Promise.allSettled([app.close(), admin.close()])
       await revalidation.settled()
       ctx.sessions.close()

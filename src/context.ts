@@ -1,6 +1,7 @@
 import type { Config } from './config/derive.ts'
 import type { EventReceiver } from './events/receiver.ts'
 import type { Provider } from './identity/provider.ts'
+import type { Placement } from './nodes/placement.ts'
 import type { LogLimiter } from './observability/log-limiter.ts'
 import type { Logger } from './observability/logger.ts'
 import type { Metrics } from './observability/metrics.ts'
@@ -8,6 +9,7 @@ import type { Pages } from './pages/pages.ts'
 import type { ReturnUrlPolicy } from './redirect/return-url.ts'
 import type { Revocation } from './revocation/revocation.ts'
 import type { Keys, SecretHolder } from './secrets/state.ts'
+import type { ServiceRegistry } from './services/registry.ts'
 import type { Sessions } from './session/sessions.ts'
 import type { SessionStore } from './session/types.ts'
 
@@ -34,6 +36,10 @@ export interface GateContext {
   /** The pages a browser is shown, in its language. */
   readonly pages: Pages
   readonly returnUrls: ReturnUrlPolicy
+  /** The services behind this gate (the `services` key). */
+  readonly services: ServiceRegistry
+  /** Their users' nodes (readiness waits for the first copy of every service's nodes). */
+  readonly placement: Placement
   readonly keys: Keys
   /** The current secret state (rotated at run time without a restart). */
   readonly secrets: SecretHolder

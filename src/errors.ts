@@ -112,6 +112,11 @@ export const ERRORS = {
     message: 'You are still signed in: signing out could not be completed. Try again in a moment.',
     retryAfter: 2,
   },
+  NODES_FULL: {
+    status: 503,
+    message: 'No node of this service can take a new user now. Try again later.',
+    retryAfter: 60,
+  },
   NOT_READY: { status: 503, message: 'fxa-gate is starting or has lost a dependency.', retryAfter: 5 },
   SHUTTING_DOWN: { status: 503, message: 'fxa-gate is restarting. Try again in a moment.', retryAfter: 1 },
   UPSTREAM_UNAVAILABLE: {

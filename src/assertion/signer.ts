@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { SignJWT } from 'jose'
 import { LRUCache } from 'lru-cache'
+import { entryBytes, MiB } from '../cache/bytes.ts'
 import type { Identity } from '../identity/identity.ts'
 import type { PublicJwk, SigningKey } from './keys.ts'
 
@@ -12,10 +13,13 @@ export interface SignedAssertion {
 }
 
 export interface AssertionSigner {
-  /** The assertion for an identity; the same token is reused while more than half its lifetime is left. */
-  assertionFor(identity: Identity): Promise<SignedAssertion>
+  /**
+   * The assertion for an identity (and the user's node, when the service has nodes); the same token
+   * is reused while more than half its lifetime is left.
+   */
+  assertionFor(identity: Identity, node?: string): Promise<SignedAssertion>
   /** The reusable assertion of an identity when one is signed already (saves a promise on the hot path). */
-  cachedFor(identity: Identity): SignedAssertion | undefined
+  cachedFor(identity: Identity, node?: string): SignedAssertion | undefined
   /** The JWK Set to publish: the signing key first, then the other published keys. */
   readonly jwks: { readonly keys: readonly PublicJwk[] }
   /** True when the key was generated at start (no key configured). */
@@ -38,6 +42,7 @@ export interface AssertionSignerOptions {
 }
 
 interface CachedAssertion {
+  readonly node: string | undefined
   readonly assertion: Promise<SignedAssertion>
   readonly refreshAt: number
   /** Set once the signature is done. */
@@ -49,8 +54,10 @@ interface CachedAssertion {
  * the identity itself, so a changed email or capability never reuses a stale token. A JSON tuple:
  * the user picks the display name, and a joined text would let one set of claims read as another.
  */
-function cacheKey(identity: Identity): string {
+function cacheKey(identity: Identity, node: string | undefined): string {
+  // A tuple, not joined text: no value can make two identities' keys equal.
   return JSON.stringify([
+    node ?? null,
     identity.auth,
     identity.uid,
     identity.email,
@@ -73,13 +80,22 @@ function cacheKey(identity: Identity): string {
 export function createAssertionSigner(options: AssertionSignerOptions): AssertionSigner {
   const { key, clock } = options
   const ttlSeconds = Math.max(1, Math.ceil(options.ttlMs / 1000))
-  const cache = new LRUCache<string, CachedAssertion>({ max: options.cacheSize ?? 10_000 })
+  // A token is under 2 KiB; the key holds the identity's claims. Bounded by memory as well.
+  const cache = new LRUCache<string, CachedAssertion>({
+    max: options.cacheSize ?? 10_000,
+    maxSize: 32 * MiB,
+    sizeCalculation: (_entry, key) => entryBytes(key, null) + 2048,
+  })
   // Identities derived from a cached session are the same object request after request: a fast
   // path that skips building the claims key.
   const byIdentity = new WeakMap<Identity, CachedAssertion>()
   const keys = [key.publicJwk, ...options.published.filter((jwk) => jwk.kid !== key.kid)]
 
-  async function sign(identity: Identity, issuedAt: number): Promise<SignedAssertion> {
+  async function sign(
+    identity: Identity,
+    node: string | undefined,
+    issuedAt: number,
+  ): Promise<SignedAssertion> {
     const claims: Record<string, unknown> = {
       capabilities: identity.subscriptions,
       scope: identity.scopes.join(' '),
@@ -92,6 +108,7 @@ export function createAssertionSigner(options: AssertionSignerOptions): Assertio
     if (identity.email !== null) claims['email'] = identity.email
     if (identity.displayName !== null) claims['name'] = identity.displayName
     if (identity.locale !== null) claims['locale'] = identity.locale
+    if (node !== undefined) claims['node'] = node
     const expiresAt = issuedAt + ttlSeconds
     const token = await new SignJWT(claims)
       .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'JWT' })
@@ -109,17 +126,17 @@ export function createAssertionSigner(options: AssertionSignerOptions): Assertio
   return {
     jwks: Object.freeze({ keys: Object.freeze(keys) }),
     ephemeral: options.ephemeral,
-    assertionFor(identity) {
+    assertionFor(identity, node) {
       const now = clock()
       const known = byIdentity.get(identity)
-      if (known !== undefined && now < known.refreshAt) return known.assertion
-      const id = cacheKey(identity)
+      if (known !== undefined && known.node === node && now < known.refreshAt) return known.assertion
+      const id = cacheKey(identity, node)
       let cached = cache.get(id)
       if (cached === undefined || now >= cached.refreshAt) {
         const issuedAt = Math.floor(now / 1000)
         // Concurrent requests of one user share the one signature in flight.
-        const assertion = sign(identity, issuedAt)
-        const entry: CachedAssertion = { assertion, refreshAt: (issuedAt + ttlSeconds / 2) * 1000 }
+        const assertion = sign(identity, node, issuedAt)
+        const entry: CachedAssertion = { node, assertion, refreshAt: (issuedAt + ttlSeconds / 2) * 1000 }
         cache.set(id, entry)
         assertion.then(
           (signed) => {
@@ -135,9 +152,11 @@ export function createAssertionSigner(options: AssertionSignerOptions): Assertio
       byIdentity.set(identity, cached)
       return cached.assertion
     },
-    cachedFor(identity) {
+    cachedFor(identity, node) {
       const known = byIdentity.get(identity)
-      return known !== undefined && clock() < known.refreshAt ? known.signed : undefined
+      return known !== undefined && known.node === node && clock() < known.refreshAt
+        ? known.signed
+        : undefined
     },
   }
 }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
 import { LRUCache } from 'lru-cache'
+import { entryBytes, MiB } from '../cache/bytes.ts'
 import type { Config } from '../config/derive.ts'
 import { GateError } from '../errors.ts'
 import type { Fetch } from '../identity/http.ts'
@@ -15,12 +16,25 @@ import { checkWithProvider, fetchTokenProfile } from './provider-check.ts'
 import type { TokenResult } from './token-result.ts'
 import type { TokenStore } from './token-store.ts'
 
+export interface IdentifyOptions {
+  /** The client address whose budget checks of unknown tokens come from (http/client-address.ts). */
+  readonly client?: string | undefined
+  /** The OAuth clients accepted instead of the configured list (a service's own). */
+  readonly allowedClients?: ReadonlySet<string> | undefined
+}
+
 export interface TokenChecker {
   /**
    * The identity a bearer token stands for; GateError when it is invalid or cannot be checked.
-   * `client` (see http/client-address.ts) rations the provider checks of tokens not yet known.
+   * `client` (see http/client-address.ts) rations the provider checks of tokens not yet known;
+   * `allowedClients` replaces the configured list (a service's own, see services/).
    */
-  identify(token: string, client?: string): Promise<Identity>
+  identify(token: string, options?: IdentifyOptions): Promise<Identity>
+  /**
+   * The same from this replica's memory alone: undefined when the token's result is not held here
+   * (then `identify` reads the shared cache or asks the provider).
+   */
+  identifyNow(token: string, options?: IdentifyOptions): Identity | undefined
   close(): void
 }
 
@@ -64,8 +78,22 @@ export function invalidToken(detail: string): GateError {
  */
 export function createTokenChecker(deps: TokenCheckerDeps): TokenChecker {
   const { config, store, clock, metrics } = deps
-  const local = new LRUCache<string, { result: TokenResult }>({ max: 10_000, ttl: 1000, ttlAutopurge: false })
-  const refused = new LRUCache<string, Refused>({ max: MAX_REFUSED, ttl: 1000, ttlAutopurge: false })
+  // Bounded by memory (a profile can be large) as well as by count.
+  const local = new LRUCache<string, { result: TokenResult }>({
+    max: 10_000,
+    maxSize: 16 * MiB,
+    sizeCalculation: (entry, hash) => entryBytes(hash, entry.result),
+    ttl: 1000,
+    ttlAutopurge: false,
+  })
+  const refused = new LRUCache<string, Refused>({
+    max: MAX_REFUSED,
+    maxSize: 8 * MiB,
+    // A remembered failure is a GateError shared by the hashes it refused: its key is what it costs.
+    sizeCalculation: (entry, hash) => entryBytes(hash, 'result' in entry ? entry.result : null),
+    ttl: 1000,
+    ttlAutopurge: false,
+  })
   const inFlight = new Map<string, Promise<TokenResult>>()
   const allowedClients = new Set(config.bearerAllowedClients)
   const identities = new WeakMap<TokenResult, Identity>()
@@ -161,8 +189,8 @@ export function createTokenChecker(deps: TokenCheckerDeps): TokenChecker {
     return result
   }
 
-  async function resultFor(token: string, client: string | undefined): Promise<TokenResult> {
-    const hash = createHash('sha256').update(token).digest('base64url')
+  /** The result this replica holds in memory for a token's hash (a remembered failure throws). */
+  function localResult(hash: string): TokenResult | undefined {
     const cached = local.get(hash)
     if (cached !== undefined) {
       // In-process copies serve only while drops (revocations) are provably heard.
@@ -179,6 +207,10 @@ export function createTokenChecker(deps: TokenCheckerDeps): TokenChecker {
       counters.cacheHit.inc()
       return no.result
     }
+    return undefined
+  }
+
+  async function resultFor(hash: string, token: string, client: string | undefined): Promise<TokenResult> {
     counters.cacheMiss.inc()
     const shared = await store.get(hash)
     if (shared !== undefined) {
@@ -196,40 +228,72 @@ export function createTokenChecker(deps: TokenCheckerDeps): TokenChecker {
     return pending
   }
 
+  function identityOf(result: TokenResult, clients: ReadonlySet<string>): Identity {
+    if (!result.active) throw invalidToken(result.reason)
+    if (result.expiresAt <= clock()) throw invalidToken('expired')
+    if (clients.size > 0 && (result.clientId === null || !clients.has(result.clientId))) {
+      throw invalidToken('client not allowed')
+    }
+    let identity = identities.get(result)
+    if (identity === undefined) {
+      const profile = result.profile
+      identity = {
+        uid: result.sub,
+        email: profile?.email ?? null,
+        displayName: profile?.displayName ?? null,
+        locale: profile?.locale ?? null,
+        avatar: profile?.avatar ?? null,
+        subscriptions: profile?.subscriptions ?? [],
+        scopes: result.scopes,
+        // What the provider asserted about this token, never the account's 2FA status.
+        aal: result.aal ?? 0,
+        auth: 'bearer',
+        clientId: result.clientId,
+        ...(profile?.metricsEnabled === undefined ? {} : { metricsEnabled: profile.metricsEnabled }),
+      }
+      identities.set(result, identity)
+    }
+    return identity
+  }
+
+  /**
+   * Refuses a token issued before the user's credential high-water mark (a password change since),
+   * even while the provider calls it active. A promise when the mark is not in memory.
+   */
+  function checkMark(result: TokenResult): Promise<void> | undefined {
+    if (deps.marks === undefined || !result.active) return undefined
+    const issued = result.issuedAt ?? result.generation
+    if (issued === undefined) return undefined
+    const refuseBefore = (mark: number) => {
+      if (mark > 0 && issued < mark) {
+        metrics.credentialMarkRefusals.inc()
+        throw invalidToken('issued before the last password change')
+      }
+    }
+    const mark = deps.marks.of(result.sub)
+    if (typeof mark !== 'number') return mark.then(refuseBefore)
+    refuseBefore(mark)
+    return undefined
+  }
+
+  const hashOf = (token: string) => createHash('sha256').update(token).digest('base64url')
+
   return {
-    async identify(token, client) {
-      const result = await resultFor(token, client)
-      if (!result.active) throw invalidToken(result.reason)
-      if (result.expiresAt <= clock()) throw invalidToken('expired')
-      if (allowedClients.size > 0 && (result.clientId === null || !allowedClients.has(result.clientId))) {
-        throw invalidToken('client not allowed')
-      }
-      if (deps.marks !== undefined) {
-        const mark = await deps.marks.of(result.sub)
-        const issued = result.issuedAt ?? result.generation
-        if (mark > 0 && issued !== undefined && issued < mark) {
-          metrics.credentialMarkRefusals.inc()
-          throw invalidToken('issued before the last password change')
-        }
-      }
-      let identity = identities.get(result)
-      if (identity === undefined) {
-        const profile = result.profile
-        identity = {
-          uid: result.sub,
-          email: profile?.email ?? null,
-          displayName: profile?.displayName ?? null,
-          locale: profile?.locale ?? null,
-          avatar: profile?.avatar ?? null,
-          subscriptions: profile?.subscriptions ?? [],
-          scopes: result.scopes,
-          // What the provider asserted about this token, never the account's 2FA status.
-          aal: result.aal ?? 0,
-          auth: 'bearer',
-          ...(profile?.metricsEnabled === undefined ? {} : { metricsEnabled: profile.metricsEnabled }),
-        }
-        identities.set(result, identity)
-      }
+    identifyNow(token, options = {}) {
+      const result = localResult(hashOf(token))
+      if (result === undefined) return undefined
+      const identity = identityOf(result, options.allowedClients ?? allowedClients)
+      // The user's mark from memory, or the slow path decides (on the read begun here).
+      const marked = checkMark(result)
+      if (marked === undefined) return identity
+      marked.catch(() => undefined)
+      return undefined
+    },
+    async identify(token, options = {}) {
+      const hash = hashOf(token)
+      const result = localResult(hash) ?? (await resultFor(hash, token, options.client))
+      const identity = identityOf(result, options.allowedClients ?? allowedClients)
+      await checkMark(result)
       return identity
     },
     close: () => unsubscribe(),

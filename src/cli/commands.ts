@@ -1,5 +1,6 @@
 import { checkConfigCommand } from './check-config.ts'
 import { injectCommand, webhookCommand } from './inject.ts'
+import { nodesCommand } from './nodes.ts'
 import { serveCommand } from './serve.ts'
 import { sessionsCommand } from './sessions.ts'
 import type { CommandModule } from './types.ts'
@@ -9,6 +10,7 @@ export const COMMANDS: readonly CommandModule[] = [
   serveCommand,
   checkConfigCommand,
   sessionsCommand,
+  nodesCommand,
   injectCommand,
   webhookCommand,
 ]

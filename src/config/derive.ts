@@ -2,6 +2,7 @@ import { returnUrlPolicyProblems } from '../redirect/return-url.ts'
 import { parseRedisUrl } from '../redis/url.ts'
 import { type ListenAddress, listenAddress } from './listen.ts'
 import type { RawConfig } from './schema.ts'
+import { serviceProblems } from './services-schema.ts'
 
 /** Where FxA's OAuth and profile APIs live for its known issuers. */
 const KNOWN_FXA: Record<string, { oauth: string; profile: string }> = {
@@ -103,6 +104,14 @@ export function deriveConfig(raw: RawConfig): {
       message: 'is required when eventsWebhookUrls is set (webhook calls are signed)',
     })
   }
+
+  problems.push(
+    ...serviceProblems(
+      raw.services,
+      raw.assertionAudience ?? trimSlash(raw.publicUrl),
+      raw.eventsWebhookSecret !== undefined,
+    ),
+  )
 
   const secure = raw.cookieSecure
   const hostOnlyPrefix = secure ? (raw.cookieDomain ? '__Secure-' : '__Host-') : ''

@@ -1,3 +1,5 @@
+import { z } from 'zod'
+
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }
 const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/
 
@@ -11,3 +13,13 @@ export function parseDuration(input: string | number): number | undefined {
   if (!match) return undefined
   return Math.round(Number(match[1]) * (UNITS[match[2] ?? 's'] ?? 1000))
 }
+
+/** A duration in configuration (`30s`, `15m`, or a number of seconds), as milliseconds. */
+export const durationSchema = z.union([z.string(), z.number()]).transform((value, ctx) => {
+  const ms = parseDuration(value)
+  if (ms === undefined) {
+    ctx.addIssue({ code: 'custom', message: 'expected a duration such as 30s, 15m, 24h, 7d' })
+    return z.NEVER
+  }
+  return ms
+})

@@ -1,4 +1,4 @@
-import { parse as parseYaml } from 'yaml'
+import { createRequire } from 'node:module'
 import { type Config, deriveConfig } from './derive.ts'
 import { type ConfigProblem, describeIssue } from './issues.ts'
 import { CONFIG_KEYS, type ConfigKey, configSchema, envName, type KeyDefinition } from './schema.ts'
@@ -55,6 +55,15 @@ export function fromEnvString(def: KeyDefinition, value: string): unknown {
     default:
       return value
   }
+}
+
+/**
+ * YAML is read only from a --config file or a structured value: loaded on first use, so a gate
+ * configured by plain environment variables never loads the parser (72 modules).
+ */
+function parseYaml(text: string): unknown {
+  const yaml = createRequire(import.meta.url)('yaml') as typeof import('yaml')
+  return yaml.parse(text)
 }
 
 function readYaml(text: string, problems: ConfigProblem[]): Record<string, unknown> {

@@ -3,8 +3,9 @@ import ipaddr from 'ipaddr.js'
 import { z } from 'zod'
 import { keyProblem, parsePublicKeys, parseSigningKey } from '../assertion/keys.ts'
 import { parseRedisUrl } from '../redis/url.ts'
-import { parseDuration } from './duration.ts'
+import { durationSchema as duration } from './duration.ts'
 import { listenAddressSchema } from './listen.ts'
+import { servicesSchema } from './services-schema.ts'
 
 /**
  * How a value given as a string (environment variable) is read. YAML values of the right type are
@@ -22,14 +23,6 @@ export interface KeyDefinition<S extends z.ZodType = z.ZodType> {
 }
 
 const url = z.url({ protocol: /^https?$/ })
-const duration = z.union([z.string(), z.number()]).transform((value, ctx) => {
-  const ms = parseDuration(value)
-  if (ms === undefined) {
-    ctx.addIssue({ code: 'custom', message: 'expected a duration such as 30s, 15m, 24h, 7d' })
-    return z.NEVER
-  }
-  return ms
-})
 const hostPort = listenAddressSchema('0.0.0.0:4180')
 const list = z.array(z.string().min(1))
 const cidr = z.string().refine((value) => {
@@ -187,6 +180,11 @@ export const CONFIG_KEYS = {
     'structured',
     z.array(rule).default([]),
     'Authorization rules (YAML list; first match wins; see README "Authorization rules")',
+  ),
+  services: key(
+    'structured',
+    servicesSchema,
+    'Services behind this gate, each with its hosts, assertion audience and lifetimes, service tokens and nodes (YAML or JSON list; see docs/services.md)',
   ),
   identityHeaderPrefix: key(
     'string',

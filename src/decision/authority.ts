@@ -92,3 +92,27 @@ export function parseAuthority(raw: string, scheme: 'http' | 'https'): Authority
 export function sameHostname(a: Authority, b: Authority): boolean {
   return a.hostname === b.hostname
 }
+
+/** Authorities remembered by a parser: a proxy sees a handful of hosts, a client may send any. */
+const REMEMBERED = 1024
+
+/**
+ * parseAuthority with the last distinct successes remembered: the few hosts a gate serves are
+ * validated once, not on every request. The key is the scheme (one of two words, validated before)
+ * and the raw value whole, so two inputs share an entry only when they are the same input; refusals
+ * are never remembered (they throw again, each time).
+ */
+export function createAuthorityParser(): (raw: string, scheme: 'http' | 'https') => Authority {
+  const known = new Map<string, Authority>()
+  return (raw, scheme) => {
+    const key = scheme === 'http' ? `http ${raw}` : `https ${raw}`
+    let authority = known.get(key)
+    if (authority === undefined) {
+      authority = parseAuthority(raw, scheme)
+      // Full: start again rather than track recency (the hot set refills in a few requests).
+      if (known.size >= REMEMBERED) known.clear()
+      known.set(key, Object.freeze(authority))
+    }
+    return authority
+  }
+}

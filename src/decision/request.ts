@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http'
 import { GateError } from '../errors.ts'
-import { parseAuthority } from './authority.ts'
+import { type Authority, parseAuthority } from './authority.ts'
 import type { BodyMethods } from './body-methods.ts'
 import { type BodyKind, bodyKind, methodReadings } from './methods.ts'
 import { readPath } from './path.ts'
@@ -60,6 +60,11 @@ export interface RequestParts {
   readonly body: 'absent' | 'readable' | 'unseen'
   readonly hostRouting: HostRouting
   /**
+   * The service the auth URL names (`?service=`): forward-auth endpoints whose URL is the
+   * operator's only, never anything a client sent.
+   */
+  readonly service?: string | undefined
+  /**
    * The socket's peer address (the proxy, or the client itself): with a trusted proxy's
    * X-Forwarded-For, the client whose budget an unknown bearer token's check comes from.
    */
@@ -89,10 +94,13 @@ function singleContentType(rawHeaders: readonly string[]): void {
  * throws GateError (BAD_REQUEST, HOST_MISMATCH) for anything that does not parse: the caller
  * denies, never allows.
  */
-export function describeRequest(parts: RequestParts): RequestDescription {
+export function describeRequest(
+  parts: RequestParts,
+  readAuthority: (raw: string, scheme: 'http' | 'https') => Authority = parseAuthority,
+): RequestDescription {
   const scheme = parts.scheme.toLowerCase()
   if (scheme !== 'http' && scheme !== 'https') bad('invalid scheme')
-  const authority = parseAuthority(parts.authority, scheme)
+  const authority = readAuthority(parts.authority, scheme)
   const routing = parts.hostRouting
   if (routing.kind === 'pinned' && routing.hostname !== authority.hostname)
     throw new GateError('HOST_MISMATCH', { detail: `${authority.hostname} is not ${routing.hostname}` })

@@ -39,18 +39,42 @@ export interface WebhookDeps {
   readonly secret?: (() => string | undefined) | undefined
 }
 
-/** The delete-user webhooks configured, if any. */
+/**
+ * The delete-user webhooks configured, if any: the global list (`eventsWebhookUrls`) and each
+ * service's own (`services[].webhookUrls`, whose calls name the service), told alike of every
+ * deletion.
+ */
 export function webhooksFromConfig(config: Config, deps: WebhookDeps): WebhookNotifier | undefined {
-  if (config.eventsWebhookUrls.length === 0 || config.eventsWebhookSecret === undefined) return undefined
+  if (config.eventsWebhookSecret === undefined) return undefined
   const configured = config.eventsWebhookSecret
-  return createWebhookNotifier({
-    urls: config.eventsWebhookUrls,
-    secret: () => deps.secret?.() ?? configured,
-    logger: deps.logger,
-    metrics: deps.metrics,
-    fetch: deps.fetch,
-    clock: deps.clock,
-  })
+  const lists = [
+    { urls: config.eventsWebhookUrls, service: undefined },
+    ...config.services.map((service) => ({ urls: service.webhookUrls, service: service.name })),
+  ].filter((list) => list.urls.length > 0)
+  if (lists.length === 0) return undefined
+  const notifiers = lists.map(({ urls, service }) =>
+    createWebhookNotifier({
+      urls,
+      service,
+      secret: () => deps.secret?.() ?? configured,
+      logger: deps.logger,
+      metrics: deps.metrics,
+      fetch: deps.fetch,
+      clock: deps.clock,
+    }),
+  )
+  if (notifiers.length === 1) return notifiers[0]
+  return {
+    notify: (event) => {
+      for (const notifier of notifiers) notifier.notify(event)
+    },
+    idle: async () => {
+      await Promise.all(notifiers.map((notifier) => notifier.idle()))
+    },
+    close: async () => {
+      await Promise.all(notifiers.map((notifier) => notifier.close()))
+    },
+  }
 }
 
 /** FxA account event deliveries, wired from configuration. */

@@ -24,6 +24,8 @@ export interface WebhookNotifier {
 
 export interface WebhookOptions {
   readonly urls: readonly string[]
+  /** The service these URLs belong to (`services[].webhookUrls`): named in each call's body. */
+  readonly service?: string | undefined
   /** The signing key, or how to read it now (it may be rotated at run time). */
   readonly secret: string | (() => string)
   readonly logger: Logger
@@ -168,7 +170,13 @@ export function createWebhookNotifier(options: WebhookOptions): WebhookNotifier 
   return {
     notify(event) {
       if (stop.signal.aborted) return
-      const body = JSON.stringify({ type: event.type, uid: event.uid, id: event.id, time: clock() })
+      const body = JSON.stringify({
+        type: event.type,
+        uid: event.uid,
+        id: event.id,
+        time: clock(),
+        ...(options.service === undefined ? {} : { service: options.service }),
+      })
       for (const url of options.urls) {
         const delivery = deliver(url, event, body).finally(() => inFlight.delete(delivery))
         inFlight.add(delivery)

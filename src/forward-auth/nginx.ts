@@ -19,17 +19,25 @@ export function nginxTransport(
   authUrlQuery: ReturnType<typeof createAuthUrlQuery>,
 ): Transport<undefined> {
   let warned = !deps.pipeline.hostScopedRules
+  let warnedServices = !deps.pipeline.servicesByHost
   return {
     endpoint: 'nginx',
     read(request) {
       const originalUrl = proxyHeader(request, 'x-original-url')
       if (originalUrl === undefined) throw new GateError('BAD_REQUEST', { detail: 'X-Original-URL missing' })
-      const query = authUrlQuery(request.url)
+      const query = authUrlQuery(request.url ?? '')
       if (!warned && query.pinnedHostname === undefined) {
         warned = true
-        request.log.warn(
+        deps.logger.warn(
           { url: request.url },
           'auth URL without ?host=: host-scoped rules cannot make requests public here (name the Ingress host in the auth URL)',
+        )
+      }
+      if (!warnedServices && query.pinnedHostname === undefined && query.service === undefined) {
+        warnedServices = true
+        deps.logger.warn(
+          { url: request.url },
+          'auth URL without ?host= or ?service=: no service is chosen by host here, the global settings apply',
         )
       }
       return {
@@ -37,15 +45,16 @@ export function nginxTransport(
           ...splitAbsoluteUrl(originalUrl),
           method: proxyHeader(request, 'x-original-method') ?? 'GET',
           headers: request.headers,
-          rawHeaders: request.raw.rawHeaders,
+          rawHeaders: request.rawHeaders,
           body: 'unseen',
           hostRouting: hostRouting(query, false),
+          service: query.service,
           peer: request.socket.remoteAddress,
         },
         extra: query.extra,
         state: undefined,
       }
     },
-    answers: forwardAuthAnswers(deps, unauthenticated, createNginxForbiddenAnswer(deps.pages, deps.clock)),
+    ...forwardAuthAnswers(deps, unauthenticated, createNginxForbiddenAnswer(deps.pages, deps.clock)),
   }
 }

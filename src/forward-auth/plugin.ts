@@ -21,9 +21,10 @@ export async function forwardAuthRoutes(app: FastifyInstance, deps: TransportDep
   })
   const authUrlQuery = createAuthUrlQuery()
   // Decided and answered in onRequest, on the headers alone: before any body is read, so a check
-  // request with `Expect: 100-continue` is never asked for one (refused or allowed).
-  const decide = (transport: Parameters<typeof createTransportHandler<undefined>>[2]) =>
-    createTransportHandler(deps.pipeline, deps.metrics, transport).handle
+  // request with `Expect: 100-continue` is never asked for one (refused or allowed). The fast lane
+  // (http/fast-lane.ts) answers what memory decides before fastify sees the request at all.
+  const handler = (transport: Parameters<typeof createTransportHandler<undefined>>[2]) =>
+    createTransportHandler(deps.pipeline, deps.metrics, transport)
   const answered = async (_request: FastifyRequest, reply: FastifyReply) => reply
   const prefix = `${deps.config.prefix}/auth`
   // nginx and Traefik/Caddy copy the client's headers onto the auth request: an identity-shaped one
@@ -35,25 +36,42 @@ export async function forwardAuthRoutes(app: FastifyInstance, deps: TransportDep
     writtenNames: deps.identityHeaders.names,
   })
   const nginxSets = new Set(['x-auth-request-redirect'])
+  const { fastLane } = deps
+  const nginx = handler(nginxTransport(deps, authUrlQuery))
   app.route({
     method: ALL_METHODS,
     url: `${prefix}/nginx`,
     onRequest: [
       (request, _reply, done) => done(forgedIdentityRefusal(request.raw.rawHeaders, hygiene, nginxSets)),
-      decide(nginxTransport(deps, authUrlQuery)),
+      nginx.handle,
     ],
     handler: answered,
   })
+  // The route's own check first, as fastify runs it: a refusal is fastify's to answer.
+  fastLane.exact(
+    `${prefix}/nginx`,
+    (req, res, observer) =>
+      forgedIdentityRefusal(req.rawHeaders, hygiene, nginxSets) === undefined &&
+      nginx.handleNow(req, res, observer),
+  )
+  const traefik = handler(traefikTransport(deps, authUrlQuery))
   app.route({
     method: ALL_METHODS,
     url: `${prefix}/traefik`,
     onRequest: [
       (request, _reply, done) => done(forgedIdentityRefusal(request.raw.rawHeaders, hygiene)),
-      decide(traefikTransport(deps, authUrlQuery)),
+      traefik.handle,
     ],
     handler: answered,
   })
-  const envoy = decide(envoyTransport(deps))
-  app.route({ method: ALL_METHODS, url: `${prefix}/envoy`, onRequest: envoy, handler: answered })
-  app.route({ method: ALL_METHODS, url: `${prefix}/envoy/*`, onRequest: envoy, handler: answered })
+  fastLane.exact(
+    `${prefix}/traefik`,
+    (req, res, observer) =>
+      forgedIdentityRefusal(req.rawHeaders, hygiene) === undefined && traefik.handleNow(req, res, observer),
+  )
+  const envoy = handler(envoyTransport(deps))
+  app.route({ method: ALL_METHODS, url: `${prefix}/envoy`, onRequest: envoy.handle, handler: answered })
+  app.route({ method: ALL_METHODS, url: `${prefix}/envoy/*`, onRequest: envoy.handle, handler: answered })
+  fastLane.exact(`${prefix}/envoy`, envoy.handleNow)
+  fastLane.under(`${prefix}/envoy/`, envoy.handleNow)
 }

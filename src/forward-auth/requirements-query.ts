@@ -1,4 +1,5 @@
 import { LRUCache } from 'lru-cache'
+import { MiB, stringBytes } from '../cache/bytes.ts'
 import { parseAuthority } from '../decision/authority.ts'
 import { NO_TRANSPORT_REQUIREMENTS, type TransportRequirements } from '../decision/decide.ts'
 import { HOST_ROUTED, type HostRouting } from '../decision/request.ts'
@@ -14,6 +15,7 @@ const PARAMETERS = [
   'allowed_groups',
   'min_aal',
   'host',
+  'service',
 ] as const
 
 /** What an auth URL's query says: requirements on top of the rules, and the host it serves. */
@@ -21,9 +23,15 @@ export interface AuthUrlQuery {
   readonly extra: TransportRequirements
   /** `?host=`: the one host the proxy sends here. Undefined when the auth URL names none. */
   readonly pinnedHostname: string | undefined
+  /** `?service=`: the service every request of this auth URL is for (proxies without a useful host). */
+  readonly service: string | undefined
 }
 
-const EMPTY: AuthUrlQuery = Object.freeze({ extra: NO_TRANSPORT_REQUIREMENTS, pinnedHostname: undefined })
+const EMPTY: AuthUrlQuery = Object.freeze({
+  extra: NO_TRANSPORT_REQUIREMENTS,
+  pinnedHostname: undefined,
+  service: undefined,
+})
 const UNPINNED: HostRouting = Object.freeze({ kind: 'unpinned' })
 
 function bad(detail: string): never {
@@ -50,6 +58,9 @@ function parse(query: string): AuthUrlQuery {
     if (authority.port !== undefined) bad('the auth URL host names a port')
     pinnedHostname = authority.hostname
   }
+  const services = params.getAll('service')
+  if (services.length > 1) bad('more than one service in the auth URL')
+  if (services.length === 1 && !/^[a-z0-9-]{1,63}$/.test(services[0]!)) bad('invalid service in the auth URL')
   return {
     extra: {
       source: 'auth URL',
@@ -63,6 +74,7 @@ function parse(query: string): AuthUrlQuery {
       }),
     },
     pinnedHostname,
+    service: services[0],
   }
 }
 
@@ -72,7 +84,12 @@ function parse(query: string): AuthUrlQuery {
  * static per ingress, so each distinct query is parsed once (bounded: the raw query is the key).
  */
 export function createAuthUrlQuery() {
-  const parsed = new LRUCache<string, AuthUrlQuery>({ max: 256 })
+  const parsed = new LRUCache<string, AuthUrlQuery>({
+    max: 256,
+    // Queries are at most 8 KiB (the request target's limit); the parsed lists about as much again.
+    maxSize: 4 * MiB,
+    sizeCalculation: (_query, raw) => 3 * stringBytes(raw) + 512,
+  })
   return function authUrlQuery(rawUrl: string): AuthUrlQuery {
     const at = rawUrl.indexOf('?')
     if (at === -1) return EMPTY

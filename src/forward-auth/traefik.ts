@@ -26,7 +26,7 @@ export function traefikTransport(
       if (authority === undefined || target === undefined) {
         throw new GateError('BAD_REQUEST', { detail: 'X-Forwarded-Host or X-Forwarded-Uri missing' })
       }
-      const query = authUrlQuery(request.url)
+      const query = authUrlQuery(request.url ?? '')
       return {
         parts: {
           method: proxyHeader(request, 'x-forwarded-method') ?? 'GET',
@@ -34,20 +34,17 @@ export function traefikTransport(
           authority,
           target,
           headers: request.headers,
-          rawHeaders: request.raw.rawHeaders,
+          rawHeaders: request.rawHeaders,
           body: 'unseen',
           // Go routes an absolute-form request by its URL's host and reports that same host.
           hostRouting: hostRouting(query, true),
+          service: query.service,
           peer: request.socket.remoteAddress,
         },
         extra: query.extra,
         state: undefined,
       }
     },
-    answers: forwardAuthAnswers(
-      deps,
-      redirectOrUnauthenticated,
-      createForbiddenAnswer(deps.config, deps.pages),
-    ),
+    ...forwardAuthAnswers(deps, redirectOrUnauthenticated, createForbiddenAnswer(deps.config, deps.pages)),
   }
 }

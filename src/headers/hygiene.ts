@@ -108,6 +108,8 @@ export interface HeaderHygiene {
 }
 
 const MEMO_LIMIT = 2048
+/** Longer names are judged every time rather than remembered: the memos stay under 256 KiB. */
+const MEMO_NAME_LENGTH = 64
 /** Longer Cookie headers are filtered every time rather than remembered (bounded memory). */
 const MEMO_COOKIE_LENGTH = 1024
 
@@ -182,7 +184,7 @@ export function compileHeaderHygiene(options: HeaderHygieneOptions): HeaderHygie
       let verdict = memo.get(rawName)
       if (verdict === undefined) {
         verdict = judge(rawName)
-        if (memo.size < MEMO_LIMIT) memo.set(rawName, verdict)
+        if (memo.size < MEMO_LIMIT && rawName.length <= MEMO_NAME_LENGTH) memo.set(rawName, verdict)
       }
       return verdict
     },
@@ -190,7 +192,8 @@ export function compileHeaderHygiene(options: HeaderHygieneOptions): HeaderHygie
       let known = identityMemo.get(rawName)
       if (known === undefined) {
         known = identity(foldHeaderName(rawName))
-        if (identityMemo.size < MEMO_LIMIT) identityMemo.set(rawName, known)
+        if (identityMemo.size < MEMO_LIMIT && rawName.length <= MEMO_NAME_LENGTH)
+          identityMemo.set(rawName, known)
       }
       return known
     },

@@ -21,6 +21,8 @@ export interface IdentityHeaders {
   readonly names: readonly string[]
   /** The signed identity assertion's header (`<prefix>Assertion`), lower-case. */
   readonly assertion: string
+  /** The user's node for the service (`<prefix>Node`), lower-case: what an ingress routes by. */
+  readonly node: string
   /** The headers describing an identity; none for an anonymous request on a public route. */
   headersFor(identity: Identity | null): Record<string, string>
 }
@@ -38,6 +40,7 @@ export function compileIdentityHeaders(prefix: string): IdentityHeaders {
   const metricsEnabled = name('Metrics-Enabled')
   const groups = name('Groups')
   const assertion = name('Assertion')
+  const node = name('Node')
   const names = [
     id,
     email,
@@ -49,6 +52,7 @@ export function compileIdentityHeaders(prefix: string): IdentityHeaders {
     metricsEnabled,
     groups,
     assertion,
+    node,
     'x-auth-request-user',
     'x-auth-request-email',
   ]
@@ -56,6 +60,7 @@ export function compileIdentityHeaders(prefix: string): IdentityHeaders {
   return {
     names,
     assertion,
+    node,
     headersFor(identity) {
       if (identity === null) return {}
       const known = computed.get(identity)

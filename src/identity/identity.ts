@@ -19,6 +19,8 @@ export interface Identity {
   readonly groups?: readonly string[] | undefined
   /** FxA's `metricsEnabled`; absent when unknown. false: no metrics may be tied to this user. */
   readonly metricsEnabled?: boolean | undefined
+  /** The OAuth client a bearer token was issued to (null when the provider did not say). */
+  readonly clientId?: string | null | undefined
 }
 
 export function identityFromSession(record: SessionRecord): Identity {

@@ -44,6 +44,7 @@ export async function serve(config: Config, sources: ConfigSources, options: Ser
     revalidationLocks: stores.locks,
     tokenReaperStore: stores.reaper,
     credentialMarks: stores.marks,
+    nodeStore: stores.nodes,
     redis: stores.redis,
     logger,
     metrics,

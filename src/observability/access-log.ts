@@ -1,6 +1,6 @@
-import type { FastifyRequest } from 'fastify'
 import { errorFields } from './error-fields.ts'
 import type { Logger } from './logger.ts'
+import type { Exchange } from './request-context.ts'
 import { traceIdOf } from './request-context.ts'
 
 /** `FXA_GATE_ACCESS_LOG`, compiled: which answered requests get a line. */
@@ -42,7 +42,7 @@ function pathOf(url: string): string {
  * forward-auth), status, duration, uid and request id, plus why it was refused. A 5xx is logged
  * as an error with its cause's class and code.
  */
-export function writeAccessLine(logger: Logger, request: FastifyRequest, status: number, ms: number): void {
+export function writeAccessLine(logger: Logger, request: Exchange, status: number, ms: number): void {
   const subject = request.gateSubject
   const refusal = request.gateRefusal
   const raw = request.raw

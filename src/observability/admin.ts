@@ -6,6 +6,7 @@ import { answerWhileClosing } from '../http/closing.ts'
 import { handleClientError } from '../http/connection-errors.ts'
 import { createErrorHandler } from '../http/error-reply.ts'
 import { guardListener } from '../http/listener.ts'
+import { NO_SCHEMAS } from '../http/no-schemas.ts'
 import type { LifecycleState } from '../lifecycle/state.ts'
 import type { Dependencies } from './dependencies.ts'
 
@@ -15,6 +16,7 @@ export async function checkDependencies(
 ): Promise<{ ok: boolean; checks: Record<string, string> }> {
   const checks: Record<string, string> = {}
   checks['discovery'] = ctx.provider.ready() ? 'ok' : 'not loaded'
+  if (ctx.services.services.length > 0) checks['nodes'] = ctx.placement.ready() ? 'ok' : 'not loaded'
   try {
     await ctx.store.ping()
     checks['store'] = 'ok'
@@ -61,6 +63,7 @@ export function buildAdminApp(
     // Answered by answerWhileClosing instead: with Retry-After, in fxa-gate's error format.
     return503OnClosing: false,
     clientErrorHandler: handleClientError,
+    schemaController: NO_SCHEMAS,
   })
   guardListener(admin, ctx.config, ctx.metrics)
   admin.setErrorHandler(createErrorHandler(ctx.metrics, ctx.failures))

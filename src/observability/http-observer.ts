@@ -1,4 +1,4 @@
-import type { ServerResponse } from 'node:http'
+import type { IncomingMessage, ServerResponse } from 'node:http'
 import type {
   FastifyInstance,
   FastifyReply,
@@ -11,7 +11,13 @@ import { type AccessLogPolicy, compileAccessLog, writeAccessLine } from './acces
 import type { Logger } from './logger.ts'
 import { ENDPOINTS, type Endpoint } from './metric-definitions.ts'
 import type { Metrics } from './metrics.ts'
-import { REQUEST_FIELDS, REQUEST_ID_HEADER, type RequestScope } from './request-context.ts'
+import {
+  type Exchange,
+  REQUEST_FIELDS,
+  REQUEST_ID_HEADER,
+  type RequestScope,
+  requestIdOf,
+} from './request-context.ts'
 import type { CounterCell, HistogramCell } from './series.ts'
 import type { SpanHandle, Tracing } from './tracing.ts'
 
@@ -57,7 +63,26 @@ export interface RequestObserver {
 }
 
 const kObserved = Symbol('fxa-gate.observed')
-type ObservedResponse = ServerResponse & { [kObserved]?: FastifyReply; gateSpan?: SpanHandle }
+const kStarted = Symbol('fxa-gate.started')
+type ObservedResponse = ServerResponse & {
+  [kObserved]?: Exchange | undefined
+  [kStarted]?: number
+  gateSpan?: SpanHandle
+}
+
+/** A request the fast path answers without fastify: the same fields fastify's request is decorated with. */
+export interface FastExchange extends Exchange {
+  gateUpstreamStart: number
+  gateUpstreamSpan: SpanHandle | null
+  /** fxa-gate's own headers on the answer: the request id, and `Connection: close` while draining. */
+  readonly answerHeaders: readonly string[]
+}
+
+/** What the fast path needs of observability: the exchange record, and fxa-gate's answer headers. */
+export interface ExchangeObserver {
+  /** Starts observing a request fastify will not see (counted and logged when its response closes). */
+  begin(req: IncomingMessage, res: ServerResponse, endpoint: Endpoint): FastExchange
+}
 
 /**
  * Request ids, metrics and the access log for every request of the main listener, from fastify
@@ -66,7 +91,10 @@ type ObservedResponse = ServerResponse & { [kObserved]?: FastifyReply; gateSpan?
  * are resolved once per endpoint and status; a request allocates nothing here but its listener
  * registration.
  */
-export function observeRequests(app: FastifyInstance, options: HttpObserverOptions): RequestObserver {
+export function observeRequests(
+  app: FastifyInstance,
+  options: HttpObserverOptions,
+): ExchangeObserver & RequestObserver {
   const { metrics, logger, tracing, prefix, lifecycle, scope } = options
   const accessLog: AccessLogPolicy = compileAccessLog(options.accessLog)
   const inFlight = metrics.inFlight
@@ -116,14 +144,13 @@ export function observeRequests(app: FastifyInstance, options: HttpObserverOptio
     (url.length === prefix.length || url[prefix.length] === '/' || url[prefix.length] === '?')
 
   function finished(this: ObservedResponse): void {
-    const reply = this[kObserved]
-    if (reply === undefined) return
+    const request = this[kObserved]
+    if (request === undefined) return
     this[kObserved] = undefined
     inFlight.value--
-    const request = reply.request
     const upgraded = isUpgrade(request.raw) && !this.headersSent
     const status = this.writableEnded ? this.statusCode : upgraded ? 101 : 499
-    const ms = reply.elapsedTime
+    const ms = performance.now() - this[kStarted]!
     const seconds = Number.isFinite(ms) ? ms / 1000 : 0
     const endpoint = request.gateEndpoint
     const counted = cellsOf(endpoint, status)
@@ -158,7 +185,8 @@ export function observeRequests(app: FastifyInstance, options: HttpObserverOptio
     reply.header(REQUEST_ID_HEADER, request.id)
     if (lifecycle.draining) reply.header('connection', 'close')
     inFlight.value++
-    res[kObserved] = reply
+    res[kObserved] = request
+    res[kStarted] = performance.now()
     res.on('close', finished)
   }
 
@@ -174,5 +202,30 @@ export function observeRequests(app: FastifyInstance, options: HttpObserverOptio
     } else if (scope) scope.run(request, done)
     else done()
   })
-  return { track }
+
+  return {
+    track,
+    begin(req, res: ObservedResponse, endpoint) {
+      const id = requestIdOf(req)
+      const exchange: FastExchange = {
+        id,
+        raw: req,
+        gateEndpoint: endpoint,
+        gateSubject: null,
+        gateDecision: null,
+        gateUid: null,
+        gateRefusal: null,
+        gateUpstreamStart: 0,
+        gateUpstreamSpan: null,
+        answerHeaders: lifecycle.draining
+          ? [REQUEST_ID_HEADER, id, 'connection', 'close']
+          : [REQUEST_ID_HEADER, id],
+      }
+      inFlight.value++
+      res[kObserved] = exchange
+      res[kStarted] = performance.now()
+      res.on('close', finished)
+      return exchange
+    },
+  }
 }

@@ -113,6 +113,11 @@ export const METRICS = {
     type: 'gauge',
     help: 'Requests being answered now on the main listener (open proxied streams and websockets included)',
   },
+  fxa_gate_fast_path_requests_total: {
+    type: 'counter',
+    help: 'Allowed requests answered on the fast path (decided from memory, without fastify), by transport endpoint',
+    labels: { endpoint: closed(['nginx', 'traefik', 'envoy', 'sidecar']) },
+  },
   fxa_gate_decisions_total: {
     type: 'counter',
     help: 'Authorization decisions by transport endpoint (nginx, traefik, envoy, sidecar) and result',
@@ -212,7 +217,7 @@ export const METRICS = {
     type: 'counter',
     help: 'Invalid data found in Redis and deleted or repaired (log code STORE_RECORD_INVALID), by kind and problem',
     labels: {
-      kind: closed(['session', 'user_index', 'token', 'token_index', 'event', 'event_user']),
+      kind: closed(['session', 'user_index', 'token', 'token_index', 'event', 'event_user', 'node']),
       problem: closed(['unparsable', 'schema', 'mac', 'wrong_type']),
     },
   },
@@ -284,6 +289,42 @@ export const METRICS = {
     type: 'counter',
     help: 'Changes of *_FILE secrets seen at run time: applied, or rejected (the previous secrets stay in force)',
     labels: { outcome: closed(['applied', 'rejected']) },
+  },
+  fxa_gate_service_node_users: {
+    type: 'gauge',
+    help: 'Users assigned to each node of each service, as the shared store counts them (read every 10 s; every replica reports the same value: aggregate with max)',
+    labels: { service: open([]), node: open([]) },
+    initial: 'none',
+  },
+  fxa_gate_service_node_capacity: {
+    type: 'gauge',
+    help: 'Most users each node of each service may hold',
+    labels: { service: open([]), node: open([]) },
+    initial: 'none',
+  },
+  fxa_gate_service_node_up: {
+    type: 'gauge',
+    help: '1 for a node that takes users, 0 for one an operator downed',
+    labels: { service: open([]), node: open([]) },
+    initial: 'none',
+  },
+  fxa_gate_service_node_assignments_total: {
+    type: 'counter',
+    help: 'Users placed on a node by this replica, by service, node and kind (new: a first node; moved: their node was downed or removed); series for every node known',
+    labels: { service: open([]), node: open([]), kind: closed(['new', 'moved']) },
+    initial: 'none',
+  },
+  fxa_gate_service_node_refusals_total: {
+    type: 'counter',
+    help: 'Requests answered 503 because no node of the service could take a new user (full, downed, or no capacity released yet); series for every configured service',
+    labels: { service: open([]) },
+    initial: 'none',
+  },
+  fxa_gate_service_tokens_total: {
+    type: 'counter',
+    help: 'Service tokens issued at <prefix>/token/<service>; series for every configured service',
+    labels: { service: open([]) },
+    initial: 'none',
   },
 } as const satisfies Record<string, MetricSpec>
 

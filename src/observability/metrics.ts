@@ -66,6 +66,7 @@ export function createMetrics(options: { defaultMetrics?: boolean; version?: str
     httpRequests: counter('fxa_gate_http_requests_total'),
     httpDuration: histogram('fxa_gate_http_request_duration_seconds'),
     decisions: counter('fxa_gate_decisions_total'),
+    fastPath: counter('fxa_gate_fast_path_requests_total'),
     dependencyDuration: histogram('fxa_gate_dependency_request_duration_seconds'),
     dependencyUp: gauge('fxa_gate_dependency_up'),
     cacheHits: counter('fxa_gate_cache_hits_total'),
@@ -96,6 +97,12 @@ export function createMetrics(options: { defaultMetrics?: boolean; version?: str
     requestErrors: counter('fxa_gate_request_errors_total'),
     ready: gauge('fxa_gate_ready'),
     secretReloads: counter('fxa_gate_secret_reloads_total'),
+    serviceNodeUsers: gauge('fxa_gate_service_node_users'),
+    serviceNodeCapacity: gauge('fxa_gate_service_node_capacity'),
+    serviceNodeUp: gauge('fxa_gate_service_node_up'),
+    serviceNodeAssignments: counter('fxa_gate_service_node_assignments_total'),
+    serviceNodeRefusals: counter('fxa_gate_service_node_refusals_total'),
+    serviceTokens: counter('fxa_gate_service_tokens_total'),
   }
 }
 

@@ -22,6 +22,20 @@ declare module 'fastify' {
   }
 }
 
+/**
+ * What observability reads and the pipeline writes about one exchange, whatever carries it: fastify's
+ * request (decorated with these fields) or the fast path's record of a request fastify never saw.
+ */
+export interface Exchange {
+  readonly id: string
+  readonly raw: IncomingMessage
+  gateEndpoint: Endpoint
+  gateSubject: RequestSubject | null
+  gateDecision: 'allow' | 'unauthenticated' | 'forbidden' | null
+  gateUid: string | null
+  gateRefusal: Refusal | null
+}
+
 export interface RequestSubject {
   readonly method: string
   readonly host: string
@@ -64,7 +78,7 @@ export function requestIdOf(raw: IncomingMessage): string {
 
 /** Records what the decision was about and came to (the uid when the credentials named one). */
 export function noteDecision(
-  request: FastifyRequest,
+  request: Exchange,
   subject: RequestSubject,
   kind: 'allow' | 'unauthenticated' | 'forbidden',
   identity: { readonly uid: string } | null,
@@ -75,7 +89,7 @@ export function noteDecision(
 }
 
 /** Records why a request was refused; the line about it is written when its answer ends. */
-export function noteRefusal(request: FastifyRequest, refusal: Refusal): void {
+export function noteRefusal(request: Exchange, refusal: Refusal): void {
   request.gateRefusal = refusal
 }
 

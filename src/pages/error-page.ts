@@ -65,6 +65,7 @@ const SITUATIONS = {
   PROVIDER_THROTTLED: 'provider',
   TOO_MANY_REQUESTS: 'too-many',
   OVERLOADED: 'busy',
+  NODES_FULL: 'busy',
   PROVIDER_ERROR: 'provider',
   STORE_UNAVAILABLE: 'unavailable',
   REPLICATION_UNCONFIRMED: 'unavailable',

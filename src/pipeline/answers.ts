@@ -6,7 +6,7 @@ import { replyError } from '../http/error-reply.ts'
 import { isNavigation } from '../http/navigation.ts'
 import type { DecisionEndpoint } from '../observability/metric-definitions.ts'
 import type { Metrics } from '../observability/metrics.ts'
-import { noteDecision, noteRefusal } from '../observability/request-context.ts'
+import { type Exchange, noteDecision, noteRefusal } from '../observability/request-context.ts'
 import { forbiddenPage } from '../pages/forbidden-page.ts'
 import type { Pages } from '../pages/pages.ts'
 import type { Verdict } from './pipeline.ts'
@@ -117,7 +117,7 @@ export function createDecisionCounter(metrics: Metrics, endpoint: DecisionEndpoi
     unauthenticated: metrics.decisions.labels(endpoint, 'unauthenticated'),
     forbidden: metrics.decisions.labels(endpoint, 'forbidden'),
   }
-  return (request: FastifyRequest, verdict: Verdict) => {
+  return (request: Exchange, verdict: Verdict) => {
     counters[verdict.decision.kind].inc()
     noteDecision(request, verdict.description, verdict.decision.kind, verdict.identity)
   }

@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
 import type { onRequestHookHandler } from 'fastify'
 import type { Config } from '../config/derive.ts'
@@ -8,6 +9,11 @@ import { isUpgrade } from '../http/upgrade.ts'
 export interface Admission {
   /** onRequest, before the decision: the sidecar's and the connection's in-flight limits. */
   readonly enter: onRequestHookHandler
+  /**
+   * The same for the fast path, which has no hooks: true when the request was admitted (and counted
+   * until its response closes); false, having counted nothing, when fastify must refuse it.
+   */
+  enterNow(req: IncomingMessage, res: ServerResponse): boolean
   /** onRequest, once the request is allowed: the limits on requests still sending a body. */
   readonly upload: onRequestHookHandler
 }
@@ -48,6 +54,26 @@ export function createAdmission(
   const perConnection = new WeakMap<Socket, number>()
   const uploadsPerClient = new Map<string, number>()
 
+  /** Why a request may not be in flight now, or undefined. */
+  function refusal(socket: Socket): GateError | undefined {
+    if ((perConnection.get(socket) ?? 0) >= limits.maxInFlightPerConnection) {
+      const detail = 'requests in flight on one connection'
+      return new GateError('TOO_MANY_REQUESTS', { detail, retryAfterSeconds: 1 })
+    }
+    if (inFlight >= limits.maxInFlight)
+      return new GateError('OVERLOADED', { detail: 'requests in flight', retryAfterSeconds: 1 })
+    return undefined
+  }
+
+  function admit(socket: Socket, res: ServerResponse): void {
+    inFlight += 1
+    perConnection.set(socket, (perConnection.get(socket) ?? 0) + 1)
+    once(() => {
+      inFlight -= 1
+      perConnection.set(socket, (perConnection.get(socket) ?? 1) - 1)
+    }, [res, 'close'])
+  }
+
   return {
     // Callback style: these run on every proxied request, and async hooks cost a promise each.
     enter(request, reply, done) {
@@ -55,20 +81,16 @@ export function createAdmission(
       // is a plain request, and must not buy its way past the limits.
       if (isUpgrade(request.raw)) return done()
       const socket = request.raw.socket
-      const onConnection = perConnection.get(socket) ?? 0
-      if (onConnection >= limits.maxInFlightPerConnection) {
-        const detail = 'requests in flight on one connection'
-        return done(new GateError('TOO_MANY_REQUESTS', { detail, retryAfterSeconds: 1 }))
-      }
-      if (inFlight >= limits.maxInFlight)
-        return done(new GateError('OVERLOADED', { detail: 'requests in flight', retryAfterSeconds: 1 }))
-      inFlight += 1
-      perConnection.set(socket, onConnection + 1)
-      once(() => {
-        inFlight -= 1
-        perConnection.set(socket, (perConnection.get(socket) ?? 1) - 1)
-      }, [reply.raw, 'close'])
+      const refused = refusal(socket)
+      if (refused !== undefined) return done(refused)
+      admit(socket, reply.raw)
       done()
+    },
+
+    enterNow(req, res) {
+      if (refusal(req.socket) !== undefined) return false
+      admit(req.socket, res)
+      return true
     },
 
     upload(request, reply, done) {

@@ -1,7 +1,8 @@
-import type { IncomingHttpHeaders } from 'node:http'
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http'
 import type { Readable } from 'node:stream'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { methodsInBody } from '../decision/body-methods.ts'
+import type { RequestDescription } from '../decision/request.ts'
 import { HOST_ROUTED } from '../decision/request.ts'
 import { GateError } from '../errors.ts'
 import {
@@ -11,11 +12,15 @@ import {
   compileHeaderHygiene,
 } from '../headers/hygiene.ts'
 import { isUpgrade } from '../http/upgrade.ts'
+import type { Identity } from '../identity/identity.ts'
+import type { ExchangeObserver } from '../observability/http-observer.ts'
 import { createForbiddenAnswer, redirectOrUnauthenticated } from '../pipeline/answers.ts'
 import type { TransportDeps } from '../pipeline/deps.ts'
 import type { Verdict } from '../pipeline/pipeline.ts'
 import { createTransportHandler, type Transport } from '../pipeline/transport.ts'
+import type { Admission } from './admission.ts'
 import { peekBody } from './body-peek.ts'
+import type { SidecarForwarding } from './sidecar-forwarding.ts'
 import { type UpstreamHeaders, upstreamHeaders } from './upstream-headers.ts'
 import type { WebsocketWatch } from './websocket-watch.ts'
 
@@ -39,6 +44,14 @@ export interface Gatekeeper {
   ): void
   /** The upstream headers prepared for an allowed request (the fastify request is the key). */
   upstreamHeadersOf(request: object): UpstreamHeaders
+  /** The fast path: true when the request was allowed from memory and is on its way upstream. */
+  handleNow(req: IncomingMessage, res: ServerResponse, observer: ExchangeObserver): boolean
+}
+
+/** What the fast path's allow needs besides the decision. */
+export interface FastForwarding {
+  readonly admission: Pick<Admission, 'enterNow'>
+  readonly forwarding: SidecarForwarding
 }
 
 /** What the sidecar read besides the request parts: what the upstream request is built from. */
@@ -68,7 +81,11 @@ function hasBody(headers: IncomingHttpHeaders): boolean {
  * upstream headers and lets the proxy route run. When only a form body's `_method` stands between
  * the request and an allow, it reads the body's first bytes (and passes them on unchanged).
  */
-export function createGatekeeper(deps: TransportDeps, websockets: WebsocketWatch): Gatekeeper {
+export function createGatekeeper(
+  deps: TransportDeps,
+  websockets: WebsocketWatch,
+  fast: FastForwarding,
+): Gatekeeper {
   const { config, identityHeaders, assertions } = deps
   const hygiene = compileHeaderHygiene({
     identityPrefix: config.identityHeaderPrefix,
@@ -84,19 +101,41 @@ export function createGatekeeper(deps: TransportDeps, websockets: WebsocketWatch
     config.upstreamAuthorization === 'pass' ||
     (config.upstreamAuthorization === 'remove-when-consumed' && auth !== 'bearer')
 
+  /** The upstream request's headers for an allowed request: the one way both paths build them. */
+  function prepare(
+    raw: IncomingMessage,
+    identity: Identity | null,
+    node: string | undefined,
+    description: RequestDescription,
+    { cleaned, trusted }: SidecarState,
+    assertion: string | undefined,
+  ): UpstreamHeaders {
+    const facts = {
+      host: description.host,
+      scheme: description.scheme,
+      peer: raw.socket.remoteAddress,
+      trustedForwardedFor: trusted ? single(raw.headers, 'x-forwarded-for') : undefined,
+    }
+    return upstreamHeaders(cleaned, facts, identityHeaders.headersFor(identity), {
+      authorization: passAuthorization(identity?.auth),
+      assertion: assertion === undefined ? undefined : { name: identityHeaders.assertion, token: assertion },
+      node: node === undefined ? undefined : { name: identityHeaders.node, value: node },
+    })
+  }
+
   const transport: Transport<SidecarState> = {
     endpoint: 'sidecar',
-    read(request) {
-      const raw = request.raw
+    read(raw) {
+      const method = raw.method ?? ''
       const cleaned = cleanRequestHeaders(raw.rawHeaders, hygiene, filterCookie)
       if (cleaned.host === undefined) bad('Host missing')
       const body = hasBody(raw.headers)
       // The proxy cannot forward a GET or HEAD body, and must not drop it silently either.
-      if (body && BODYLESS.has(request.method)) bad(`${request.method} with a body`)
+      if (body && BODYLESS.has(method)) bad(`${method} with a body`)
       const trusted = deps.trustedPeer(raw.socket.remoteAddress)
       return {
         parts: {
-          method: request.method,
+          method,
           scheme: (trusted ? single(raw.headers, 'x-forwarded-proto') : undefined) ?? defaultScheme,
           authority: cleaned.host,
           target: raw.url ?? '',
@@ -110,26 +149,21 @@ export function createGatekeeper(deps: TransportDeps, websockets: WebsocketWatch
       }
     },
     answers: {
-      async allow(request, _reply, { identity, description }, { cleaned, trusted }) {
+      async allow(request, _reply, { identity, description, service, node }, state) {
         const raw = request.raw
+        const signer = assertions.signerFor(service)
         const assertion =
           identity === null
             ? undefined
-            : (assertions.cachedFor(identity) ?? (await assertions.assertionFor(identity)))
-        const facts = {
-          host: description.host,
-          scheme: description.scheme,
-          peer: raw.socket.remoteAddress,
-          trustedForwardedFor: trusted ? single(raw.headers, 'x-forwarded-for') : undefined,
-        }
-        prepared.set(
-          request,
-          upstreamHeaders(cleaned, facts, identityHeaders.headersFor(identity), {
-            authorization: passAuthorization(identity?.auth),
-            assertion: assertion && { name: identityHeaders.assertion, token: assertion.token },
-          }),
-        )
-        if (isUpgrade(raw)) websockets.watch(raw.socket, raw.headers, raw.rawHeaders)
+            : (signer.cachedFor(identity, node) ?? (await signer.assertionFor(identity, node)))
+        prepared.set(request, prepare(raw, identity, node, description, state, assertion?.token))
+        if (isUpgrade(raw))
+          websockets.watch(
+            raw.socket,
+            raw.headers,
+            raw.rawHeaders,
+            service === null ? undefined : { allowedClients: service.allowedClients },
+          )
         return undefined
       },
       unauthenticated: redirectOrUnauthenticated,
@@ -138,6 +172,20 @@ export function createGatekeeper(deps: TransportDeps, websockets: WebsocketWatch
     readBody(request, _reply, verdict, state) {
       waiting.set(request, { verdict, state })
       return undefined
+    },
+    // The lane sends no request with a body here (see http/fast-lane.ts); websockets take fastify's
+    // route to their tunnel.
+    allowNow(raw, res, verdict, state, begin) {
+      const { identity, description, service, node } = verdict
+      if (raw.headers.upgrade !== undefined) return false
+      const assertion =
+        identity === null ? undefined : assertions.signerFor(service).cachedFor(identity, node)
+      if (identity !== null && assertion === undefined) return false
+      if (!fast.admission.enterNow(raw, res)) return false
+      const exchange = begin(raw, res, verdict)
+      const headers = prepare(raw, identity, node, description, state, assertion?.token)
+      fast.forwarding.forward(exchange, res, headers, exchange.answerHeaders)
+      return true
     },
   }
   const handler = createTransportHandler(deps.pipeline, deps.metrics, transport)
@@ -162,7 +210,7 @@ export function createGatekeeper(deps: TransportDeps, websockets: WebsocketWatch
       peeked.complete,
       request.headers['content-encoding'],
     )
-    await handler.answer(request, reply, deps.pipeline.withBody(pending.verdict, found), pending.state)
+    await handler.answer(request, reply, await deps.pipeline.withBody(pending.verdict, found), pending.state)
     // A refused request's body is read and dropped, as Node does for any unread body.
     if (reply.sent) peeked.body.resume()
     return peeked.body
@@ -184,6 +232,7 @@ export function createGatekeeper(deps: TransportDeps, websockets: WebsocketWatch
         (error: Error) => done(error),
       )
     },
+    handleNow: (req, res, observer) => handler.handleNow(req, res, observer),
     upstreamHeadersOf(request) {
       const headers = prepared.get(request)
       // Unreachable: the proxy routes run only after the decision allowed and prepared the request.

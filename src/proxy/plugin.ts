@@ -1,33 +1,41 @@
-import type { Socket } from 'node:net'
-import type { Readable } from 'node:stream'
-import httpProxy from '@fastify/http-proxy'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { GateError } from '../errors.ts'
 import { replyError } from '../http/error-reply.ts'
 import type { TransportDeps } from '../pipeline/deps.ts'
 import { createAdmission } from './admission.ts'
 import { createGatekeeper } from './gatekeeper.ts'
-import { compileResponseCookieFilter, stripResponseHopByHop } from './response-headers.ts'
-import { translateUpstreamError } from './upstream-errors.ts'
-import { createUpstreamObserver } from './upstream-observe.ts'
+import type { SidecarForwarding } from './sidecar-forwarding.ts'
+import { routeUpgrades } from './upgrades.ts'
+import { UPSTREAM_FIELDS } from './upstream-observe.ts'
+import { isWebsocketHandshake } from './websocket-handshake.ts'
 import { createWebsocketWatch } from './websocket-watch.ts'
 
 const METHODS = ['DELETE', 'GET', 'HEAD', 'PATCH', 'POST', 'PUT', 'OPTIONS']
-/** ws buffers whole messages: this bounds the memory one websocket message can take in fxa-gate. */
-const WEBSOCKET_MAX_MESSAGE = 16 * 1024 * 1024
-/** How long a closing websocket waits for the peer's close frame before its socket is destroyed. */
-const WEBSOCKET_CLOSE_TIMEOUT = 2_000
-/** How long an upgrade request may take to be decided and handed to ws (which then clears it). */
-const UPGRADE_IDLE_TIMEOUT = 15_000
+/** How long a websocket told to go away may take to finish its closing handshake. */
+const WEBSOCKET_CLOSE_GRACE = 2_000
+
+/** fxa-gate's own answer headers that the upstream's answer carries too (the request id, draining). */
+function ownAnswerHeaders(reply: FastifyReply): string[] {
+  const out: string[] = []
+  const headers = reply.getHeaders()
+  for (const name in headers) {
+    const value = headers[name]
+    if (typeof value === 'string') out.push(name, value)
+  }
+  return out
+}
 
 /**
  * Sidecar mode: every request outside fxa-gate's prefix goes through the gatekeeper (the pipeline),
- * then, when allowed, to the upstream with cleaned headers plus fxa-gate's identity headers.
- * @fastify/http-proxy (undici, keep-alive pool) streams bodies both ways; websocket upgrades take the
- * same route and hooks before ws accepts them.
+ * then, when allowed, to the upstream with cleaned headers plus fxa-gate's identity headers, through
+ * the forwarding engine (src/proxy/forward/: undici's dispatch, bodies streamed both ways with
+ * backpressure). Websocket upgrades take the same route and hooks, then a raw tunnel.
  */
-export async function sidecarProxy(app: FastifyInstance, deps: TransportDeps): Promise<void> {
-  const { config, metrics } = deps
+export async function sidecarProxy(
+  app: FastifyInstance,
+  deps: TransportDeps & { readonly forwarding?: SidecarForwarding },
+): Promise<void> {
+  const { config } = deps
   if (config.upstream === undefined) return
 
   // fxa-gate's prefix is its own, including paths it does not serve: never proxied.
@@ -36,84 +44,52 @@ export async function sidecarProxy(app: FastifyInstance, deps: TransportDeps): P
   app.route({ method: METHODS, url: config.prefix, handler: notFound })
   app.route({ method: METHODS, url: `${config.prefix}/*`, handler: notFound })
 
-  // An upgrade socket is detached from Node's HTTP timeouts; bound it until ws takes it over.
-  app.server.on('upgrade', (_request, socket: Socket) => {
-    socket.setTimeout(UPGRADE_IDLE_TIMEOUT, () => socket.destroy())
+  // Loaded here, not at start: a gate without an upstream (forward-auth only) never loads undici.
+  const forwarding =
+    deps.forwarding ?? (await import('./sidecar-forwarding.ts')).createSidecarForwarding(deps)
+  // The listener closes once every connection has ended: websockets are told first (a close frame).
+  app.addHook('preClose', (done) => {
+    forwarding.closeTunnels(WEBSOCKET_CLOSE_GRACE)
+    done()
   })
-
-  // A response body the upstream broke off (reset, body timeout); not the client going away, which
-  // undici reports as an abort of its own.
-  const countAbortedResponse = (error: { code?: unknown }) => {
-    if (error.code !== 'UND_ERR_ABORTED') metrics.upstreamErrors.inc({ reason: 'aborted_response' })
-  }
+  app.addHook('onClose', () => forwarding.close())
+  const upgrades = routeUpgrades(app)
+  for (const [name, value] of Object.entries(UPSTREAM_FIELDS)) app.decorateRequest(name, value)
 
   await app.register(async function proxied(scope) {
-    // Bodies are streamed to the upstream as they arrive; no parser buffers them (http-proxy adds
-    // its pass-through parser for every content type).
+    // Bodies are streamed to the upstream as they arrive: the one parser hands the stream on as it
+    // is (after a `_method` peek, the stream that replays the peeked bytes).
     scope.removeAllContentTypeParsers()
-    const dropOwnCookies = compileResponseCookieFilter([config.cookie.sessionName, config.cookie.loginName])
+    scope.addContentTypeParser('*', (_request, payload, done) => done(null, payload))
     const websockets = createWebsocketWatch(deps)
     scope.addHook('onClose', async () => websockets.stop())
-    const gatekeeper = createGatekeeper(deps, websockets)
     const admission = createAdmission(config, deps.trustedPeer)
+    const gatekeeper = createGatekeeper(deps, websockets, { admission, forwarding })
+    deps.fastLane.rest(gatekeeper.handleNow)
     // Limits first (cheap), then the decision, then what only an allowed upload may hold (a body
     // read for `_method` counts as an upload: it is read before the decision ends).
     scope.addHook('onRequest', admission.enter)
-    const upstream = createUpstreamObserver(scope, deps)
     scope.addHook('onRequest', gatekeeper.onRequest)
     scope.addHook('onRequest', admission.upload)
     scope.addHook('preParsing', gatekeeper.preParsing)
-    await scope.register(httpProxy, {
-      upstream: config.upstream!,
-      httpMethods: METHODS,
-      disableRequestLogging: true,
-      undici: {
-        connections: config.upstreamConnections,
-        pipelining: 1,
-        headersTimeout: config.upstreamTimeout,
-        bodyTimeout: config.upstreamTimeout,
-        connect: { timeout: config.upstreamConnectTimeout },
-      },
-      replyOptions: {
-        rewriteRequestHeaders: (request) => upstream.request(request, gatekeeper.upstreamHeadersOf(request)),
-        rewriteHeaders: (headers) => dropOwnCookies(stripResponseHopByHop(headers)),
-        // An upstream answer is the client's answer: never retried behind its back (reply-from
-        // retries GETs answered 503 by default).
-        retryDelay: () => null,
-        onError(reply, { error }) {
-          const failure = translateUpstreamError(error)
-          metrics.upstreamErrors.inc({ reason: failure.reason })
-          upstream.failed(reply.request, failure.reason)
-          reply.send(failure.error)
-        },
-        onResponse(request, reply, response) {
-          upstream.answered(request)
-          const body = (response as unknown as { stream: Readable }).stream
-          body.on('error', countAbortedResponse)
-          reply.send(body)
-        },
-      },
-      websocket: true,
-      // When either side ends (the upstream refused the upgrade, a peer broke the protocol), the
-      // client's socket is destroyed soon after the close frame, not after ws's 30 s default.
-      // (closeTimeout is newer than @types/ws.)
-      wsServerOptions: {
-        maxPayload: WEBSOCKET_MAX_MESSAGE,
-        perMessageDeflate: false,
-        closeTimeout: WEBSOCKET_CLOSE_TIMEOUT,
-      } as Record<string, unknown>,
-      wsClientOptions: {
-        rewriteRequestHeaders: (_headers: unknown, request: FastifyRequest) =>
-          upstream.websocket(request, gatekeeper.upstreamHeadersOf(request)),
-        handshakeTimeout: config.upstreamConnectTimeout,
-        followRedirects: false,
-        perMessageDeflate: false,
-        maxPayload: WEBSOCKET_MAX_MESSAGE,
-      } as Record<string, unknown>,
-      wsHooks: {
-        onConnect: () => metrics.websocketsOpen.inc(),
-        onDisconnect: () => metrics.websocketsOpen.dec(),
-      },
-    })
+
+    function proxy(request: FastifyRequest, reply: FastifyReply): void {
+      const raw = request.raw
+      const headers = gatekeeper.upstreamHeadersOf(request)
+      const upgrade = upgrades.of(raw)
+      if (upgrade !== undefined) {
+        // ws refused anything but a websocket handshake; a raw tunnel must not carry another protocol.
+        if (!isWebsocketHandshake(raw.method, raw.headers))
+          throw new GateError('BAD_REQUEST', { detail: 'not a websocket handshake' })
+        reply.hijack()
+        forwarding.upgrade(request, upgrade.socket, upgrade.head, headers)
+        return
+      }
+      const answerHeaders = ownAnswerHeaders(reply)
+      reply.hijack()
+      forwarding.forward(request, reply.raw, headers, answerHeaders, request.body as never)
+    }
+    scope.route({ method: METHODS, url: '/', handler: proxy })
+    scope.route({ method: METHODS, url: '/*', handler: proxy })
   })
 }

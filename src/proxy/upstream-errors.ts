@@ -2,7 +2,7 @@ import { GateError } from '../errors.ts'
 
 export type UpstreamFailureReason = 'refused' | 'timeout' | 'reset' | 'other'
 
-// @fastify/reply-from's error codes (and undici's, which it passes on) that mean "took too long".
+// undici's error codes (and those of @fastify/reply-from, which the sidecar once used) that mean "took too long".
 const TIMEOUTS = new Set([
   'FST_REPLY_FROM_TIMEOUT',
   'FST_REPLY_FROM_GATEWAY_TIMEOUT',

@@ -1,4 +1,5 @@
 import type { CleanedHeaders } from '../headers/hygiene.ts'
+import { encodeHeaderValue } from '../headers/identity-headers.ts'
 
 export type UpstreamHeaders = Record<string, string | string[]>
 
@@ -23,6 +24,8 @@ export function upstreamHeaders(
   options: {
     readonly authorization: boolean
     readonly assertion?: { readonly name: string; readonly token: string } | undefined
+    /** The user's node for the service (X-User-Node), when it has nodes. */
+    readonly node?: { readonly name: string; readonly value: string } | undefined
   },
 ): UpstreamHeaders {
   const headers: UpstreamHeaders = cleaned.headers
@@ -35,5 +38,6 @@ export function upstreamHeaders(
     headers['authorization'] = cleaned.authorization
   for (const name in identity) headers[name] = identity[name]!
   if (options.assertion !== undefined) headers[options.assertion.name] = options.assertion.token
+  if (options.node !== undefined) headers[options.node.name] = encodeHeaderValue(options.node.value)
   return headers
 }

@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http'
 import type { Socket } from 'node:net'
-import type { Authenticator } from '../decision/credentials.ts'
+import type { AuthenticateOptions, Authenticator } from '../decision/credentials.ts'
 import { GateError } from '../errors.ts'
 import type { Metrics } from '../observability/metrics.ts'
 
@@ -10,11 +10,18 @@ const RECHECK_INTERVAL_MS = 1000
 interface Watched {
   readonly headers: IncomingHttpHeaders
   readonly rawHeaders: readonly string[]
+  /** How the upgrade was authenticated (a service's allowed clients), so the check is the same. */
+  readonly options: AuthenticateOptions | undefined
 }
 
 export interface WebsocketWatch {
   /** Remembers an allowed upgrade's credentials; its socket is ended once they stop being valid. */
-  watch(socket: Socket, headers: IncomingHttpHeaders, rawHeaders: readonly string[]): void
+  watch(
+    socket: Socket,
+    headers: IncomingHttpHeaders,
+    rawHeaders: readonly string[],
+    options?: AuthenticateOptions,
+  ): void
   stop(): void
 }
 
@@ -44,10 +51,10 @@ export function createWebsocketWatch(deps: {
         let valid = true
         try {
           valid =
-            (await deps.authenticator.authenticate({
-              headers: watched.headers,
-              rawHeaders: watched.rawHeaders,
-            })) !== null
+            (await deps.authenticator.authenticate(
+              { headers: watched.headers, rawHeaders: watched.rawHeaders },
+              watched.options,
+            )) !== null
         } catch (error) {
           valid = !(error instanceof GateError && error.status === 401)
         }
@@ -64,8 +71,8 @@ export function createWebsocketWatch(deps: {
 
   const timer = setInterval(() => void recheck(), RECHECK_INTERVAL_MS).unref()
   return {
-    watch(socket, headers, rawHeaders) {
-      open.set(socket, { headers, rawHeaders })
+    watch(socket, headers, rawHeaders, options) {
+      open.set(socket, { headers, rawHeaders, options })
       socket.once('close', () => open.delete(socket))
     },
     stop() {

@@ -3,7 +3,15 @@ import type { Logger } from '../observability/logger.ts'
 import type { Metrics } from '../observability/metrics.ts'
 
 /** What kind of stored datum was bad. */
-export type RecordKind = 'session' | 'user_index' | 'token' | 'token_index' | 'event' | 'event_user'
+export type RecordKind =
+  | 'session'
+  | 'user_index'
+  | 'token'
+  | 'token_index'
+  | 'event'
+  | 'event_user'
+  /** A service's node table, user assignments or their bookkeeping. */
+  | 'node'
 
 /** How it was bad: not parseable, not of the schema, a MAC that does not verify, a key of the wrong type. */
 export type RecordProblem = 'unparsable' | 'schema' | 'mac' | 'wrong_type'

@@ -36,6 +36,14 @@ export const FAMILIES = {
   reaper: '{tr}',
   /** String: a user's credential high-water mark (ms). Keyed by sha256 of the uid: it outlives a deletion. */
   credentialMark: 'hw',
+  /** Hash: per service (id `{service}`, a hash tag), node URL → state JSON (nodes/redis-scripts.ts). */
+  nodeTable: 'nt',
+  /** Hash: per service, uid → `<generation> <node URL>`. */
+  nodeUsers: 'nu',
+  /** Set: per service, the node URLs configuration may no longer add (seeded once, or removed). */
+  nodeSeeded: 'ns',
+  /** String: per service, the counter that names each added node's generation. */
+  nodeGeneration: 'ng',
 } as const
 
 export type KeyFamily = keyof typeof FAMILIES
@@ -46,6 +54,8 @@ export const CHANNELS = {
   sessions: 'invalidate',
   /** A uid whose cached token results were dropped. */
   tokens: 'tokens-dropped',
+  /** A service whose nodes an operator changed (`fxa-gate nodes`). */
+  nodes: 'nodes-changed',
 } as const
 
 export type Channel = keyof typeof CHANNELS

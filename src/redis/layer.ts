@@ -61,7 +61,11 @@ export function openRedisLayer(options: RedisLayerOptions): RedisLayer {
   const { commands, writer } = connections
   const keys = redisKeys(options.keyPrefix)
   const run = createCommandRunner(options.commandTimeoutMs)
-  const pubsub = watchSubscriber(connections.subscriber, [keys.channel('sessions'), keys.channel('tokens')])
+  const pubsub = watchSubscriber(connections.subscriber, [
+    keys.channel('sessions'),
+    keys.channel('tokens'),
+    keys.channel('nodes'),
+  ])
   return {
     target: connections.target,
     commands,

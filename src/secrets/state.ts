@@ -1,5 +1,4 @@
-import { assertionSignerFromConfig } from '../assertion/setup.ts'
-import type { AssertionSigner } from '../assertion/signer.ts'
+import { type AssertionSigners, assertionSignersFromConfig } from '../assertion/setup.ts'
 import type { Config } from '../config/derive.ts'
 import { deriveKeyring, type Keyring } from '../crypto/keyring.ts'
 import type { Logger } from '../observability/logger.ts'
@@ -25,7 +24,8 @@ export interface Keys {
  */
 export interface SecretState {
   readonly keys: Keys
-  readonly assertions: AssertionSigner
+  /** The assertion signers of every service and the global settings (one key). */
+  readonly assertions: AssertionSigners
   readonly clientSecret: string | undefined
   readonly adminToken: string | undefined
   readonly webhookSecret: string | undefined
@@ -71,7 +71,7 @@ export function buildSecretState(config: Config, deps: SecretDeps, previous?: Se
     previous.config.assertionKey === config.assertionKey &&
     previous.config.assertionPreviousKeys === config.assertionPreviousKeys
       ? previous.assertions
-      : assertionSignerFromConfig(config, deps)
+      : assertionSignersFromConfig(config, deps)
   return Object.freeze({
     keys,
     assertions,

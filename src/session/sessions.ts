@@ -4,6 +4,7 @@ import { seal, unseal } from '../crypto/seal.ts'
 import { GateError } from '../errors.ts'
 import type { Metrics } from '../observability/metrics.ts'
 import { createSessionCache } from './cache.ts'
+import { createSingleFlight } from './single-flight.ts'
 import { issueTicket, newSessionId, readTicket, sessionKey } from './ticket.ts'
 import type { TokenReaper } from './token-reaper.ts'
 import type { SessionKey, SessionRecord, SessionStore } from './types.ts'
@@ -27,6 +28,11 @@ export interface Sessions {
   start(fields: SessionFields, tokens: SessionTokens): Promise<{ cookieValue: string; session: LiveSession }>
   /** The hot path: cookie value → live session, from the local cache when it can. */
   resolve(cookieValue: string | undefined): Promise<LiveSession | null>
+  /**
+   * The same from memory alone, without a promise: undefined when only the store can tell (a cache
+   * miss); null for no session (an invalid cookie, a session known to be gone).
+   */
+  resolveNow(cookieValue: string | undefined): LiveSession | null | undefined
   /** The store key a cookie value stands for, when its MAC verifies (whether or not the session lives). */
   keyOf(cookieValue: string | undefined): SessionKey | undefined
   /**
@@ -92,6 +98,10 @@ export function createSessions(deps: SessionsDeps): Sessions {
     localMiss: metrics.cacheMisses.labels('session'),
   }
 
+  // Keyed by the epoch (digits) and the verified session key: `${epoch} ${key}` has one reading.
+  const reads = createSingleFlight<string, SessionRecord | null>()
+  const flightKey = (epoch: number, key: SessionKey) => `${epoch} ${key}`
+
   async function guarded<T>(operation: () => Promise<T>): Promise<T> {
     try {
       return await operation()
@@ -99,6 +109,19 @@ export function createSessions(deps: SessionsDeps): Sessions {
       metrics.storeErrors.inc()
       throw error instanceof GateError ? error : new GateError('STORE_UNAVAILABLE', { cause: error })
     }
+  }
+
+  function resolveNow(cookieValue: string | undefined): LiveSession | null | undefined {
+    const key = keyOfTicket(cookieValue)
+    if (key === undefined) {
+      if (cookieValue !== undefined) lookups.invalid.inc()
+      return null
+    }
+    const cached = cache.get(key, clock())
+    if (cached === undefined) return undefined
+    lookups.localHit.inc()
+    ;(cached ? lookups.cacheHit : lookups.missing).inc()
+    return cached ? { key, record: cached } : null
   }
 
   return {
@@ -121,22 +144,19 @@ export function createSessions(deps: SessionsDeps): Sessions {
       return { cookieValue: issueTicket(deps.cookieKeys(), id), session: { key, record } }
     },
 
+    resolveNow,
+
     async resolve(cookieValue) {
-      const key = keyOfTicket(cookieValue)
-      if (key === undefined) {
-        if (cookieValue !== undefined) lookups.invalid.inc()
-        return null
-      }
-      const now = clock()
-      const cached = cache.get(key, now)
-      if (cached !== undefined) {
-        lookups.localHit.inc()
-        ;(cached ? lookups.cacheHit : lookups.missing).inc()
-        return cached ? { key, record: cached } : null
-      }
+      const known = resolveNow(cookieValue)
+      if (known !== undefined) return known
+      const key = keyOfTicket(cookieValue)!
       lookups.localMiss.inc()
       const epoch = cache.epoch()
-      const record = await guarded(() => store.get(key, deps.idleTtlMs))
+      // Requests for one session share one store read (issue #17), but only within one cache epoch:
+      // a read begun before an invalidation is never handed to a request that came after it.
+      const record = await reads.run(flightKey(epoch, key), () =>
+        guarded(() => store.get(key, deps.idleTtlMs)),
+      )
       cache.set(key, record, epoch)
       ;(record ? lookups.storeHit : lookups.missing).inc()
       return record ? { key, record } : null
@@ -146,8 +166,10 @@ export function createSessions(deps: SessionsDeps): Sessions {
 
     async end(key, reason = 'logout') {
       cache.delete(key)
+      reads.forget(flightKey(cache.epoch(), key))
       const record = await guarded(() => store.delete(key))
       cache.delete(key)
+      reads.forget(flightKey(cache.epoch(), key))
       if (record) metrics.sessionsEnded.inc({ reason })
       deps.reaper?.ended([key])
       return record

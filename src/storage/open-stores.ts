@@ -8,6 +8,9 @@ import type { Config } from '../config/derive.ts'
 import { deriveKeyring, type Keyring } from '../crypto/keyring.ts'
 import { createMemoryEventState, type EventStateStore } from '../events/event-state.ts'
 import { createRedisEventState } from '../events/redis-event-state.ts'
+import { createMemoryNodeStore } from '../nodes/memory-node-store.ts'
+import { createRedisNodeStore } from '../nodes/redis-node-store.ts'
+import type { NodeStore } from '../nodes/types.ts'
 import type { Logger } from '../observability/logger.ts'
 import type { Metrics } from '../observability/metrics.ts'
 import { createRecordFaults } from '../redis/faults.ts'
@@ -39,6 +42,8 @@ export interface Stores {
   readonly reaper: TokenReaperStore
   /** Per-user credential high-water marks. */
   readonly marks: CredentialMarkStore
+  /** The services' node assignments. */
+  readonly nodes: NodeStore
   /** The storage layer the stores share, when there is one (the active-session count uses it too). */
   readonly redis?: RedisLayer
   /** A rotated FXA_GATE_REDIS_PASSWORD: used from the next (re)connection on; open ones stay authenticated. */
@@ -88,6 +93,7 @@ export function openStores(config: Config, deps: StoresDeps): Stores {
       locks: createMemoryRevalidationLocks(),
       reaper: createMemoryTokenReaperStore(),
       marks: createMemoryCredentialMarkStore(),
+      nodes: createMemoryNodeStore(),
       close: () => sessions.close(),
     }
   }
@@ -112,6 +118,7 @@ export function openStores(config: Config, deps: StoresDeps): Stores {
     locks: createRedisRevalidationLocks({ redis }),
     reaper: createRedisTokenReaperStore({ redis }),
     marks: createRedisCredentialMarkStore({ redis }),
+    nodes: createRedisNodeStore({ redis }),
     redis,
     usePassword: (password) => redis.usePassword(password),
     async close() {

@@ -47,6 +47,8 @@ export interface TestGateOptions {
   readonly captureLogs?: boolean
   /** How long to wait for /readyz (the gate is closed again when it never says ready). */
   readonly readyTimeoutMs?: number
+  /** Off: every request takes fastify's routes (to compare with the fast path). */
+  readonly fastPath?: boolean
 }
 
 /** Environment for a gate at `port` against `fxa`: what an operator would set. */
@@ -154,10 +156,12 @@ async function startTestGateOnce(options: TestGateOptions): Promise<TestGate> {
     revalidationLocks: stores.locks,
     tokenReaperStore: stores.reaper,
     credentialMarks: stores.marks,
+    nodeStore: stores.nodes,
     redis: stores.redis,
     logger,
     metrics,
     secrets,
+    fastPath: options.fastPath,
   })
   try {
     gate.start()

@@ -123,6 +123,9 @@ export async function startRecordingUpstream(): Promise<RecordingUpstream> {
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
       ws.on('message', (data, binary) => ws.send(data, { binary }))
+      // A client that breaks the protocol (bytes that are no websocket frame) is dropped, as any
+      // websocket server does; the sidecar's tunnel passes frames through without parsing them.
+      ws.on('error', () => ws.terminate())
     })
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { Pool } from 'undici'
 import { type RelayContext, ResponseRelay } from './relay.ts'
-import { openTunnel } from './tunnel.ts'
+import { type OpenTunnel, openTunnel } from './tunnel.ts'
 import type { ForwarderOptions, ForwardTarget } from './types.ts'
 
 export interface Forwarder {
@@ -13,6 +13,11 @@ export interface Forwarder {
   forward(req: IncomingMessage, res: ServerResponse, target: ForwardTarget): void
   /** Opens a websocket (any `Upgrade`) to the upstream and joins the two sockets once it agrees. */
   upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, target: ForwardTarget): void
+  /**
+   * Sends every open websocket a close frame (1001, going away) and destroys what is still open
+   * after `graceMs`: a server that is shutting down, not one that cut its clients off.
+   */
+  closeTunnels(graceMs: number): void
   /** Ends the pools' connections (open tunnels end with their sockets). */
   close(): Promise<void>
 }
@@ -40,34 +45,52 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
   const reads = new Pool(options.upstream, { ...poolOptions, connections: options.connections })
   const uploads = new Pool(options.upstream, { ...poolOptions, connections: options.uploadConnections })
   const relayContext: RelayContext = {
-    policy: { ownCookies: new Set(options.ownCookies) },
+    policy: {
+      ownCookies: new Set(options.ownCookies),
+      ownHeaders: options.ownResponseHeaders && new Set(options.ownResponseHeaders),
+    },
     events: options.events,
     renderError: options.renderError,
     requestBodyTimeoutMs: options.requestBodyTimeoutMs,
   }
   const origin = new URL(options.upstream)
+  const tunnels = new Set<OpenTunnel>()
+  const track = (tunnel: OpenTunnel) => {
+    tunnels.add(tunnel)
+    return () => void tunnels.delete(tunnel)
+  }
 
   return {
     forward(req, res, target) {
       const body = hasBody(req)
-      const relay = new ResponseRelay(req, res, relayContext, body)
+      const relay = new ResponseRelay(req, res, relayContext, body, target)
       ;(body ? uploads : reads).dispatch(
         {
           path: target.path,
           method: target.method,
           headers: target.headers as string[],
-          body: body ? req : null,
+          body: body ? (target.body ?? req) : null,
         },
         relay,
       )
     },
     upgrade(req, socket, head, target) {
-      openTunnel(req, socket, head, target, {
-        origin,
-        connectTimeoutMs: options.connectTimeoutMs,
-        headersTimeoutMs: options.headersTimeoutMs,
-        relay: relayContext,
-      })
+      openTunnel(
+        req,
+        socket,
+        head,
+        target,
+        {
+          origin,
+          connectTimeoutMs: options.connectTimeoutMs,
+          headersTimeoutMs: options.headersTimeoutMs,
+          relay: relayContext,
+        },
+        track,
+      )
+    },
+    closeTunnels(graceMs) {
+      for (const tunnel of tunnels) tunnel.goAway(graceMs)
     },
     async close() {
       await Promise.all([reads.close(), uploads.close()])

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Dispatcher } from 'undici'
 import { translateUpstreamError } from '../upstream-errors.ts'
 import { cleanResponseHead, type ResponseHeadPolicy } from './response-head.ts'
-import type { ForwardEvents, RenderError } from './types.ts'
+import type { ForwardEvents, ForwardTarget, RenderError } from './types.ts'
 
 /** What every relay shares: compiled once per forwarder. */
 export interface RelayContext {
@@ -38,13 +38,21 @@ export class ResponseRelay implements Dispatcher.DispatchHandler {
   readonly #req: IncomingMessage
   readonly #res: ServerResponse
   readonly #ctx: RelayContext
+  readonly #target: ForwardTarget
 
-  constructor(req: IncomingMessage, res: ServerResponse, ctx: RelayContext, hasBody: boolean) {
+  constructor(
+    req: IncomingMessage,
+    res: ServerResponse,
+    ctx: RelayContext,
+    hasBody: boolean,
+    target: ForwardTarget,
+  ) {
     this.#req = req
     this.#res = res
     this.#ctx = ctx
+    this.#target = target
     res.once('close', this.#clientClosed)
-    if (hasBody) {
+    if (hasBody && ctx.requestBodyTimeoutMs > 0) {
       // Progress is read off the socket's byte count: a 'data' listener here would start the body
       // flowing before undici reads it, and lose what arrives in between.
       this.#bytesRead = req.socket.bytesRead
@@ -68,7 +76,7 @@ export class ResponseRelay implements Dispatcher.DispatchHandler {
     clearInterval(this.#stall)
     this.#stall = undefined
     if (this.#finished) return
-    this.#ctx.events.stalledUpload()
+    this.#ctx.events.stalledUpload(this.#target.exchange)
     this.#abort?.(STALLED)
   }
 
@@ -86,6 +94,9 @@ export class ResponseRelay implements Dispatcher.DispatchHandler {
     const res = this.#res
     if (res.destroyed) return false
     const headers = cleanResponseHead(rawHeaders, this.#ctx.policy, status)
+    const added = this.#target.responseHeaders
+    if (added !== undefined) for (let i = 0; i < added.length; i++) headers.push(added[i]!)
+    this.#ctx.events.answered?.(this.#target.exchange)
     if (statusText !== '') res.writeHead(status, statusText, headers)
     else res.writeHead(status, headers)
     res.on('drain', resume)
@@ -115,17 +126,19 @@ export class ResponseRelay implements Dispatcher.DispatchHandler {
     }
     if (res.destroyed || (error as { code?: unknown }).code === 'UND_ERR_ABORTED') return
     if (res.headersSent) {
-      this.#ctx.events.abortedResponse()
+      this.#ctx.events.abortedResponse(this.#target.exchange)
       res.destroy()
       return
     }
     const failure = translateUpstreamError(error)
-    this.#ctx.events.upstreamError(failure.reason, failure.error)
-    const answer = this.#ctx.renderError(failure.error, this.#req.headers)
+    const exchange = this.#target.exchange
+    this.#ctx.events.upstreamError(failure.reason, failure.error, exchange)
+    const answer = this.#ctx.renderError(failure.error, this.#req.headers, exchange)
     // An unread request body would be parsed as the next request: end the connection after this.
     if (!this.#req.complete) res.shouldKeepAlive = false
     res.writeHead(answer.status, [
       ...answer.headers,
+      ...(this.#target.responseHeaders ?? []),
       'content-length',
       String(Buffer.byteLength(answer.body)),
     ])

@@ -46,6 +46,8 @@ function cookieName(line: string): string {
 export interface ResponseHeadPolicy {
   /** fxa-gate's own cookie names: an upstream must not plant or overwrite them in the browser. */
   readonly ownCookies: ReadonlySet<string>
+  /** Headers fxa-gate writes itself on every answer (lower-case): the upstream's are dropped. */
+  readonly ownHeaders?: ReadonlySet<string> | undefined
 }
 
 /**
@@ -62,6 +64,7 @@ export function cleanResponseHead(raw: RawHeaderList, policy: ResponseHeadPolicy
     const lower = name.toLowerCase()
     if (HOP_BY_HOP.has(lower) && !(status === 101 && HANDSHAKE.has(lower))) continue
     if (listed?.has(lower) && !(status === 101 && HANDSHAKE.has(lower))) continue
+    if (policy.ownHeaders?.has(lower)) continue
     const value = text(raw[i + 1]!)
     if (lower === 'set-cookie' && policy.ownCookies.has(cookieName(value))) continue
     out.push(name, value)

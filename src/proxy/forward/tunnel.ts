@@ -1,8 +1,10 @@
-import { type IncomingMessage, request, STATUS_CODES } from 'node:http'
+import type { IncomingMessage } from 'node:http'
 import type { Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
 import { GateError } from '../../errors.ts'
+import { nodeHttp } from '../../http/node-http.ts'
 import { translateUpstreamError } from '../upstream-errors.ts'
+import { FrameCursor, GOING_AWAY } from './frames.ts'
 import type { RelayContext } from './relay.ts'
 import { cleanResponseHead, serializeHead } from './response-head.ts'
 import type { ForwardTarget, UpstreamRequestHeaders } from './types.ts'
@@ -46,8 +48,22 @@ function upgradeHeaders(req: IncomingMessage, target: ForwardTarget): string[] {
   return headers
 }
 
-/** Joins two sockets byte for byte; when either ends or fails, both are torn down. */
-function join(client: Duplex, upstream: Socket, closed: () => void): void {
+/** An open tunnel, as the forwarder keeps it until it closes. */
+export interface OpenTunnel {
+  /**
+   * Ends the websocket as a server going away would: a close frame (1001) to the client between two
+   * of the upstream's frames, nothing more from the upstream, the client's answer passed on; both
+   * sockets are destroyed after `graceMs` whatever happened.
+   */
+  goAway(graceMs: number): void
+}
+
+/**
+ * Joins two sockets byte for byte; when either ends or fails, both are torn down. The client's
+ * bytes are piped; the upstream's are relayed by hand (with the same backpressure) so that frame
+ * boundaries are known when a close frame must be put between them.
+ */
+function join(client: Duplex, upstream: Socket, upstreamHead: Buffer, closed: () => void): OpenTunnel {
   let open = 2
   const teardown = () => {
     client.destroy()
@@ -62,15 +78,64 @@ function join(client: Duplex, upstream: Socket, closed: () => void): void {
   client.once('close', onClose)
   upstream.once('close', onClose)
   client.pipe(upstream)
-  upstream.pipe(client)
+  const frames = new FrameCursor()
+  // What the upstream sent right behind its 101 is the start of its first frames.
+  if (upstreamHead.length > 0) {
+    frames.read(upstreamHead)
+    client.write(upstreamHead)
+  }
+  let leaving = false
+  const sendGoingAway = () => {
+    client.write(GOING_AWAY)
+    leaving = true
+  }
+  let closing = false
+  upstream.on('data', (chunk: Buffer) => {
+    if (leaving) return
+    if (!closing) {
+      frames.read(chunk)
+      if (!client.write(chunk)) upstream.pause()
+      return
+    }
+    const end = frames.read(chunk, true)
+    if (end === -1) {
+      if (!client.write(chunk)) upstream.pause()
+      return
+    }
+    if (end > 0) client.write(chunk.subarray(0, end))
+    sendGoingAway()
+  })
+  client.on('drain', () => upstream.resume())
+  upstream.once('end', () => client.end())
+  return {
+    goAway(graceMs) {
+      if (closing || client.destroyed) return
+      closing = true
+      if (frames.atBoundary) sendGoingAway()
+      setTimeout(teardown, graceMs).unref()
+    },
+  }
 }
 
 /** Answers an upgrade with an error of its own and ends the connection. */
-function refuse(req: IncomingMessage, client: Duplex, relay: RelayContext, error: GateError): void {
-  const answer = relay.renderError(error, req.headers)
+function refuse(
+  req: IncomingMessage,
+  client: Duplex,
+  relay: RelayContext,
+  error: GateError,
+  target: ForwardTarget,
+): void {
+  const answer = relay.renderError(error, req.headers, target.exchange)
   const length = Buffer.byteLength(answer.body)
-  const headers = [...answer.headers, 'content-length', String(length), 'connection', 'close']
-  client.end(serializeHead(answer.status, STATUS_CODES[answer.status] ?? '', headers) + answer.body)
+  const headers = [
+    ...answer.headers,
+    ...(target.responseHeaders ?? []),
+    'content-length',
+    String(length),
+    'connection',
+    'close',
+  ]
+  client.end(serializeHead(answer.status, nodeHttp.STATUS_CODES[answer.status] ?? '', headers) + answer.body)
 }
 
 /**
@@ -86,6 +151,7 @@ export function openTunnel(
   head: Buffer,
   target: ForwardTarget,
   ctx: TunnelContext,
+  onOpen: (tunnel: OpenTunnel) => () => void = () => () => {},
 ): void {
   const { relay, origin } = ctx
   const protocol = req.headers.upgrade
@@ -96,11 +162,11 @@ export function openTunnel(
     typeof protocol === 'string' &&
     protocol.trim().toLowerCase() === 'websocket'
   if (!websocket) {
-    refuse(req, client, relay, new GateError('BAD_REQUEST', { detail: 'not a websocket handshake' }))
+    refuse(req, client, relay, new GateError('BAD_REQUEST', { detail: 'not a websocket handshake' }), target)
     return
   }
   let settled = false
-  const upstreamRequest = request({
+  const upstreamRequest = nodeHttp.request({
     host: origin.hostname,
     port: origin.port === '' ? 80 : Number(origin.port),
     method: target.method,
@@ -126,13 +192,19 @@ export function openTunnel(
     client.off('error', abandon)
     if (client.destroyed) return upstream.destroy()
     const headers = cleanResponseHead(res.rawHeaders, relay.policy, 101)
+    if (target.responseHeaders !== undefined) headers.push(...target.responseHeaders)
     client.write(serializeHead(101, res.statusMessage || 'Switching Protocols', headers))
-    if (upstreamHead.length > 0) client.write(upstreamHead)
     if (head.length > 0) upstream.write(head)
     upstream.setNoDelay(true)
     ;(client as Socket).setTimeout?.(0)
-    relay.events.websocketOpened()
-    join(client, upstream, () => relay.events.websocketClosed())
+    relay.events.websocketOpened(target.exchange)
+    let forget = () => {}
+    forget = onOpen(
+      join(client, upstream, upstreamHead, () => {
+        forget()
+        relay.events.websocketClosed(target.exchange)
+      }),
+    )
   })
 
   upstreamRequest.on('response', (res) => {
@@ -140,11 +212,12 @@ export function openTunnel(
     settled = true
     clearTimeout(deadline)
     const headers = cleanResponseHead(res.rawHeaders, relay.policy, res.statusCode ?? 502)
+    if (target.responseHeaders !== undefined) headers.push(...target.responseHeaders)
     headers.push('connection', 'close')
     client.write(
       serializeHead(
         res.statusCode ?? 502,
-        res.statusMessage || (STATUS_CODES[res.statusCode ?? 502] ?? ''),
+        res.statusMessage || (nodeHttp.STATUS_CODES[res.statusCode ?? 502] ?? ''),
         headers,
       ),
     )
@@ -157,8 +230,8 @@ export function openTunnel(
     if (settled || client.destroyed) return client.destroy()
     settled = true
     const failure = translateUpstreamError(error)
-    relay.events.upstreamError(failure.reason, failure.error)
-    refuse(req, client, relay, failure.error)
+    relay.events.upstreamError(failure.reason, failure.error, target.exchange)
+    refuse(req, client, relay, failure.error, target)
   })
   upstreamRequest.end()
 }

@@ -41,6 +41,7 @@ describe('the command line', () => {
       'serve',
       'check-config',
       'sessions',
+      'nodes',
       'inject',
       'webhook',
     ])

@@ -44,6 +44,9 @@ describe('the /metrics contract', () => {
         FXA_GATE_PUBLIC_URL: 'https://gate.example.test',
         FXA_GATE_COOKIE_SECRETS: 's'.repeat(40),
         FXA_GATE_UPSTREAM: 'http://127.0.0.1:9',
+        FXA_GATE_SERVICES: JSON.stringify([
+          { name: 'svc', audience: 'svc', nodes: [{ url: 'https://n1.example.test', capacity: 5 }] },
+        ]),
       },
       readFile: () => '',
     })
@@ -56,6 +59,8 @@ describe('the /metrics contract', () => {
       fetch: async () => new Response('{}', { status: 503 }),
     })
     await gate.app.ready()
+    // A service's nodes have their series once read.
+    await gate.ctx.placement.start()
     // Give the histograms a series each: a decision, an FxA call, a revocation.
     await gate.app.inject({ url: '/_gate/auth/nginx', headers: { 'x-original-url': 'https://a.test/x' } })
     await gate.app.inject({ url: '/_gate/start' })

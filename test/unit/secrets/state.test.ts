@@ -76,10 +76,10 @@ describe('secrets swapped at run time', () => {
       auth: 'session' as const,
     }
     const kidOf = (token: string) => JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString()).kid
-    const before = await signer(gate).assertionFor(identity)
+    const before = await signer(gate).signerFor(null).assertionFor(identity)
     const jwksBefore = signer(gate).jwks
     gate.reloadSecrets(configWith({ ...base, FXA_GATE_ASSERTION_KEY: pem() }))
-    const after = await signer(gate).assertionFor(identity)
+    const after = await signer(gate).signerFor(null).assertionFor(identity)
     expect(kidOf(after.token)).not.toBe(kidOf(before.token))
     expect(signer(gate).jwks.keys[0]!.kid).toBe(kidOf(after.token))
     expect(signer(gate).jwks).not.toBe(jwksBefore)

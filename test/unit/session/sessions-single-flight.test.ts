@@ -63,10 +63,8 @@ function world() {
 
 describe('session reads when a cached entry expires', () => {
   // Issue #17: when the local cache entry of a busy session expires, every request in flight for it
-  // reads the store. Expected: one read, shared by all (src/session/single-flight.ts, to be wired
-  // into sessions.resolve with `forget` on every invalidation). Fails on main today — 20 reads —
-  // which `it.fails` records; turn it into `it` when the single flight is wired in.
-  it.fails('reads the store once for many concurrent requests of one session', async () => {
+  // read the store (20 reads here before the single flight was wired into sessions.resolve).
+  it('reads the store once for many concurrent requests of one session', async () => {
     const { held, sessions, start } = world()
     const { cookieValue } = await start()
     expect(await sessions.resolve(cookieValue)).not.toBeNull()
