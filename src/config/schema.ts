@@ -354,7 +354,7 @@ export const CONFIG_KEYS = {
   bearerAllowedClients: key(
     'list',
     list.default([]),
-    'OAuth client ids whose bearer tokens are accepted (others get 401 invalid_token). BREAKING (0.2): when empty, a bearer token is accepted only where a rule or the auth URL names requiredScopes; elsewhere it gets 401 BEARER_NOT_ACCEPTED',
+    'OAuth client ids whose bearer tokens are accepted (others get 401 invalid_token). BREAKING (0.2): when empty, a bearer token is accepted only where a rule or the auth URL names requiredScopes, or on the hosts and token endpoint of a service naming its requiredScopes or allowedClients; elsewhere it gets 401 BEARER_NOT_ACCEPTED',
   ),
   bearerPassUpstream: key(
     'bool',

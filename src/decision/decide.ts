@@ -43,7 +43,7 @@ export interface DecisionPolicy {
 }
 
 /** A bearer token where nothing says whose tokens may be used: refused, never taken as anyone's. */
-function bearerNotAccepted(): GateError {
+export function bearerNotAccepted(): GateError {
   return new GateError('BEARER_NOT_ACCEPTED', {
     detail: 'no required scope on this route and no allowed client list',
     wwwAuthenticate:

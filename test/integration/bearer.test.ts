@@ -224,7 +224,20 @@ describe("bearer tokens follow FxA's rules", () => {
     const ports = [await freePort(), await freePort()]
     fxa = await startTestFxa(ports)
     fxa.users.set(uid, { uid, email: 'rules@example.org', twoFactor: true })
-    const env = { FXA_GATE_RULES: RULES, FXA_GATE_REDIS_KEY_PREFIX: `rules${Date.now()}:` }
+    const env = {
+      FXA_GATE_RULES: RULES,
+      FXA_GATE_REDIS_KEY_PREFIX: `rules${Date.now()}:`,
+      FXA_GATE_SERVICES: JSON.stringify([
+        { name: 'scoped', hosts: ['scoped.example.com'], audience: 'scoped', requiredScopes: ['profile'] },
+        {
+          name: 'listed',
+          hosts: ['listed.example.com'],
+          audience: 'listed',
+          allowedClients: ['fxa-gate-test'],
+        },
+        { name: 'unnamed', hosts: ['unnamed.example.com'], audience: 'unnamed' },
+      ]),
+    }
     gate = await startTestGate({ fxa, port: ports[0], redisUrl: inject('redisUrl'), env })
     open = await startTestGate({
       fxa,
@@ -303,6 +316,22 @@ describe("bearer tokens follow FxA's rules", () => {
     expect(
       (await ask(open, { authorization: `Bearer ${token}` }, 'https://app.example.com/unnamed/x')).status,
     ).toBe(200)
+  })
+
+  it('takes a bearer token on the hosts of a service that names its scopes or clients, not of one that names neither', async () => {
+    const token = await fxa.issueAccessToken({ uid, clientId: 'fxa-gate-test', scope: 'profile' })
+    const on = (host: string) =>
+      ask(gate, { authorization: `Bearer ${token}` }, `https://${host}/x`, `/_gate/auth/nginx?host=${host}`)
+    expect((await on('scoped.example.com')).status).toBe(200)
+    expect((await on('listed.example.com')).status).toBe(200)
+    const refused = await on('unnamed.example.com')
+    expect(refused.status).toBe(401)
+    expect(((await refused.json()) as { error: string }).error).toBe('BEARER_NOT_ACCEPTED')
+    // The service's token endpoint follows the same rule.
+    const exchange = (service: string) =>
+      fetch(`${gate.url}/_gate/token/${service}`, { headers: { authorization: `Bearer ${token}` } })
+    expect((await exchange('scoped')).status).toBe(200)
+    expect((await exchange('unnamed')).status).toBe(401)
   })
 
   it("never takes the AAL of a bearer token from the profile's twoFactorAuthentication", async () => {
