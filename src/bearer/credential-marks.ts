@@ -44,6 +44,23 @@ if redis.call('TYPE', KEYS[1]).ok == 'string' then current = tonumber(redis.call
 redis.call('SET', KEYS[1], tostring(math.max(current, tonumber(ARGV[1]))), 'PX', ARGV[2])
 return 1`,
   },
+  /**
+   * KEYS: mark. Returns the mark, or {'!'} after deleting a key that is not a mark (wrong type, not
+   * a number): bad data must not make every check of the user's tokens fail.
+   */
+  fxaGateMarkRead: {
+    keys: 1,
+    lua: `
+local kind = redis.call('TYPE', KEYS[1]).ok
+if kind == 'none' then return false end
+if kind == 'string' then
+  local value = redis.call('GET', KEYS[1])
+  if tonumber(value) then return value end
+end
+redis.call('DEL', KEYS[1])
+if kind == 'string' then return {'!', 'unparsable'} end
+return {'!', 'wrong_type'}`,
+  },
 } as const satisfies Record<string, LuaScript>
 
 /**
@@ -67,7 +84,15 @@ export function createRedisCredentialMarkStore(options: { redis: RedisLayer }): 
     },
     async read(uid) {
       try {
-        const value = Number(await redis.run('credential mark', () => redis.commands.get(markKey(uid))))
+        const reply = await redis.run('credential mark', () =>
+          Promise.resolve(redis.script(redis.commands, 'fxaGateMarkRead', [markKey(uid)], [])),
+        )
+        if (Array.isArray(reply)) {
+          // Whoever can write Redis could as well delete the mark: treating it as absent adds nothing.
+          redis.faults.report('credential_mark', reply[1] === 'unparsable' ? 'unparsable' : 'wrong_type')
+          return 0
+        }
+        const value = Number(reply)
         return Number.isFinite(value) && value > 0 ? value : 0
       } catch (error) {
         throw storeUnavailable(error, 'credential mark')

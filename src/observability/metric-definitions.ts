@@ -217,7 +217,17 @@ export const METRICS = {
     type: 'counter',
     help: 'Invalid data found in Redis and deleted or repaired (log code STORE_RECORD_INVALID), by kind and problem',
     labels: {
-      kind: closed(['session', 'user_index', 'token', 'token_index', 'event', 'event_user', 'node']),
+      kind: closed([
+        'session',
+        'user_index',
+        'token',
+        'token_index',
+        'event',
+        'event_user',
+        'node',
+        'credential_mark',
+        'revalidation_lock',
+      ]),
       problem: closed(['unparsable', 'schema', 'mac', 'wrong_type']),
     },
   },

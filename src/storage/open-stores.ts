@@ -115,7 +115,11 @@ export function openStores(config: Config, deps: StoresDeps): Stores {
     sessions,
     tokens: createRedisTokenStore({ redis, keyring: () => keys().tokenCache }),
     events: createRedisEventState({ redis, commandTimeoutMs: config.redisCommandTimeout }),
-    locks: createRedisRevalidationLocks({ redis }),
+    locks: createRedisRevalidationLocks({
+      redis,
+      // No lock outlives the interval (after a check) or the lease (during one, see revalidation.ts).
+      longestMs: Math.max(config.sessionRevalidateInterval, config.providerTimeout * 3),
+    }),
     reaper: createRedisTokenReaperStore({ redis }),
     marks: createRedisCredentialMarkStore({ redis }),
     nodes: createRedisNodeStore({ redis }),
