@@ -85,9 +85,9 @@ export function createRevalidation(deps: RevalidationDeps): Revalidation {
       code === 'PROVIDER_UNAVAILABLE' ? 'unavailable' : code === 'STORE_UNAVAILABLE' ? 'store' : 'error'
     metrics.sessionRefreshFailures.labels(reason).inc()
     const failures = (record.refreshFailures ?? 0) + 1
-    // The provider's Retry-After (seconds) when longer, but never past the interval.
-    const retryAfterMs = ((error as GateError).retryAfterSeconds ?? 0) * 1000
-    const wait = Math.min(intervalMs, Math.max(backoff(failures), retryAfterMs))
+    // Our own back-off only: an error's retryAfterSeconds is what fxa-gate tells its clients (the
+    // code's default when the provider said nothing), in seconds, not the provider's pacing.
+    const wait = backoff(failures)
     notBefore.set(key, clock() + wait)
     logger.warn(
       { code, failures, retryInMs: Math.round(wait) },
