@@ -55,6 +55,7 @@ try {
       FXA_GATE_FXA_PROFILE_URL: fxa.profileUrl,
       FXA_GATE_CLIENT_ID: 'mem',
       FXA_GATE_CLIENT_SECRET: 'mem-secret',
+      FXA_GATE_BEARER_ALLOWED_CLIENTS: 'mem',
       FXA_GATE_PUBLIC_URL: gateUrl,
       FXA_GATE_LISTEN: `127.0.0.1:${port}`,
       FXA_GATE_ADMIN_LISTEN: `127.0.0.1:${adminPort}`,

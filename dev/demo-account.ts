@@ -90,7 +90,10 @@ export function startDemoAccountPages(options: {
         const user = fxa.userByEmail(fields.get('email') ?? '')
         if (user === undefined || !/^[\w.-]{1,64}$/.test(capability))
           return send(400, page('Cannot subscribe', '<p>Sign in once with this email first.</p>'))
-        user.subscriptions = [...new Set([...(user.subscriptions ?? []), capability])]
+        const current = Array.isArray(user.subscriptions)
+          ? user.subscriptions
+          : (user.subscriptions?.['*'] ?? [])
+        user.subscriptions = [...new Set([...current, capability])]
         // What FxA does next: tell the relying party, which updates the user's live sessions.
         const set = await fxa.signSet({
           sub: user.uid,

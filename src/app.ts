@@ -6,6 +6,11 @@ import Fastify, {
 } from 'fastify'
 import { adminRevokeRoutes } from './admin/revoke.ts'
 import { type AssertionSigners, createJwksHandler } from './assertion/setup.ts'
+import {
+  type CredentialMarkStore,
+  createCredentialMarks,
+  createMemoryCredentialMarkStore,
+} from './bearer/credential-marks.ts'
 import { createTokenChecker } from './bearer/token-checker.ts'
 import { createMemoryTokenStore, type TokenStore } from './bearer/token-store.ts'
 import type { Config } from './config/derive.ts'
@@ -60,8 +65,12 @@ import { createRevocation } from './revocation/revocation.ts'
 import { createSecretHolder, type SecretHolder } from './secrets/state.ts'
 import { compileServices } from './services/registry.ts'
 import { createServiceTokens } from './services/service-token.ts'
-import { type CredentialMarkReader, NO_MARKS, serviceTokenRoutes } from './services/token-routes.ts'
+import { type CredentialMarkReader, serviceTokenRoutes } from './services/token-routes.ts'
+import { createRevalidation } from './session/revalidation.ts'
+import { createMemoryRevalidationLocks, type RevalidationLocks } from './session/revalidation-lock.ts'
 import { createSessions } from './session/sessions.ts'
+import { createTokenReaper } from './session/token-reaper.ts'
+import { createMemoryTokenReaperStore, type TokenReaperStore } from './session/token-reaper-store.ts'
 import type { SessionStore } from './session/types.ts'
 import { userSessionsRoutes } from './user-sessions/plugin.ts'
 
@@ -77,6 +86,10 @@ export interface GateDeps {
   readonly marks?: CredentialMarkReader
   /** The storage layer behind the shared stores, for the cross-replica active-session count. */
   readonly redis?: RedisLayer | undefined
+  /** Revalidation locks, the token reaper's store, credential marks: in memory when absent. */
+  readonly revalidationLocks?: RevalidationLocks
+  readonly tokenReaperStore?: TokenReaperStore
+  readonly credentialMarks?: CredentialMarkStore
   readonly logger: Logger
   /** Give the stores the same registry (storage/open-stores.ts), so /metrics shows theirs too. */
   readonly metrics?: Metrics
@@ -153,16 +166,7 @@ export function buildGate(config: Config, deps: GateDeps): Gate {
   const shared = deps.store.shared ? dependencies : undefined
   const store = instrumentSessionStore(deps.store, shared, activeSessions)
   const secrets = deps.secrets ?? createSecretHolder(config, { clock, metrics, logger: deps.logger })
-  const sessions = createSessions({
-    store,
-    cookieKeys: () => secrets.current().keys.cookie,
-    sealKeys: () => secrets.current().keys.seal,
-    metrics,
-    clock,
-    absoluteTtlMs: config.sessionAbsoluteTtl,
-    idleTtlMs: config.sessionIdleTtl,
-    cacheTtlMs: config.sessionCacheTtl,
-  })
+  const sealKeys = () => secrets.current().keys.seal
   const provider = createProvider({
     config,
     logger: deps.logger,
@@ -170,6 +174,43 @@ export function buildGate(config: Config, deps: GateDeps): Gate {
     fetch,
     clientSecret: () => secrets.current().clientSecret,
   })
+  const reaper = createTokenReaper({
+    store: deps.tokenReaperStore ?? createMemoryTokenReaperStore(),
+    sessions: store,
+    sealKeys,
+    destroy: provider.revoke,
+    idleTtlMs: config.sessionIdleTtl,
+    clock,
+    metrics,
+    logger: deps.logger,
+  })
+  const sessions = createSessions({
+    store,
+    cookieKeys: () => secrets.current().keys.cookie,
+    sealKeys,
+    metrics,
+    clock,
+    absoluteTtlMs: config.sessionAbsoluteTtl,
+    idleTtlMs: config.sessionIdleTtl,
+    cacheTtlMs: config.sessionCacheTtl,
+    reaper,
+  })
+  const revalidation = createRevalidation({
+    store,
+    sessions,
+    locks: deps.revalidationLocks ?? createMemoryRevalidationLocks(clock),
+    reaper,
+    refresh: provider.refresh,
+    fetchProfile: createProfileFetcher({ config, discover: provider.discover, fetch }),
+    sealKeys,
+    mapping: config,
+    intervalMs: config.sessionRevalidateInterval,
+    providerTimeoutMs: config.providerTimeout,
+    clock,
+    metrics,
+    logger: deps.logger,
+  })
+  const marks = createCredentialMarks(deps.credentialMarks ?? createMemoryCredentialMarkStore(clock), clock)
   // Reads the templates and locales (the operator's too) once; a broken one stops the start here.
   const pages = createPages(config, { denialKeys: () => secrets.current().keys.denial })
   const services = compileServices(config)
@@ -196,10 +237,13 @@ export function buildGate(config: Config, deps: GateDeps): Gate {
     tokens: tokenStore,
     eventState,
     webhooks,
+    marks,
     logger: deps.logger,
     metrics,
     clock,
   })
+  // The sessions a revocation ended have their provider tokens destroyed (in the background).
+  revocation.onUserRevoked((_uid, _reason, _before, ended) => reaper.ended(ended))
   // A deleted account's places on the services' nodes are freed for others.
   revocation.onUserRevoked((uid, reason) =>
     reason === 'delete_user' ? placement.releaseUser(uid) : undefined,
@@ -214,6 +258,7 @@ export function buildGate(config: Config, deps: GateDeps): Gate {
     metrics,
     clock,
     fetch,
+    revalidation,
   })
   const failures = createLogLimiter(deps.logger)
   const ctx: GateContext = {
@@ -253,6 +298,7 @@ export function buildGate(config: Config, deps: GateDeps): Gate {
     clock,
     metrics,
     logger: deps.logger,
+    marks,
   })
   const trustedPeer = compileTrustedPeers(config.trustedProxies)
   const authenticator = createAuthenticator({
@@ -260,6 +306,7 @@ export function buildGate(config: Config, deps: GateDeps): Gate {
     sessions,
     cookieName: config.cookie.sessionName,
     trustedPeer,
+    revalidation,
   })
   const assertions = currentSigners(secrets)
   // Tracing needs fastify's hooks (a server span around each request): with it on, no fast path.
@@ -339,7 +386,8 @@ export function buildGate(config: Config, deps: GateDeps): Gate {
     authenticator,
     placement,
     tokens: createServiceTokens(assertions, config.clientId, clock),
-    marks: deps.marks ?? NO_MARKS,
+    // Service tokens issued before a password change are refused like bearer tokens (#12's marks).
+    marks: deps.marks ?? marks,
     metrics,
   })
   const jwks = createJwksHandler(assertions)
@@ -351,6 +399,11 @@ export function buildGate(config: Config, deps: GateDeps): Gate {
   admin.get('/jwks.json', jwks)
   admin.register(adminRevokeRoutes, ctx)
   const stops: (() => void)[] = []
+  // Often enough to see an idle session's expiry soon after it happens, never more than every second.
+  const sweepEvery = Math.max(
+    1000,
+    Math.min(30_000, config.sessionRevalidateInterval, Math.floor(config.sessionIdleTtl / 2)),
+  )
 
   return {
     app,
@@ -359,7 +412,7 @@ export function buildGate(config: Config, deps: GateDeps): Gate {
     lifecycle,
     dependencies,
     start() {
-      stops.push(ctx.provider.start(), dependencies.start(), activeSessions.start())
+      stops.push(ctx.provider.start(), dependencies.start(), activeSessions.start(), reaper.start(sweepEvery))
       void placement.start()
       lifecycle.markStarted()
     },
@@ -368,6 +421,7 @@ export function buildGate(config: Config, deps: GateDeps): Gate {
       for (const stop of stops.splice(0)) stop()
       placement.close()
       await Promise.allSettled([app.close(), admin.close()])
+      await revalidation.settled()
       ctx.sessions.close()
       tokens.close()
       await webhooks?.close()

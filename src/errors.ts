@@ -33,6 +33,10 @@ export const ERRORS = {
   },
   LOGIN_CALLBACK_INVALID: { status: 400, message: 'The login response is malformed.' },
   LOGIN_DENIED: { status: 403, message: 'The sign-in was cancelled or refused at the account provider.' },
+  LOGIN_EMAIL_UNVERIFIED: {
+    status: 403,
+    message: 'The account provider has not verified this email address. Verify it there, then sign in again.',
+  },
   LOGIN_CODE_REJECTED: {
     status: 400,
     message: 'The account provider refused the login code (expired or already used). Start again.',
@@ -58,6 +62,11 @@ export const ERRORS = {
       'The Authorization header is malformed: send exactly "Bearer <token>", once, and never a token in the URL.',
   },
   BEARER_INVALID: { status: 401, message: 'The bearer token is invalid, expired or not accepted here.' },
+  BEARER_NOT_ACCEPTED: {
+    status: 401,
+    message:
+      'Bearer tokens are not accepted on this route: it names no required scope, and FXA_GATE_BEARER_ALLOWED_CLIENTS is not set.',
+  },
   FORBIDDEN: { status: 403, message: 'You are signed in but not allowed here.' },
   LOGOUT_NOT_SAME_ORIGIN: {
     status: 403,

@@ -76,6 +76,8 @@ export async function startWorld(options: { gateEnv?: Record<string, string> } =
     FXA_GATE_FXA_PROFILE_URL: fxa.profileUrl,
     FXA_GATE_CLIENT_ID: 'bench',
     FXA_GATE_CLIENT_SECRET: 'bench-secret',
+    // Bearer tokens are credentials only where something names who may use them.
+    FXA_GATE_BEARER_ALLOWED_CLIENTS: 'bench',
     FXA_GATE_PUBLIC_URL: gateUrl,
     FXA_GATE_LISTEN: `127.0.0.1:${ports.gate}`,
     FXA_GATE_ADMIN_LISTEN: `127.0.0.1:${ports.gateAdmin}`,

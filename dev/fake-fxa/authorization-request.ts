@@ -1,12 +1,16 @@
 import { type FxaErrorBody, fxaErrorBody } from './errors.ts'
+import { grantCovers } from './scopes.ts'
 import type { FakeClient } from './types.ts'
 
 const STATE_MAX_LENGTH = 512
+/** What FxA lets a client that Mozilla does not trust ask for (its own URL scopes aside). */
+const UNTRUSTED_CLIENT_SCOPES = ['openid', 'profile:uid', 'profile:email', 'profile:display_name']
 
 /**
  * FxA's checks on an authorization request that oidc-provider does not make: `state` is required,
  * and PKCE is for public clients only (a confidential client sending it is refused with errno 116,
- * a public client omitting it with errno 118). Anything else is left to oidc-provider.
+ * a public client omitting it with errno 118), and an untrusted client may only ask for the basic
+ * profile scopes and its own (errno 114). Anything else is left to oidc-provider.
  */
 export function checkAuthorizationRequest(
   query: URLSearchParams,
@@ -19,6 +23,14 @@ export function checkAuthorizationRequest(
 
   const client = clients.get(query.get('client_id') ?? '')
   if (client === undefined) return undefined
+
+  if (client.trusted === false) {
+    const allowed = [...UNTRUSTED_CLIENT_SCOPES, ...(client.allowedScopes ?? [])]
+    const refused = (query.get('scope') ?? '')
+      .split(' ')
+      .filter((scope) => scope !== '' && !grantCovers(allowed, scope))
+    if (refused.length > 0) return fxaErrorBody('invalidScopes', { invalidScopes: refused })
+  }
 
   const challenge = query.get('code_challenge')
   const method = query.get('code_challenge_method')

@@ -69,12 +69,14 @@ export interface LoginOptions {
   /** Press Cancel instead of Sign in (the client then gets error=access_denied). */
   cancel?: boolean
   password?: string
+  /** The two-step code, when the account asks for one (default 123456). */
+  code?: string
 }
 
 /**
  * Walks an authorization request through the fake FxA the way a browser would: follow redirects
  * on the FxA origin, fill in and submit the sign-in form if one is shown (an existing session may
- * skip it), and stop at the first redirect that leaves the FxA origin (the client's redirect_uri,
+ * skip it) and the two-step code form after it, and stop at the first redirect that leaves the FxA origin (the client's redirect_uri,
  * carrying `code` and `state`, or `error`). Returns that URL. Throws if the flow ends anywhere else.
  */
 export async function loginWithForm(
@@ -86,7 +88,7 @@ export async function loginWithForm(
   let url = new URL(authorizationUrl)
   const fxaOrigin = url.origin
   let response = await fetchWithJar(url, { redirect: 'manual' })
-  let submitted = false
+  let submitted: 'nothing' | 'email' | 'code' = 'nothing'
 
   for (let hop = 0; hop < 20; hop += 1) {
     const location = response.headers.get('location')
@@ -101,13 +103,23 @@ export async function loginWithForm(
 
     const text = await response.text()
     const action = /<form[^>]*\saction="([^"]+)"/.exec(text)?.[1]
-    if (response.status !== 200 || action === undefined || submitted) {
+    const asksCode = /<input[^>]*\sname="code"/.test(text)
+    if (
+      response.status !== 200 ||
+      action === undefined ||
+      submitted === 'code' ||
+      (submitted === 'email' && !asksCode)
+    ) {
       throw new Error(
         `fake FxA login stopped at ${url.pathname} with HTTP ${response.status}: ${text.slice(0, 300)}`,
       )
     }
     const fields: Record<string, string> =
-      options.cancel === true ? { cancel: '1' } : { email, password: options.password ?? 'password' }
+      options.cancel === true
+        ? { cancel: '1' }
+        : asksCode
+          ? { email, code: options.code ?? '123456' }
+          : { email, password: options.password ?? 'password' }
     url = new URL(decodeHtml(action), url)
     response = await fetchWithJar(url, {
       method: 'POST',
@@ -115,7 +127,7 @@ export async function loginWithForm(
       body: new URLSearchParams(fields).toString(),
       redirect: 'manual',
     })
-    submitted = true
+    submitted = asksCode ? 'code' : 'email'
   }
   throw new Error('fake FxA login: too many redirects')
 }

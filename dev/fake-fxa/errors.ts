@@ -4,13 +4,17 @@ import { STATUS_CODES } from 'node:http'
 export const fxaErrors = {
   unknownClient: { code: 400, errno: 101, message: 'Unknown client' },
   incorrectSecret: { code: 400, errno: 102, message: 'Incorrect secret' },
+  unknownCode: { code: 400, errno: 105, message: 'Unknown code' },
   invalidToken: { code: 400, errno: 108, message: 'Invalid token' },
   invalidRequestParameter: { code: 400, errno: 109, message: 'Invalid request parameter' },
   unauthorized: { code: 401, errno: 110, message: 'Unauthorized for route' },
   insufficientScope: { code: 403, errno: 112, message: 'Requested scopes are not allowed' },
+  invalidScopes: { code: 400, errno: 114, message: 'Requested scopes are not allowed' },
   expiredToken: { code: 400, errno: 115, message: 'Expired token' },
   notPublicClient: { code: 400, errno: 116, message: 'Not a public client' },
+  mismatchCodeChallenge: { code: 400, errno: 117, message: 'Incorrect code_challenge' },
   missingPkceParameters: { code: 400, errno: 118, message: 'Public clients require PKCE OAuth parameters' },
+  mismatchAcr: { code: 400, errno: 120, message: 'Mismatch acr value' },
 } as const
 
 export type FxaErrorName = keyof typeof fxaErrors

@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { createAccountActions } from './account.ts'
 import { fxaDiscovery, withoutIssInAuthorizationResponse } from './discovery.ts'
 import { createFailureSwitch } from './failures.ts'
 import { generateSigningKeys, signSecurityEventToken } from './keys.ts'
@@ -7,7 +8,7 @@ import { createLoginPage } from './login-page.ts'
 import { createMemoryStore } from './memory-store.ts'
 import { createOauthApi } from './oauth-api.ts'
 import { createProfileRoute } from './profile.ts'
-import { createFxaProvider } from './provider.ts'
+import { createAccessTokenTtls, createFxaProvider } from './provider.ts'
 import { createRequestListener } from './server.ts'
 import { fxaTokenResponse } from './token-response.ts'
 import { createTokenBook } from './tokens.ts'
@@ -15,8 +16,11 @@ import type { FakeFxa, FakeFxaCalls, FakeFxaOptions } from './types.ts'
 import { createUserDirectory } from './users.ts'
 
 export { type CookieJar, createCookieJar, type FetchLike, loginWithForm } from './drive.ts'
+export { grantCovers, scopeImplies } from './scopes.ts'
 export type {
+  EventOptions,
   FailureMode,
+  FakeAccountActions,
   FakeClient,
   FakeFxa,
   FakeFxaCalls,
@@ -38,6 +42,7 @@ export async function startFakeFxa(options: FakeFxaOptions): Promise<FakeFxa> {
   const calls: FakeFxaCalls = {
     authorization: 0,
     token: 0,
+    refresh: 0,
     profile: 0,
     introspect: 0,
     verify: 0,
@@ -57,11 +62,12 @@ export async function startFakeFxa(options: FakeFxaOptions): Promise<FakeFxa> {
   const { port } = server.address() as AddressInfo
   const issuer = (options.issuer ?? `http://${urlHost(host)}:${port}`).replace(/\/+$/, '')
 
+  const accessTokenTtls = createAccessTokenTtls(options.accessTokenTtlSeconds ?? 3600, [...clients.values()])
   const provider = createFxaProvider({
     issuer,
     clients: [...clients.values()],
     scopes: options.scopes ?? [],
-    accessTokenTtlSeconds: options.accessTokenTtlSeconds ?? 3600,
+    accessTokenTtls,
     keys,
     store,
     users,
@@ -69,20 +75,22 @@ export async function startFakeFxa(options: FakeFxaOptions): Promise<FakeFxa> {
   })
   provider.use(fxaDiscovery)
   provider.use(withoutIssInAuthorizationResponse)
-  provider.use(fxaTokenResponse({ keys, users, tokenPath: '/v1/token' }))
+  provider.use(fxaTokenResponse({ keys, users, clients, calls, tokenPath: '/v1/token' }))
   const tokens = createTokenBook(provider, store, users)
   listener = createRequestListener({
     provider,
     clients,
     calls,
     failures,
-    oauthApi: createOauthApi({ tokens, clients }),
+    oauthApi: createOauthApi({ tokens, clients, users }),
     profile: createProfileRoute({ tokens, issuer }),
     loginPage: createLoginPage({ provider, users }),
     logError,
   })
 
   const firstClient = [...clients.keys()][0] ?? ''
+  const signSet = (input: Parameters<FakeFxa['signSet']>[0]) =>
+    signSecurityEventToken(keys, { iss: issuer, aud: firstClient }, input)
   return {
     issuer,
     oauthUrl: `${issuer}/v1`,
@@ -92,8 +100,12 @@ export async function startFakeFxa(options: FakeFxaOptions): Promise<FakeFxa> {
     users: users.users,
     userByEmail: users.byEmail,
     setFailure: failures.set,
-    signSet: (input) => signSecurityEventToken(keys, { iss: issuer, aud: firstClient }, input),
+    signSet,
     issueAccessToken: tokens.issueAccessToken,
+    issueRefreshToken: tokens.issueRefreshToken,
+    setAccessTokenTtl: accessTokenTtls.set,
+    account: createAccountActions({ users, tokens, clients, signSet, clock: Date.now }),
+    liveRefreshTokens: tokens.liveRefreshTokens,
     stop: () => stopListening(server),
     start: () => (server.listening ? Promise.resolve() : listen(server, port, host)),
     close: () => stopListening(server),

@@ -1,12 +1,16 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type Provider from 'oidc-provider'
 import { escapeHtml, readFields, sendHtml } from './http.ts'
-import { authenticationLevel, type UserDirectory } from './users.ts'
+import { signInLevel, type UserDirectory } from './users.ts'
+
+const CODE = /^\d{6}$/
 
 /**
  * The sign-in step at `/interaction/:uid`. A GET shows a form (email, any password, Sign in /
  * Cancel) that a person, Playwright and a plain fetch can all use; a POST signs in, creating the
- * account on the fly for an unknown email. Consent is never asked: a consent prompt is granted at once.
+ * account on the fly for an unknown email. An account with two-step authentication is then asked
+ * for a code (any six digits). `acr_values=AAL2` refuses an account without two-step, as FxA does.
+ * Consent is never asked: a consent prompt is granted at once.
  */
 export function createLoginPage(deps: { provider: Provider; users: UserDirectory }) {
   const { provider, users } = deps
@@ -32,7 +36,9 @@ export function createLoginPage(deps: { provider: Provider; users: UserDirectory
       )
     }
 
-    const hint = [params['login_hint'], params['email']].find((value) => typeof value === 'string')
+    // A browser already signed in at the provider is offered its account (FxA: "Continue as …").
+    const signedIn = session?.accountId === undefined ? undefined : users.users.get(session.accountId)?.email
+    const hint = [params['login_hint'], params['email'], signedIn].find((value) => typeof value === 'string')
     if (req.method !== 'POST') return sendHtml(res, 200, loginForm(uid, clientId, String(hint ?? '')))
 
     const fields = await readFields(req)
@@ -44,7 +50,20 @@ export function createLoginPage(deps: { provider: Provider; users: UserDirectory
     if (!email.includes('@')) {
       return sendHtml(res, 400, loginForm(uid, clientId, email, 'Enter a valid email address.'))
     }
-    const user = users.signIn(email)
+    const aal2Requested = String(params['acr_values'] ?? '')
+      .split(' ')
+      .includes('AAL2')
+    const known = users.byEmail(email)
+    if (aal2Requested && known?.twoFactor !== true) {
+      const problem = 'This service requires two-step authentication. Turn it on in your account settings.'
+      return sendHtml(res, 400, loginForm(uid, clientId, email, problem))
+    }
+    const user = known ?? users.signIn(email)
+    const level = signInLevel(user, aal2Requested)
+    if (level.aal === 2 && !CODE.test(fields['code'] ?? '')) {
+      const problem = fields['code'] === undefined ? undefined : 'Enter the six-digit code.'
+      return sendHtml(res, fields['code'] === undefined ? 200 : 400, codeForm(uid, email, problem))
+    }
     if (session !== undefined && session.accountId !== user.uid) {
       // Signing in as someone else replaces the browser session (FxA switches accounts silently;
       // oidc-provider would otherwise insist on an RP-initiated logout, which FxA does not have).
@@ -52,8 +71,7 @@ export function createLoginPage(deps: { provider: Provider; users: UserDirectory
       interaction.session = undefined
       await interaction.save(interaction.exp - Math.floor(Date.now() / 1000))
     }
-    const { amr, acr } = authenticationLevel(user)
-    const result = { login: { accountId: user.uid, amr, acr } }
+    const result = { login: { accountId: user.uid, amr: level.amr, acr: level.acr } }
     return provider.interactionFinished(req, res, result, { mergeWithLastSubmission: false })
   }
 }
@@ -67,6 +85,19 @@ ${problem === undefined ? '' : `<p role="alert">${escapeHtml(problem)}</p>`}
   <label>Email <input type="email" name="email" value="${escapeHtml(email)}" autocomplete="email" required autofocus></label>
   <label>Password <input type="password" name="password" autocomplete="current-password"></label>
   <button type="submit" id="sign-in">Sign in</button>
+  <button type="submit" name="cancel" value="1" id="cancel" formnovalidate>Cancel</button>
+</form>`)
+}
+
+function codeForm(uid: string, email: string, problem?: string): string {
+  return page(`
+<h1>Enter the code</h1>
+<p>from your authentication app (fake Mozilla accounts: any six digits work)</p>
+${problem === undefined ? '' : `<p role="alert">${escapeHtml(problem)}</p>`}
+<form method="post" action="/interaction/${escapeHtml(uid)}">
+  <input type="hidden" name="email" value="${escapeHtml(email)}">
+  <label>Code <input name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6}" required autofocus></label>
+  <button type="submit" id="confirm">Confirm</button>
   <button type="submit" name="cancel" value="1" id="cancel" formnovalidate>Cancel</button>
 </form>`)
 }

@@ -26,6 +26,8 @@ const GRANTABLE = new Set([
 export interface MemoryStore {
   adapterFor(model: string): Adapter
   revokeByGrantId(grantId: string): void
+  /** The unexpired entries of a model (e.g. every live RefreshToken), with their ids. */
+  live(model: string): Array<{ id: string; payload: AdapterPayload }>
 }
 
 export function createMemoryStore(now: () => number = Date.now): MemoryStore {
@@ -100,5 +102,15 @@ export function createMemoryStore(now: () => number = Date.now): MemoryStore {
     }
   }
 
-  return { adapterFor, revokeByGrantId }
+  function live(model: string): Array<{ id: string; payload: AdapterPayload }> {
+    const prefix = `${model}:`
+    const found: Array<{ id: string; payload: AdapterPayload }> = []
+    for (const [key, entry] of entries) {
+      if (key.startsWith(prefix) && entry.expiresAt > now())
+        found.push({ id: key.slice(prefix.length), payload: entry.payload })
+    }
+    return found
+  }
+
+  return { adapterFor, revokeByGrantId, live }
 }

@@ -1,11 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { fxaErrorBody } from './errors.ts'
 import { sendJson } from './http.ts'
+import { grantCovers } from './scopes.ts'
 import type { TokenBook } from './tokens.ts'
 import type { FakeUser } from './types.ts'
-import { authenticationLevel } from './users.ts'
+import { accountLevel, capabilitiesFor } from './users.ts'
 
-// Which profile:* sub-scope releases each field; `profile` releases them all.
+// Which profile:* sub-scope releases each field; `profile` (and `profile:write`) imply them all.
 const FIELD_SCOPES = {
   uid: 'profile:uid',
   email: 'profile:email',
@@ -23,7 +24,9 @@ type ProfileField = keyof typeof FIELD_SCOPES
 
 /**
  * FxA's profile server `GET /v1/profile` (also the OIDC userinfo endpoint). It reads the user as
- * they are now, so a test that edits a `FakeUser` sees the change on the next call.
+ * they are now, so a test that edits a `FakeUser` sees the change on the next call. Fields are
+ * released by FxA's hierarchical scope rules; `subscriptions` are the capabilities of the token's
+ * client. A user's extra `claims` (generic OIDC providers) are added to any answer.
  */
 export function createProfileRoute(deps: { tokens: TokenBook; issuer: string }) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -32,19 +35,22 @@ export function createProfileRoute(deps: { tokens: TokenBook; issuer: string }) 
     if (found?.state !== 'active') {
       return sendJson(res, 401, fxaErrorBody('unauthorized'), { 'www-authenticate': 'Bearer' })
     }
-    const scopes = new Set((found.token.scope ?? '').split(' '))
-    const released = (field: ProfileField) => scopes.has('profile') || scopes.has(FIELD_SCOPES[field])
-    const full = fullProfile(found.user, deps.issuer)
+    const granted = found.token.scope ?? ''
+    const released = (field: ProfileField) => grantCovers(granted, FIELD_SCOPES[field])
+    const full = fullProfile(found.user, found.token.clientId ?? '', deps.issuer)
     const profile = Object.fromEntries(
       Object.entries(full).filter(([field]) => released(field as ProfileField)),
     )
     if (Object.keys(profile).length === 0) return sendJson(res, 403, fxaErrorBody('insufficientScope'))
-    sendJson(res, 200, scopes.has('openid') ? { ...profile, sub: found.user.uid } : profile)
+    const withSub = grantCovers(granted, 'openid') ? { ...profile, sub: found.user.uid } : profile
+    const answer: Record<string, unknown> = { ...withSub, ...found.user.claims }
+    for (const [name, value] of Object.entries(answer)) if (value === null) delete answer[name]
+    sendJson(res, 200, answer)
   }
 }
 
-function fullProfile(user: FakeUser, issuer: string): Record<ProfileField, unknown> {
-  const { amr } = authenticationLevel(user)
+function fullProfile(user: FakeUser, clientId: string, issuer: string): Record<ProfileField, unknown> {
+  const { amr } = accountLevel(user)
   return {
     uid: user.uid,
     email: user.email,
@@ -54,7 +60,7 @@ function fullProfile(user: FakeUser, issuer: string): Record<ProfileField, unkno
     avatarDefault: user.avatar === undefined,
     amrValues: amr,
     twoFactorAuthentication: user.twoFactor === true,
-    subscriptions: user.subscriptions ?? [],
+    subscriptions: capabilitiesFor(user, clientId),
     metricsEnabled: user.metricsEnabled ?? true,
   }
 }

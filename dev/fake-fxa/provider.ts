@@ -3,6 +3,7 @@ import Provider, {
   type ClientMetadata,
   type Configuration,
   type Grant,
+  interactionPolicy,
   type KoaContextWithOIDC,
 } from 'oidc-provider'
 import { escapeHtml } from './http.ts'
@@ -31,11 +32,39 @@ export const FXA_SCOPES = [
 // FxA refresh tokens have no time expiry; ten years is "never" for a test run.
 const TEN_YEARS = 10 * 365 * 24 * 60 * 60
 
+/** Access-token lifetimes (seconds), changeable while the fake runs: per client, else the default. */
+export interface AccessTokenTtls {
+  get(clientId: string): number
+  set(seconds: number, clientId?: string): void
+}
+
+export function createAccessTokenTtls(
+  defaultSeconds: number,
+  clients: readonly FakeClient[],
+): AccessTokenTtls {
+  let fallback = defaultSeconds
+  const perClient = new Map<string, number>()
+  for (const client of clients)
+    if (client.accessTokenTtlSeconds !== undefined)
+      perClient.set(client.clientId, client.accessTokenTtlSeconds)
+  return {
+    get: (clientId) => perClient.get(clientId) ?? fallback,
+    set(seconds, clientId) {
+      if (!Number.isInteger(seconds) || seconds < 1)
+        throw new TypeError('fake FxA: a TTL is a whole number of seconds')
+      if (clientId === undefined) {
+        fallback = seconds
+        perClient.clear()
+      } else perClient.set(clientId, seconds)
+    },
+  }
+}
+
 export interface FxaProviderDeps {
   issuer: string
   clients: FakeClient[]
   scopes: string[]
-  accessTokenTtlSeconds: number
+  accessTokenTtls: AccessTokenTtls
   keys: SigningKeys
   store: MemoryStore
   users: UserDirectory
@@ -80,16 +109,22 @@ export function createFxaProvider(deps: FxaProviderDeps): Provider {
     },
     // PKCE only for public clients; the request checks in authorization-request.ts refuse the rest.
     pkce: { required: (_ctx, client) => client.clientAuthMethod === 'none' },
-    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+    interactions: {
+      url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
+      policy: fxaInteractionPolicy(),
+    },
     // FxA shows no consent screen: whatever the client asks for is granted.
     loadExistingGrant: grantEverythingRequested,
     issueRefreshToken: (_ctx, client, source) =>
       client.grantTypeAllowed('refresh_token') && offlineCodes.delete(source.jti),
     // FxA tokens outlive the browser session that created them.
     expiresWithSession: () => false,
-    rotateRefreshToken: false,
+    // FxA never rotates; a client may be set to, to stand in for a generic OIDC provider that does.
+    rotateRefreshToken: (ctx) =>
+      deps.clients.find((client) => client.clientId === ctx.oidc.client?.clientId)?.rotateRefreshTokens ===
+      true,
     ttl: {
-      AccessToken: deps.accessTokenTtlSeconds,
+      AccessToken: (_ctx, _token, client) => deps.accessTokenTtls.get(client.clientId),
       AuthorizationCode: 15 * 60,
       IdToken: 5 * 60,
       RefreshToken: TEN_YEARS,
@@ -114,6 +149,29 @@ export function createFxaProvider(deps: FxaProviderDeps): Provider {
   return provider
 }
 
+/**
+ * oidc-provider's prompts, plus FxA's handling of `acr_values=AAL2`: a browser session that did not
+ * use two-step authentication must sign in again (with it) instead of being reused.
+ */
+function fxaInteractionPolicy() {
+  const policy = interactionPolicy.base()
+  const login = policy.get('login')
+  login?.checks.push(
+    new interactionPolicy.Check(
+      'aal2_requested',
+      'two-step authentication was asked for',
+      'login_required',
+      (ctx) => {
+        const asked = String(ctx.oidc.params?.['acr_values'] ?? '')
+          .split(' ')
+          .includes('AAL2')
+        return asked && ctx.oidc.session?.acr !== 'AAL2'
+      },
+    ),
+  )
+  return policy
+}
+
 function clientMetadata(client: FakeClient): ClientMetadata {
   const base = {
     client_id: client.clientId,
@@ -127,16 +185,18 @@ function clientMetadata(client: FakeClient): ClientMetadata {
     : { ...base, client_secret: client.clientSecret, token_endpoint_auth_method: 'client_secret_post' }
 }
 
+/**
+ * FxA has no grants: every authorization gives its own tokens, and destroying one login's refresh
+ * token leaves another login's alone. So each authorization gets a grant of its own.
+ */
 async function grantEverythingRequested(ctx: KoaContextWithOIDC): Promise<Grant> {
   const { provider, client, session, params } = ctx.oidc
-  const accountId = session?.accountId
-  const clientId = client?.clientId
-  const grantId = ctx.oidc.result?.consent?.grantId ?? (clientId ? session?.grantIdFor(clientId) : undefined)
+  const grantId = ctx.oidc.result?.consent?.grantId
   const existing = grantId === undefined ? undefined : await provider.Grant.find(grantId)
   const grant =
-    existing !== undefined && existing.accountId === accountId
+    existing !== undefined && existing.accountId === session?.accountId
       ? existing
-      : new provider.Grant({ accountId, clientId })
+      : new provider.Grant({ accountId: session?.accountId, clientId: client?.clientId })
   if (typeof params?.['scope'] === 'string') grant.addOIDCScope(params['scope'])
   await grant.save()
   return grant

@@ -47,6 +47,8 @@ export async function revokeUserCommand(
       logger,
       metrics,
     })
+    // The running gates' token reapers destroy the ended sessions' provider tokens: make them due now.
+    revocation.onUserRevoked((_uid, _reason, _before, ended) => stores.reaper.due(ended, Date.now()))
     const ended = await revocation.revoke(uid, { reason: 'operator' })
     out.write(
       `revoked ${uid}: ${ended} session${ended === 1 ? '' : 's'} ended in every replica, cached token results dropped\n`,

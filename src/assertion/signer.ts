@@ -66,6 +66,8 @@ function cacheKey(identity: Identity, node: string | undefined): string {
     identity.aal,
     identity.subscriptions,
     identity.scopes,
+    identity.groups ?? null,
+    identity.metricsEnabled ?? null,
   ])
 }
 
@@ -97,9 +99,12 @@ export function createAssertionSigner(options: AssertionSignerOptions): Assertio
     const claims: Record<string, unknown> = {
       capabilities: identity.subscriptions,
       scope: identity.scopes.join(' '),
-      aal: identity.aal,
       auth: identity.auth,
     }
+    // No claim is an unknown: an AAL the provider did not assert, a consent it did not state.
+    if (identity.aal > 0) claims['aal'] = identity.aal
+    if (identity.metricsEnabled !== undefined) claims['metrics_enabled'] = identity.metricsEnabled
+    if (identity.groups !== undefined && identity.groups.length > 0) claims['groups'] = identity.groups
     if (identity.email !== null) claims['email'] = identity.email
     if (identity.displayName !== null) claims['name'] = identity.displayName
     if (identity.locale !== null) claims['locale'] = identity.locale

@@ -2,7 +2,7 @@ import type { Config } from '../config/derive.ts'
 import { GateError } from '../errors.ts'
 import { identityOverCap } from '../identity/caps.ts'
 import { type Fetch, type JsonResponse, requestJson } from '../identity/http.ts'
-import { sessionFieldsFrom } from '../identity/profile.ts'
+import { aalFromClaims, sessionFieldsFrom } from '../identity/profile.ts'
 import type { ProfileFetcher } from '../identity/profile-api.ts'
 import type { TokenProfile, TokenResult } from './token-result.ts'
 
@@ -19,6 +19,13 @@ function retryAfterOf(response: JsonResponse | undefined, fallbackMs: number): n
     : Math.max(1, Math.ceil(fallbackMs / 1000))
 }
 
+/**
+ * FxA's 400 errnos that are about the token, not the service: invalid (108), bad parameter (109),
+ * expired (115), and 116 — introspection found a confidential client's refresh token. Each makes
+ * the token invalid (401); none is an outage.
+ */
+const TOKEN_ERRNOS = new Set([108, 109, 115, 116])
+
 function scopesOf(value: unknown): string[] {
   if (Array.isArray(value)) return value.filter((scope): scope is string => typeof scope === 'string')
   return typeof value === 'string' ? value.split(/\s+/).filter(Boolean) : []
@@ -26,9 +33,12 @@ function scopesOf(value: unknown): string[] {
 
 /**
  * Asks the provider about a token: FxA's `/v1/introspect` (RFC 7662 shape, but `exp`/`iat` in
- * MILLISECONDS) or `/v1/verify` (bad tokens are HTTP 400 errno 108/115). Unreachable, 5xx,
- * non-JSON: GateError PROVIDER_UNAVAILABLE with a Retry-After; 429 (or 503 with Retry-After):
- * PROVIDER_THROTTLED — the caller fails closed either way.
+ * MILLISECONDS) or `/v1/verify` (bad tokens are HTTP 400 errno 108/115). Introspection says
+ * `token_type_hint: access_token` and only an answer with `token_type: access_token` is a token:
+ * without the hint FxA also looks up refresh tokens (a public client's comes back active, a
+ * confidential client's is a 400 errno 116). Unreachable, 5xx, non-JSON: GateError
+ * PROVIDER_UNAVAILABLE with a Retry-After; 429 (or 503 with Retry-After): PROVIDER_THROTTLED — the
+ * caller fails closed either way.
  */
 export async function checkWithProvider(
   config: Config,
@@ -50,7 +60,7 @@ export async function checkWithProvider(
   try {
     response = await requestJson(fetch, `${base}/${mode}`, {
       method: 'POST',
-      json: { token },
+      json: mode === 'introspect' ? { token, token_type_hint: 'access_token' } : { token },
       timeoutMs: config.bearerTimeout,
     })
   } catch (error) {
@@ -72,30 +82,40 @@ export async function checkWithProvider(
     if (response.status !== 200 || typeof body['user'] !== 'string')
       throw unavailable(response, `verify ${response.status}`)
     // /v1/verify gives no expiry: the result is cached for the configured maximum only.
+    const generation = body['generation']
     return withinCaps({
       active: true,
       sub: body['user'],
       clientId: typeof body['client_id'] === 'string' ? body['client_id'] : null,
       scopes: scopesOf(body['scope']),
       expiresAt: now + config.bearerCacheMaxTtl,
+      generation: typeof generation === 'number' && Number.isFinite(generation) ? generation : undefined,
+      aal: 0,
       profile: null,
     })
   }
 
+  if (response.status === 400 && TOKEN_ERRNOS.has(Number(body['errno'])))
+    return { active: false, reason: `introspect errno ${String(body['errno'])}` }
   if (response.status !== 200) throw unavailable(response, `introspect ${response.status}`)
   if (body['active'] !== true) return { active: false, reason: 'inactive' }
+  if (body['token_type'] !== 'access_token') return { active: false, reason: 'not an access token' }
   const sub = body['sub']
   const exp = body['exp']
   if (typeof sub !== 'string' || sub.length === 0) return { active: false, reason: 'no sub' }
   if (typeof exp !== 'number' || !Number.isFinite(exp)) return { active: false, reason: 'no exp' }
   const scopes = scopesOf(body['scope'])
   if (scopes.length === 0) return { active: false, reason: 'no scope' }
+  const iat = body['iat']
   return withinCaps({
     active: true,
     sub,
     clientId: typeof body['client_id'] === 'string' ? body['client_id'] : null,
     scopes,
     expiresAt: exp, // FxA quirk: already milliseconds
+    issuedAt: typeof iat === 'number' && Number.isFinite(iat) ? iat : undefined,
+    // FxA's introspection asserts no level; a provider whose answer carries acr/fxa-aal is believed.
+    aal: aalFromClaims(body, config.acrAalMap) ?? 0,
     profile: null,
   })
 }
@@ -108,6 +128,7 @@ function withinCaps(result: TokenResult & { active: true }): TokenResult {
   return result
 }
 
+/** `profile`, `profile:write` or any `profile:*` sub-scope: the token may read part of the profile. */
 const PROFILE_SCOPES = /^profile(:|$)/
 
 /**
@@ -135,7 +156,7 @@ export async function fetchTokenProfile(
       locale: fields.locale,
       avatar: fields.avatar,
       subscriptions: fields.subscriptions,
-      twoFactor: fields.aal >= 2,
+      metricsEnabled: fields.metricsEnabled,
     }
   } catch (error) {
     if (error instanceof GateError && error.code === 'PROFILE_TOO_LARGE') throw error

@@ -11,6 +11,7 @@ import type { Logger } from '../observability/logger.ts'
 import type { Metrics } from '../observability/metrics.ts'
 import { createCheckBudget } from './check-budget.ts'
 import { createCircuitBreaker } from './circuit-breaker.ts'
+import type { CredentialMarks } from './credential-marks.ts'
 import { checkWithProvider, fetchTokenProfile } from './provider-check.ts'
 import type { TokenResult } from './token-result.ts'
 import type { TokenStore } from './token-store.ts'
@@ -46,6 +47,8 @@ export interface TokenCheckerDeps {
   readonly clock: () => number
   readonly metrics: Metrics
   readonly logger: Logger
+  /** Per-user high-water marks: a token issued before the user's last password change is refused. */
+  readonly marks?: CredentialMarks | undefined
 }
 
 type Refused = { result: TokenResult & { active: false } } | { failure: GateError }
@@ -103,6 +106,7 @@ export function createTokenChecker(deps: TokenCheckerDeps): TokenChecker {
   // A uid: that user's results were dropped; undefined: drops may have been missed, drop them all.
   // (Refused results stay: a revocation never makes an invalid token valid.)
   const unsubscribe = store.onDropUser((uid) => {
+    deps.marks?.forget(uid)
     if (uid === undefined) {
       local.clear()
       return
@@ -241,13 +245,35 @@ export function createTokenChecker(deps: TokenCheckerDeps): TokenChecker {
         avatar: profile?.avatar ?? null,
         subscriptions: profile?.subscriptions ?? [],
         scopes: result.scopes,
-        aal: profile?.twoFactor ? 2 : 1,
+        // What the provider asserted about this token, never the account's 2FA status.
+        aal: result.aal ?? 0,
         auth: 'bearer',
         clientId: result.clientId,
+        ...(profile?.metricsEnabled === undefined ? {} : { metricsEnabled: profile.metricsEnabled }),
       }
       identities.set(result, identity)
     }
     return identity
+  }
+
+  /**
+   * Refuses a token issued before the user's credential high-water mark (a password change since),
+   * even while the provider calls it active. A promise when the mark is not in memory.
+   */
+  function checkMark(result: TokenResult): Promise<void> | undefined {
+    if (deps.marks === undefined || !result.active) return undefined
+    const issued = result.issuedAt ?? result.generation
+    if (issued === undefined) return undefined
+    const refuseBefore = (mark: number) => {
+      if (mark > 0 && issued < mark) {
+        metrics.credentialMarkRefusals.inc()
+        throw invalidToken('issued before the last password change')
+      }
+    }
+    const mark = deps.marks.of(result.sub)
+    if (typeof mark !== 'number') return mark.then(refuseBefore)
+    refuseBefore(mark)
+    return undefined
   }
 
   const hashOf = (token: string) => createHash('sha256').update(token).digest('base64url')
@@ -255,12 +281,20 @@ export function createTokenChecker(deps: TokenCheckerDeps): TokenChecker {
   return {
     identifyNow(token, options = {}) {
       const result = localResult(hashOf(token))
-      return result === undefined ? undefined : identityOf(result, options.allowedClients ?? allowedClients)
+      if (result === undefined) return undefined
+      const identity = identityOf(result, options.allowedClients ?? allowedClients)
+      // The user's mark from memory, or the slow path decides (on the read begun here).
+      const marked = checkMark(result)
+      if (marked === undefined) return identity
+      marked.catch(() => undefined)
+      return undefined
     },
     async identify(token, options = {}) {
       const hash = hashOf(token)
       const result = localResult(hash) ?? (await resultFor(hash, token, options.client))
-      return identityOf(result, options.allowedClients ?? allowedClients)
+      const identity = identityOf(result, options.allowedClients ?? allowedClients)
+      await checkMark(result)
+      return identity
     },
     close: () => unsubscribe(),
   }

@@ -10,6 +10,12 @@ export type TokenResult =
       readonly scopes: readonly string[]
       /** ms since the epoch; the result is unusable after it, cached or not. */
       readonly expiresAt: number
+      /** When the token was issued (ms; FxA's introspection `iat`), if the provider said. */
+      readonly issuedAt?: number | undefined
+      /** FxA's `generation` (last password change before the token, ms), when /v1/verify gives it. */
+      readonly generation?: number | undefined
+      /** What the provider asserts about how the token was obtained; 0 when it asserts nothing. */
+      readonly aal?: number | undefined
       readonly profile: TokenProfile | null
     }
   | { readonly active: false; readonly reason: string }
@@ -20,7 +26,8 @@ export interface TokenProfile {
   readonly locale: string | null
   readonly avatar: string | null
   readonly subscriptions: readonly string[]
-  readonly twoFactor: boolean
+  /** FxA's `metricsEnabled`; undefined when the profile did not say. */
+  readonly metricsEnabled?: boolean | undefined
 }
 
 const tokenProfileSchema = z

@@ -51,6 +51,7 @@ const rule = z
     allowedDomains: z.array(z.string().regex(/^@?[A-Za-z0-9.-]+$/)).optional(),
     requiredCapabilities: z.array(z.string().min(1)).optional(),
     requiredScopes: z.array(z.string().min(1)).optional(),
+    allowedGroups: z.array(z.string().min(1).max(256)).optional(),
     minAal: z.number().int().min(0).max(3).optional(),
   })
   .strict()
@@ -114,6 +115,24 @@ export const CONFIG_KEYS = {
     'list',
     list.default(['openid', 'profile']),
     'Scopes asked for at login (space or comma separated)',
+  ),
+  requireEmailVerified: key(
+    'bool',
+    z.boolean().default(true),
+    'Generic OIDC: refuse a login whose email the provider does not mark email_verified: true (not checked for FxA, whose emails are verified)',
+  ),
+  acrAalMap: key(
+    'structured',
+    z.record(z.string().min(1).max(256), z.number().int().min(1).max(3)).default({ AAL1: 1, AAL2: 2 }),
+    'How an ID token acr maps to an AAL, e.g. {"1": 1, "2": 2} for Keycloak; FxA\'s fxa-aal claim wins; an unmapped acr is AAL 1',
+  ),
+  groupsClaim: key(
+    'string',
+    z
+      .string()
+      .regex(/^[A-Za-z0-9_:/-]{1,64}(\.[A-Za-z0-9_:/-]{1,64}){0,4}$/, 'expected a claim name or dotted path')
+      .default('groups'),
+    "Generic OIDC: the claim (dotted path, e.g. realm_access.roles) listing the user's groups: allowedGroups in rules, allowed_groups= in the auth URL, the <prefix>Groups header",
   ),
   providerTimeout: key(
     'duration',
@@ -335,7 +354,7 @@ export const CONFIG_KEYS = {
   bearerAllowedClients: key(
     'list',
     list.default([]),
-    'If set, only tokens issued to these OAuth client ids are accepted (others get 401 invalid_token)',
+    'OAuth client ids whose bearer tokens are accepted (others get 401 invalid_token). BREAKING (0.2): when empty, a bearer token is accepted only where a rule or the auth URL names requiredScopes, or on the hosts and token endpoint of a service naming its requiredScopes or allowedClients; elsewhere it gets 401 BEARER_NOT_ACCEPTED',
   ),
   bearerPassUpstream: key(
     'bool',
@@ -560,6 +579,11 @@ export const CONFIG_KEYS = {
     'duration',
     duration.prefault('10s'),
     'Local session cache lifetime (pub/sub invalidated); 0 disables it',
+  ),
+  sessionRevalidateInterval: key(
+    'duration',
+    duration.prefault('15m').refine((ms) => ms >= 500 && ms <= 3_600_000, 'must be between 500ms and 1h'),
+    'At most this long after its last check, a session is checked again with the provider by refreshing its tokens (and re-reading the profile); a refused refresh ends it everywhere',
   ),
   allowedRedirectHosts: key(
     'list',

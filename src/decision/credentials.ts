@@ -4,6 +4,7 @@ import type { TokenChecker } from '../bearer/token-checker.ts'
 import { clientAddress } from '../http/client-address.ts'
 import { readCookie } from '../http/cookies.ts'
 import { type Identity, identityFromSession } from '../identity/identity.ts'
+import type { Revalidation } from '../session/revalidation.ts'
 import type { LiveSession, Sessions } from '../session/sessions.ts'
 import type { SessionRecord } from '../session/types.ts'
 
@@ -46,6 +47,8 @@ export interface AuthenticatorDeps {
   readonly cookieName: string
   /** Whether a socket peer address may set X-Forwarded-For (the client address of bearer checks). */
   readonly trustedPeer: (address: string | undefined) => boolean
+  /** Re-checks sessions with the provider when due (sessions follow the account). */
+  readonly revalidation?: Pick<Revalidation, 'due'> | undefined
 }
 
 /** Built once per app: every transport and the websocket watch authenticate through it. */
@@ -78,7 +81,11 @@ export function createAuthenticator(deps: AuthenticatorDeps): Authenticator {
       if (credential.kind === 'bearer')
         return tokens.identifyNow(credential.token, { allowedClients: options?.allowedClients })
       const session = sessions.resolveNow(credential.value)
-      return session === undefined ? undefined : identityOf(session)
+      if (!session) return session === undefined ? undefined : null
+      // A due revalidation starts here too (in the background); one the request must wait for
+      // (a long-idle session) is the slow path's, which joins the same check.
+      if (deps.revalidation?.due(session) !== undefined) return undefined
+      return identityOf(session)
     },
     async authenticate(credentials, options) {
       const credential = credentialOf(credentials)
@@ -87,7 +94,12 @@ export function createAuthenticator(deps: AuthenticatorDeps): Authenticator {
         const client = clientAddress(credentials.peer, credentials.headers['x-forwarded-for'], trustedPeer)
         return tokens.identify(credential.token, { client, allowedClients: options?.allowedClients })
       }
-      return identityOf(await sessions.resolve(credential.value))
+      let session = await sessions.resolve(credential.value)
+      if (!session) return null
+      // Nothing to do until the session's revalidation is due; only a long-idle one waits for it.
+      const check = deps.revalidation?.due(session)
+      if (check !== undefined) session = await check
+      return identityOf(session)
     },
   }
 }

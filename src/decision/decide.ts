@@ -1,4 +1,6 @@
+import { GateError } from '../errors.ts'
 import type { Identity } from '../identity/identity.ts'
+import { grantedImplies } from '../identity/scopes.ts'
 import type { RequestDescription } from './request.ts'
 import { NO_REQUIREMENTS, type Requirements, type RuleSet } from './rules.ts'
 
@@ -11,6 +13,8 @@ export type UnmetRequirement =
   | { readonly kind: 'email'; readonly email: string | null; readonly allowedDomains: readonly string[] }
   | { readonly kind: 'capability'; readonly capability: string }
   | { readonly kind: 'scope'; readonly scope: string }
+  /** In none of the allowed groups (generic OIDC groups claim). */
+  | { readonly kind: 'group' }
   | { readonly kind: 'aal'; readonly required: number; readonly actual: number }
 
 export type Decision =
@@ -31,6 +35,20 @@ export interface DecisionPolicy {
   readonly rules: RuleSet
   /** Where a browser goes to sign in and come back to `request.url`. */
   loginUrl(request: RequestDescription): string
+  /**
+   * True when FXA_GATE_BEARER_ALLOWED_CLIENTS names the clients whose tokens count. Otherwise a
+   * bearer token is a credential only on routes that name the scopes it must carry.
+   */
+  readonly bearerAcceptedEverywhere?: boolean
+}
+
+/** A bearer token where nothing says whose tokens may be used: refused, never taken as anyone's. */
+export function bearerNotAccepted(): GateError {
+  return new GateError('BEARER_NOT_ACCEPTED', {
+    detail: 'no required scope on this route and no allowed client list',
+    wwwAuthenticate:
+      'Bearer realm="fxa-gate", error="invalid_token", error_description="bearer tokens are not accepted on this route"',
+  })
 }
 
 /** Requirements a transport adds to the rules' (an auth URL's parameters), named for answers and logs. */
@@ -57,8 +75,14 @@ export function decide(
   extra: TransportRequirements = NO_TRANSPORT_REQUIREMENTS,
 ): Decision {
   const rules = policy.rules.match(request)
-  if (rules.every((rule) => rule.public)) return { kind: 'allow', identity }
+  const bearerRefused =
+    identity?.auth === 'bearer' &&
+    policy.bearerAcceptedEverywhere !== true &&
+    extra.requirements.requiredScopes.length === 0 &&
+    rules.every((rule) => rule.requirements.requiredScopes.length === 0)
+  if (rules.every((rule) => rule.public)) return { kind: 'allow', identity: bearerRefused ? null : identity }
   if (identity === null) return { kind: 'unauthenticated', loginUrl: policy.loginUrl(request) }
+  if (bearerRefused) throw bearerNotAccepted()
   // Each set must hold on its own: merged allow-lists would widen (disjoint lists intersect to an
   // empty list, which reads as "no list") or let one rule's domains admit another rule's emails.
   const unmet = unmetRequirement(identity, extra.requirements)
@@ -88,9 +112,15 @@ export function unmetRequirement(
   for (const capability of requirements.requiredCapabilities) {
     if (!identity.subscriptions.includes(capability)) return { kind: 'capability', capability }
   }
-  for (const scope of requirements.requiredScopes) {
-    if (!identity.scopes.includes(scope)) return { kind: 'scope', scope }
+  for (let i = 0; i < requirements.requiredScopes.length; i++) {
+    if (!grantedImplies(identity.scopes, requirements.scopeImplicants[i]!))
+      return { kind: 'scope', scope: requirements.requiredScopes[i]! }
   }
+  if (
+    requirements.allowedGroups.size > 0 &&
+    !identity.groups?.some((group) => requirements.allowedGroups.has(group))
+  )
+    return { kind: 'group' }
   if (identity.aal < requirements.minAal)
     return { kind: 'aal', required: requirements.minAal, actual: identity.aal }
   return undefined
@@ -105,6 +135,8 @@ export function describeUnmet(unmet: UnmetRequirement): string {
       return `missing capability ${unmet.capability}`
     case 'scope':
       return `missing scope ${unmet.scope}`
+    case 'group':
+      return 'not in an allowed group'
     case 'aal':
       return `two-step authentication required (aal ${unmet.actual} < ${unmet.required})`
   }

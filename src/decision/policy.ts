@@ -9,5 +9,6 @@ export function compilePolicy(config: Config): DecisionPolicy {
   return {
     rules,
     loginUrl: (request) => `${start}?rd=${encodeURIComponent(request.url)}`,
+    bearerAcceptedEverywhere: config.bearerAllowedClients.length > 0,
   }
 }

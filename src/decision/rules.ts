@@ -1,3 +1,4 @@
+import { scopeImplicants } from '../identity/scopes.ts'
 import type { RequestDescription } from './request.ts'
 
 /** What a rule asks of the user beyond being signed in. Every listed condition must hold. */
@@ -6,6 +7,10 @@ export interface Requirements {
   readonly allowedDomains: ReadonlySet<string>
   readonly requiredCapabilities: readonly string[]
   readonly requiredScopes: readonly string[]
+  /** Per required scope, every scope that implies it (FxA's hierarchy), computed once. */
+  readonly scopeImplicants: readonly (readonly string[])[]
+  /** The user must be in at least one of these groups (generic OIDC `groupsClaim`); empty: no list. */
+  readonly allowedGroups: ReadonlySet<string>
   readonly minAal: number
 }
 
@@ -19,6 +24,7 @@ export interface RuleSpec {
   readonly allowedDomains?: readonly string[] | undefined
   readonly requiredCapabilities?: readonly string[] | undefined
   readonly requiredScopes?: readonly string[] | undefined
+  readonly allowedGroups?: readonly string[] | undefined
   readonly minAal?: number | undefined
 }
 
@@ -40,6 +46,8 @@ export const NO_REQUIREMENTS: Requirements = Object.freeze({
   allowedDomains: new Set<string>(),
   requiredCapabilities: [],
   requiredScopes: [],
+  scopeImplicants: [],
+  allowedGroups: new Set<string>(),
   minAal: 0,
 })
 
@@ -53,6 +61,8 @@ export function compileRequirements(
     ),
     requiredCapabilities: [...(spec.requiredCapabilities ?? [])],
     requiredScopes: [...(spec.requiredScopes ?? [])],
+    scopeImplicants: (spec.requiredScopes ?? []).map(scopeImplicants),
+    allowedGroups: new Set(spec.allowedGroups ?? []),
     minAal: spec.minAal ?? 0,
   })
 }

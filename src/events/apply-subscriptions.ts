@@ -65,7 +65,7 @@ export async function applySubscriptionChange(
         )
         return
       }
-      await deps.store.update(key, { ...record, subscriptions })
+      await deps.store.update(key, { ...record, subscriptions }, { tokens: record.tokens })
     }),
   )
   return 'applied'

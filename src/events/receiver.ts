@@ -5,6 +5,7 @@ import type { Metrics } from '../observability/metrics.ts'
 import type { Revocation } from '../revocation/revocation.ts'
 import type { SessionStore } from '../session/types.ts'
 import { type AccountEvent, eventLabel, readAccountEvents } from './account-event.ts'
+import { applyMetricsConsent } from './apply-metrics.ts'
 import { applySubscriptionChange } from './apply-subscriptions.ts'
 import type { EventStateStore } from './event-state.ts'
 import { type RefreshProfilesDeps, refreshProfiles } from './refresh-profiles.ts'
@@ -76,9 +77,17 @@ export function createEventReceiver(deps: EventReceiverDeps) {
         )
         return 'ignored'
       case 'metrics-opt-in':
-      case 'metrics-opt-out':
+      case 'metrics-opt-out': {
+        const result = await applyMetricsConsent(
+          { store: deps.store, eventState: deps.eventState, stateTtlMs: deps.stateTtlMs },
+          uid,
+          event.kind === 'metrics-opt-in',
+          Math.round(set.iat * 1000),
+        )
+        return result === 'applied' ? 'applied' : result === 'stale' ? 'stale' : 'ignored'
+      }
       case 'unknown':
-        // fxa-gate keeps no per-user metrics; unknown events are FxA's future, not an error.
+        // Unknown events are FxA's future, not an error.
         return 'ignored'
     }
   }

@@ -1,28 +1,36 @@
 import { GateError } from '../errors.ts'
 import { identityOverCap } from '../identity/caps.ts'
-import { sessionFieldsFrom } from '../identity/profile.ts'
+import {
+  type ClaimMapping,
+  refreshedFields,
+  type ProfileFields as SessionProfile,
+  sameProfileFields,
+} from '../identity/profile.ts'
 import type { ProfileFetcher } from '../identity/profile-api.ts'
 import { errorFields } from '../observability/error-fields.ts'
 import type { Logger } from '../observability/logger.ts'
+import type { Revalidation } from '../session/revalidation.ts'
 import type { Sessions } from '../session/sessions.ts'
 import type { SessionKey, SessionRecord, SessionStore } from '../session/types.ts'
 import type { ProfileFields } from './account-event.ts'
 
 export interface RefreshProfilesDeps {
   readonly store: SessionStore
-  readonly sessions: Pick<Sessions, 'openTokens'>
+  readonly sessions: Pick<Sessions, 'openTokens' | 'end'>
   readonly fetchProfile: ProfileFetcher
   readonly clock: () => number
   readonly logger: Logger
+  /** Refreshes a session whose access token has expired (the refresh re-reads the profile). */
+  readonly revalidation?: Pick<Revalidation, 'refreshNow'> | undefined
+  readonly mapping?: ClaimMapping | undefined
 }
-
-type Identity = Pick<SessionRecord, 'email' | 'displayName' | 'locale' | 'avatar' | 'subscriptions'>
 
 /**
  * profile-change: every live session of the user gets the profile as FxA serves it now, fetched
- * with that session's own access token (its scopes decide what it may see, as at login). When the
- * token can no longer read it, the event's own fields (if any) are applied instead. Updating a
- * record tells every replica's cache, so the next request carries the new values.
+ * with that session's own access token (its scopes decide what it may see, as at login); a session
+ * whose access token has expired is refreshed first, which re-reads the profile. When no token can
+ * read it, the event's own fields (if any) are applied instead. Updating a record tells every
+ * replica's cache, so the next request carries the new values.
  *
  * Throws PROVIDER_UNAVAILABLE when FxA could not be asked and the event carried nothing to apply:
  * FxA then delivers the event again.
@@ -47,8 +55,15 @@ async function refreshOne(
 ): Promise<boolean> {
   const record = await deps.store.peek(key)
   if (record === null || record.uid !== uid) return false
-  let identity: Partial<Identity> | undefined
+  let identity: Partial<SessionProfile> | undefined
   try {
+    const tokens = await deps.sessions.openTokens(record)
+    const expired = tokens?.accessTokenExpiresAt !== undefined && tokens.accessTokenExpiresAt <= deps.clock()
+    if (expired && deps.revalidation !== undefined) {
+      const refreshed = await deps.revalidation.refreshNow(key)
+      // Refreshed with the profile re-read, or ended (the grant is gone): nothing more to do here.
+      if (refreshed !== undefined) return refreshed !== null
+    }
     identity = await fetched(deps, record)
   } catch (error) {
     const code = error instanceof GateError ? error.code : 'INTERNAL'
@@ -56,7 +71,7 @@ async function refreshOne(
     if (code === 'PROVIDER_UNAVAILABLE' && Object.keys(fields).length === 0) throw error
   }
   const next = { ...record, ...(identity ?? fields) }
-  if (sameIdentity(record, next)) return false
+  if (sameProfileFields(record, next)) return false
   const overCap = identityOverCap(next)
   if (overCap !== undefined) {
     // The identity can no longer be represented: the session ends (a new login is refused).
@@ -64,35 +79,24 @@ async function refreshOne(
       { uid, code: 'PROFILE_TOO_LARGE', detail: overCap },
       'profile over its caps: session ended',
     )
-    await deps.store.delete(key)
+    // Through the sessions, so that its provider tokens are destroyed now, as for any ended session.
+    await deps.sessions.end(key, 'revoked')
     return false
   }
-  return deps.store.update(key, next)
+  // Only over the tokens it read: a refresh that stored newer ones meanwhile is never undone.
+  return deps.store.update(key, next, { tokens: record.tokens })
 }
 
 /** The session's identity as FxA serves it now; undefined when this session's token cannot ask. */
-async function fetched(deps: RefreshProfilesDeps, record: SessionRecord): Promise<Identity | undefined> {
+async function fetched(
+  deps: RefreshProfilesDeps,
+  record: SessionRecord,
+): Promise<SessionProfile | undefined> {
   const tokens = await deps.sessions.openTokens(record)
   if (tokens === undefined) return undefined
   if (tokens.accessTokenExpiresAt !== undefined && tokens.accessTokenExpiresAt <= deps.clock())
     return undefined
   const answer = await deps.fetchProfile(tokens.accessToken, record.uid)
   if (answer.kind === 'refused') return undefined
-  const { email, displayName, locale, avatar, subscriptions } = sessionFieldsFrom(
-    { sub: record.uid },
-    answer.profile,
-    undefined,
-  )
-  return { email, displayName, locale, avatar, subscriptions }
-}
-
-function sameIdentity(a: SessionRecord, b: SessionRecord): boolean {
-  return (
-    a.email === b.email &&
-    a.displayName === b.displayName &&
-    a.locale === b.locale &&
-    a.avatar === b.avatar &&
-    a.subscriptions.length === b.subscriptions.length &&
-    a.subscriptions.every((value, i) => value === b.subscriptions[i])
-  )
+  return refreshedFields(record, record.uid, answer.profile, deps.mapping)
 }

@@ -5,6 +5,7 @@ import type { Provider } from '../identity/provider.ts'
 import type { Logger } from '../observability/logger.ts'
 import type { Metrics } from '../observability/metrics.ts'
 import type { Revocation } from '../revocation/revocation.ts'
+import type { Revalidation } from '../session/revalidation.ts'
 import type { Sessions } from '../session/sessions.ts'
 import type { SessionStore } from '../session/types.ts'
 import type { EventStateStore } from './event-state.ts'
@@ -24,6 +25,8 @@ export interface AccountEventsDeps {
   readonly clock: () => number
   /** Calls to FxA (its JWKS, profiles). */
   readonly fetch?: Fetch | undefined
+  /** Refreshes sessions whose access token expired before a profile-change could be read with it. */
+  readonly revalidation?: Pick<Revalidation, 'refreshNow'> | undefined
 }
 
 export interface WebhookDeps {
@@ -97,6 +100,8 @@ export function setUpAccountEvents(config: Config, deps: AccountEventsDeps): Eve
       fetchProfile: createProfileFetcher({ config, discover: deps.provider.discover, fetch: deps.fetch }),
       clock,
       logger,
+      revalidation: deps.revalidation,
+      mapping: config,
     },
     metrics,
     logger,

@@ -11,6 +11,11 @@ export function encodeHeaderValue(value: string): string {
     : value.replace(/[^\x20-\x24\x26-\x7e]/gu, (char) => encodeURIComponent(char))
 }
 
+/** A list item, with the list's comma encoded too so that `split(',')` gives the items back. */
+function encodeListItem(value: string): string {
+  return encodeHeaderValue(value).replaceAll(',', '%2C')
+}
+
 export interface IdentityHeaders {
   /** Every header name fxa-gate writes, lower-case (e.g. for Envoy's headers-to-remove). */
   readonly names: readonly string[]
@@ -32,6 +37,8 @@ export function compileIdentityHeaders(prefix: string): IdentityHeaders {
   const subscriptions = name('Subscriptions')
   const scopes = name('Scopes')
   const auth = name('Auth')
+  const metricsEnabled = name('Metrics-Enabled')
+  const groups = name('Groups')
   const assertion = name('Assertion')
   const node = name('Node')
   const names = [
@@ -42,6 +49,8 @@ export function compileIdentityHeaders(prefix: string): IdentityHeaders {
     subscriptions,
     scopes,
     auth,
+    metricsEnabled,
+    groups,
     assertion,
     node,
     'x-auth-request-user',
@@ -69,6 +78,10 @@ export function compileIdentityHeaders(prefix: string): IdentityHeaders {
       }
       if (identity.displayName !== null) headers[displayName] = encodeHeaderValue(identity.displayName)
       if (identity.locale !== null) headers[locale] = encodeHeaderValue(identity.locale)
+      // Absent means unknown; services bound by FxA's rules treat only `true` as consent.
+      if (identity.metricsEnabled !== undefined) headers[metricsEnabled] = String(identity.metricsEnabled)
+      if (identity.groups !== undefined && identity.groups.length > 0)
+        headers[groups] = identity.groups.map(encodeListItem).join(',')
       computed.set(identity, Object.freeze(headers))
       return headers
     },

@@ -16,6 +16,8 @@ export const IDENTITY_CAPS = {
   subscriptions: { items: 64, bytes: 128 },
   scopes: { items: 64, bytes: 512 },
   amr: { items: 16, bytes: 32 },
+  /** A generic OIDC provider's groups claim; the mapping keeps at most these (identity/profile.ts). */
+  groups: { items: 100, bytes: 256 },
 } as const
 
 type Caps = typeof IDENTITY_CAPS
@@ -51,7 +53,7 @@ export function cappedText(field: 'uid' | 'email' | 'displayName' | 'locale' | '
 }
 
 /** A list within a field's caps, for stored-record schemas. */
-export function cappedList(field: 'subscriptions' | 'scopes' | 'amr') {
+export function cappedList(field: 'subscriptions' | 'scopes' | 'amr' | 'groups') {
   const cap = IDENTITY_CAPS[field]
   return z
     .array(z.string().refine((value) => bytes(value) <= cap.bytes, `over ${cap.bytes} bytes`))

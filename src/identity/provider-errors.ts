@@ -11,12 +11,27 @@ export function translateProviderError(error: unknown, operation: string): GateE
   return new GateError(code, { cause: error, detail: `${operation}: ${describe(error)}` })
 }
 
+/**
+ * FxA's errnos for a code it will not exchange: unknown (105), another client's (106), expired
+ * (107), PKCE mismatch or missing (117, 118), acr mismatch (120). FxA answers them with its own
+ * error body (`{code, errno, error: "Bad Request"}`), not OAuth's `invalid_grant`.
+ */
+const FXA_CODE_REFUSED = new Set([105, 106, 107, 117, 118, 120])
+
+/** The errno of an FxA error body, when the provider answered with one. */
+export function fxaErrno(error: unknown): number | undefined {
+  if (!(error instanceof oidc.ResponseBodyError)) return undefined
+  const errno = (error.cause as { errno?: unknown } | undefined)?.errno
+  return typeof errno === 'number' ? errno : undefined
+}
+
 function providerErrorCode(error: unknown): ErrorCode {
   if (error instanceof oidc.AuthorizationResponseError) {
     return error.error === 'access_denied' ? 'LOGIN_DENIED' : 'PROVIDER_ERROR'
   }
   if (error instanceof oidc.ResponseBodyError) {
-    if (error.error === 'invalid_grant') return 'LOGIN_CODE_REJECTED'
+    if (error.error === 'invalid_grant' || FXA_CODE_REFUSED.has(fxaErrno(error) ?? 0))
+      return 'LOGIN_CODE_REJECTED'
     return error.status >= 500 || error.status === 429 ? 'PROVIDER_UNAVAILABLE' : 'PROVIDER_ERROR'
   }
   if (error instanceof oidc.ClientError) {
@@ -53,7 +68,8 @@ function isServerFailure(error: oidc.ClientError): boolean {
 }
 
 function describe(error: unknown): string {
-  if (error instanceof oidc.ResponseBodyError) return `${error.status} ${error.error}`
+  if (error instanceof oidc.ResponseBodyError)
+    return `${error.status} ${error.error}${fxaErrno(error) === undefined ? '' : ` errno ${fxaErrno(error)}`}`
   if (error instanceof oidc.AuthorizationResponseError) return error.error
   if (error instanceof oidc.ClientError) return error.code ?? error.name
   if (error instanceof Error) return `${error.name}${'code' in error ? ` ${String(error.code)}` : ''}`

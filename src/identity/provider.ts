@@ -7,9 +7,10 @@ import type { Metrics } from '../observability/metrics.ts'
 import type { SessionFields, SessionTokens } from '../session/sessions.ts'
 import { identityOverCap } from './caps.ts'
 import { type Fetch, requestJson } from './http.ts'
-import { sessionFieldsFrom } from './profile.ts'
+import { emailVerified, sessionFieldsFrom } from './profile.ts'
 import { createProfileFetcher } from './profile-api.ts'
 import { translateProviderError } from './provider-errors.ts'
+import { type RefreshOutcome, refreshGrant } from './refresh-grant.ts'
 
 /** What a login hands over to the session: the identity and the provider's tokens. */
 export interface LoginResult {
@@ -37,8 +38,16 @@ export interface Provider {
     callbackQuery: string,
     checks: { state: string; codeVerifier?: string | undefined },
   ): Promise<LoginResult>
-  /** Revokes tokens at the provider (FxA `/v1/destroy`); failures are logged, never thrown. */
-  revoke(tokens: SessionTokens): Promise<void>
+  /**
+   * Refreshes a session's tokens (the revalidation of a session). `refused`: the grant is gone.
+   * Throws GateError PROVIDER_UNAVAILABLE (outage) or PROVIDER_ERROR.
+   */
+  refresh(tokens: SessionTokens): Promise<RefreshOutcome>
+  /**
+   * Revokes tokens at the provider (FxA `/v1/destroy`). True when none is left alive (a token the
+   * provider no longer knows counts as destroyed); failures are logged, never thrown.
+   */
+  revoke(tokens: SessionTokens): Promise<boolean>
 }
 
 export interface ProviderDeps {
@@ -48,6 +57,12 @@ export interface ProviderDeps {
   readonly fetch?: Fetch
   /** The client secret now (it may be rotated at run time); `config.clientSecret` when absent. */
   readonly clientSecret?: () => string | undefined
+}
+
+/** When the provider last authenticated the user, in ms: FxA's `auth_at`, else OIDC's `auth_time`. */
+function authTimeOf(tokens: oidc.TokenEndpointResponse, claims: oidc.IDToken): number | undefined {
+  const seconds = typeof tokens['auth_at'] === 'number' ? tokens['auth_at'] : claims.auth_time
+  return typeof seconds === 'number' && Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : undefined
 }
 
 export function createProvider(deps: ProviderDeps): Provider {
@@ -175,19 +190,33 @@ export function createProvider(deps: ProviderDeps): Provider {
       const claims = tokens.claims()
       if (!claims) throw new GateError('ID_TOKEN_INVALID', { detail: 'no ID token in the token response' })
       const profile = await timed('profile', () => fetchProfile(tokens.access_token, claims.sub))
-      const fields = sessionFieldsFrom(claims, profile, tokens.scope)
+      const fields = sessionFieldsFrom(claims, profile, tokens.scope, config)
+      // FxA only lets verified accounts finish a login; other providers say so in email_verified.
+      if (
+        config.fxaOauthUrl === undefined &&
+        config.requireEmailVerified &&
+        fields.email !== null &&
+        !emailVerified(claims, profile)
+      )
+        throw new GateError('LOGIN_EMAIL_UNVERIFIED', { detail: 'email_verified is not true' })
       // Refused here, before any session exists: a value over its cap never reaches a header.
       const overCap = identityOverCap(fields)
       if (overCap !== undefined) throw new GateError('PROFILE_TOO_LARGE', { detail: overCap })
       const expiresIn = tokens.expiresIn()
+      const authAt = authTimeOf(tokens, claims)
       return {
-        fields,
+        fields: authAt === undefined ? fields : { ...fields, authAt },
         tokens: {
           accessToken: tokens.access_token,
           refreshToken: tokens.refresh_token,
           accessTokenExpiresAt: expiresIn === undefined ? undefined : Date.now() + expiresIn * 1000,
         },
       }
+    },
+
+    async refresh(tokens) {
+      const configuration = await discover()
+      return timed('refresh', () => refreshGrant(configuration, tokens, Date.now))
     },
 
     async revoke(tokens) {
@@ -198,7 +227,7 @@ export function createProvider(deps: ProviderDeps): Provider {
         secret === undefined
           ? { client_id: config.clientId }
           : { client_id: config.clientId, client_secret: secret }
-      await Promise.all(
+      const destroyed = await Promise.all(
         pending.map(async ([kind, body]) => {
           try {
             await timed('destroy', async () => {
@@ -220,11 +249,14 @@ export function createProvider(deps: ProviderDeps): Provider {
                 })
               }
             })
+            return true
           } catch (error) {
             logger.warn({ ...errorFields(error), kind }, 'token revocation at the provider failed')
+            return false
           }
         }),
       )
+      return destroyed.every(Boolean)
     },
   }
 }

@@ -6,8 +6,17 @@ import { notePageHints } from '../http/error-reply.ts'
 import { compileTrustedPeers } from '../http/trusted-peers.ts'
 import { stepUpPage } from '../pages/forbidden-page.ts'
 import { clientFacts } from '../user-sessions/client-facts.ts'
+import { beginLogin } from './begin.ts'
 import { type PendingLogin, readPending, sealPending, takePending } from './pending.ts'
 import { type Query, single } from './query.ts'
+
+/** What a provider answers a silent login (`prompt=none`) that needs the user: ask them, once. */
+const SILENT_REFUSALS = new Set([
+  'login_required',
+  'interaction_required',
+  'consent_required',
+  'account_selection_required',
+])
 
 /**
  * `GET <prefix>/callback` — checks that the answer belongs to a login this browser started, trades
@@ -34,6 +43,16 @@ export function createCallbackHandler(ctx: GateContext) {
         throw new GateError('LOGIN_CALLBACK_INVALID', { detail: 'state' })
       const { match, rest } = takePending(pending, state)
       if (match === undefined) throw new GateError('LOGIN_STATE_MISMATCH')
+      const error = single(query, 'error')
+      if (match.silent !== undefined && error !== undefined && SILENT_REFUSALS.has(error)) {
+        // The new login is interactive, so it cannot end here again: no loop.
+        ctx.metrics.logins.inc({ outcome: 'silent_fallback' })
+        return await beginLogin(ctx, request, reply, {
+          returnTo: match.returnTo,
+          extra: match.silent.extra,
+          pending: rest,
+        })
+      }
       notePageHints(request, { returnTo: match.returnTo })
       // This attempt is used up whatever happens next: its state can never be replayed.
       reply.header('set-cookie', await pendingCookie(rest))
@@ -89,6 +108,6 @@ export function createCallbackHandler(ctx: GateContext) {
     const previous = await ctx.sessions
       .resolve(readCookie(request.headers.cookie, config.cookie.sessionName))
       .catch(() => null)
-    if (previous) await ctx.sessions.end(previous.key).catch(() => undefined)
+    if (previous) await ctx.sessions.end(previous.key, 'replaced').catch(() => undefined)
   }
 }

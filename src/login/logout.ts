@@ -11,8 +11,9 @@ import { type Query, single } from './query.ts'
 
 /**
  * `GET|POST <prefix>/logout?rd=…` — ends the session in the store (everywhere, through the
- * invalidation channel, confirmed by the store's replicas), then clears the cookie and destroys the
- * provider's tokens; but only for a request from fxa-gate's own origin (a POST), or one the user
+ * invalidation channel, confirmed by the store's replicas), then clears the cookie; the provider's
+ * tokens are destroyed in the background (the token reaper), so a slow or unreachable FxA never
+ * holds the user up. But only for a request from fxa-gate's own origin (a POST), or one the user
  * made themselves (a same-origin or typed GET). Anything else (another site's link or form, a
  * browser that says nothing) ends nothing: a navigation gets a page whose button POSTs from this
  * origin, other requests a 403. The browser then lands on `<prefix>/signed-out`, unless `rd` names
@@ -60,7 +61,7 @@ export function createLogoutRoute(ctx: GateContext) {
     if (key !== undefined) {
       let record: Awaited<ReturnType<typeof ctx.sessions.end>>
       try {
-        record = await ctx.sessions.end(key)
+        record = await ctx.sessions.end(key, 'logout')
       } catch (error) {
         if (!(error instanceof GateError) || error.status !== 503) throw error
         throw new GateError('LOGOUT_INCOMPLETE', { cause: error, detail: error.code })
@@ -68,8 +69,6 @@ export function createLogoutRoute(ctx: GateContext) {
       if (record) {
         ctx.metrics.logouts.inc()
         request.log.info({ uid: record.uid }, 'logout')
-        const tokens = await ctx.sessions.openTokens(record)
-        if (tokens) await ctx.provider.revoke(tokens)
       }
     }
     reply.header('set-cookie', clearCookie(config.cookie, config.cookie.sessionName))

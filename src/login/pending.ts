@@ -12,6 +12,11 @@ export interface PendingLogin {
   readonly startedAt: number
   /** The login asked for two-step authentication (`acr_values=AAL2`): a step-up. */
   readonly stepUp?: true | undefined
+  /**
+   * A silent login (`prompt=none`) keeps its other parameters, to start the interactive login it
+   * falls back to with the same flow. Absent for every other login: only silent ones fall back.
+   */
+  readonly silent?: { readonly extra: Readonly<Record<string, string>> } | undefined
 }
 
 /**
@@ -31,8 +36,17 @@ export async function readPending(keyring: Keyring, cookie: string | undefined, 
       typeof entry.returnTo === 'string' &&
       typeof entry.startedAt === 'number' &&
       (entry.stepUp === undefined || entry.stepUp === true) &&
+      (entry.silent === undefined || isStringRecord(entry.silent?.extra)) &&
       now - entry.startedAt < ttlMs &&
       entry.startedAt <= now,
+  )
+}
+
+function isStringRecord(value: unknown): value is Record<string, string> {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    Object.values(value).every((item) => typeof item === 'string')
   )
 }
 

@@ -9,16 +9,33 @@ export function single(query: Query, name: string): string | undefined {
   return value
 }
 
+// FxA's metrics parameters: the values its own validators accept, bounded.
+const METRICS_VALUE = /^[\w/.%-]{1,128}$/
+const EXPERIMENT = /^[\w.-]{1,128}$/
+
 const PASS_THROUGH: Record<string, RegExp> = {
   action: /^(email|force_auth|signin|signup)$/,
   login_hint: /^[\x21-\x7e]{1,254}$/,
   email: /^[\x21-\x7e]{1,254}$/,
   prompt: /^(none|login|consent)$/,
   entrypoint: /^[A-Za-z0-9_.-]{1,64}$/,
+  entrypoint_experiment: EXPERIMENT,
+  entrypoint_variation: EXPERIMENT,
   acr_values: /^AAL2$/,
+  // From FxA's /metrics-flow: a 32-byte hex id and its start time in ms.
+  flow_id: /^[0-9a-f]{64}$/,
+  flow_begin_time: /^[1-9]\d{0,15}$/,
+  utm_campaign: METRICS_VALUE,
+  utm_content: METRICS_VALUE,
+  utm_medium: METRICS_VALUE,
+  utm_source: METRICS_VALUE,
+  utm_term: METRICS_VALUE,
 }
 
-/** FxA's optional authorization parameters a login start may carry through; bad values are a 400. */
+/**
+ * FxA's optional authorization parameters a login start may carry through (what a relying party
+ * that starts logins is asked to send: flow and utm metrics, entrypoints); bad values are a 400.
+ */
 export function passThroughParameters(query: Query): Record<string, string> {
   const extra: Record<string, string> = {}
   for (const [name, pattern] of Object.entries(PASS_THROUGH)) {

@@ -19,6 +19,7 @@ export function createUserinfoHandler(ctx: GateContext) {
     return reply.header('cache-control', 'no-store').send({
       ...identityFromSession(record),
       loginAt: new Date(record.loginAt).toISOString(),
+      ...(record.authAt === undefined ? {} : { authAt: new Date(record.authAt).toISOString() }),
       expiresAt: new Date(record.expiresAt).toISOString(),
     })
   }

@@ -174,8 +174,27 @@ export const METRICS = {
   fxa_gate_sessions_created_total: { type: 'counter', help: 'Sessions created' },
   fxa_gate_sessions_ended_total: {
     type: 'counter',
-    help: 'Sessions ended by reason (logout, revoked)',
-    labels: { reason: closed(['logout', 'revoked']) },
+    help: 'Sessions ended by reason (logout, replaced by a new login, revoked, refresh_refused by the provider)',
+    labels: { reason: closed(['logout', 'replaced', 'revoked', 'refresh_refused']) },
+  },
+  fxa_gate_session_refreshes_total: {
+    type: 'counter',
+    help: 'Session revalidations with the provider by outcome (refreshed, refused: the session ended, checked: no refresh token to use)',
+    labels: { outcome: closed(['refreshed', 'refused', 'checked']) },
+  },
+  fxa_gate_session_refresh_failures_total: {
+    type: 'counter',
+    help: 'Session revalidations that failed and will be retried with back-off, by reason (unavailable, error, profile, store)',
+    labels: { reason: closed(['unavailable', 'error', 'profile', 'store']) },
+  },
+  fxa_gate_token_destructions_total: {
+    type: 'counter',
+    help: "Ended sessions' provider tokens, by outcome (destroyed, failed: retried later, abandoned)",
+    labels: { outcome: closed(['destroyed', 'failed', 'abandoned']) },
+  },
+  fxa_gate_credential_mark_refusals_total: {
+    type: 'counter',
+    help: "Bearer tokens refused because they were issued before the user's last password change",
   },
   fxa_gate_session_lookups_total: {
     type: 'counter',
@@ -184,8 +203,11 @@ export const METRICS = {
   },
   fxa_gate_provider_requests_total: {
     type: 'counter',
-    help: 'Login and logout calls to the identity provider, by operation and outcome (ok or an error code)',
-    labels: { operation: closed(['discovery', 'token', 'profile', 'destroy']), outcome: open(['ok']) },
+    help: 'Calls to the identity provider (logins, refreshes, token destruction), by operation and outcome (ok or an error code)',
+    labels: {
+      operation: closed(['discovery', 'token', 'refresh', 'profile', 'destroy']),
+      outcome: open(['ok']),
+    },
   },
   fxa_gate_store_errors_total: {
     type: 'counter',
@@ -195,7 +217,17 @@ export const METRICS = {
     type: 'counter',
     help: 'Invalid data found in Redis and deleted or repaired (log code STORE_RECORD_INVALID), by kind and problem',
     labels: {
-      kind: closed(['session', 'user_index', 'token', 'token_index', 'event', 'event_user', 'node']),
+      kind: closed([
+        'session',
+        'user_index',
+        'token',
+        'token_index',
+        'event',
+        'event_user',
+        'node',
+        'credential_mark',
+        'revalidation_lock',
+      ]),
       problem: closed(['unparsable', 'schema', 'mac', 'wrong_type']),
     },
   },

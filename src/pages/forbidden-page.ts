@@ -39,6 +39,11 @@ export function forbiddenPage(input: ForbiddenPageInput, links: PageLinks): Page
       ways = [{ ...otherAccount, primary: true }, back]
       break
     }
+    case 'group':
+      // Group names are the provider's internals: the page says only that the account is not let in.
+      paragraphs = [text('forbidden-emails'), ...signedInAs, text('forbidden-other-account')]
+      ways = [{ ...otherAccount, primary: true }, back]
+      break
     case 'capability': {
       const plan = input.planNames[unmet.capability] ?? unmet.capability
       paragraphs = [text('forbidden-plan', { plan }), ...signedInAs, text('forbidden-plan-how')]

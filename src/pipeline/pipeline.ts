@@ -73,6 +73,8 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     url: description.url,
     peer: parts.peer,
   })
+  // A service that names its bearer scopes or clients makes bearer tokens credentials on its hosts.
+  const namedByService: DecisionPolicy = Object.freeze({ ...policy, bearerAcceptedEverywhere: true })
   const optionsOf = (service: Service | null) =>
     service === null ? undefined : { allowedClients: service.allowedClients }
 
@@ -83,7 +85,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     identity: Identity | null,
     extra: TransportRequirements,
   ): Decision {
-    const decision = decide(description, identity, policy, extra)
+    const decision = decide(description, identity, service?.namesBearerUse ? namedByService : policy, extra)
     if (decision.kind !== 'allow' || identity?.auth !== 'bearer' || service === null) return decision
     const unmet = unmetRequirement(identity, service.bearerRequirements)
     if (unmet === undefined) return decision

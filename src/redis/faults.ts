@@ -12,6 +12,10 @@ export type RecordKind =
   | 'event_user'
   /** A service's node table, user assignments or their bookkeeping. */
   | 'node'
+  /** A user's credential high-water mark (#12). */
+  | 'credential_mark'
+  /** A session's revalidation lock (#12): of the wrong type, or one that would never expire. */
+  | 'revalidation_lock'
 
 /** How it was bad: not parseable, not of the schema, a MAC that does not verify, a key of the wrong type. */
 export type RecordProblem = 'unparsable' | 'schema' | 'mac' | 'wrong_type'

@@ -27,6 +27,15 @@ export const FAMILIES = {
    * PFCOUNT reads them together.
    */
   activeSessions: '{a}',
+  /** String: a session's revalidation lock (its lifetime: when the next refresh may come). Keyed by session key. */
+  revalidationLock: 'rv',
+  /**
+   * The token reaper's schedule (id `due`: sorted set of session keys by when to look at them) and
+   * sealed tokens (id `tokens`: hash). The braces are a Cluster hash tag: one script moves between them.
+   */
+  reaper: '{tr}',
+  /** String: a user's credential high-water mark (ms). Keyed by sha256 of the uid: it outlives a deletion. */
+  credentialMark: 'hw',
   /** Hash: per service (id `{service}`, a hash tag), node URL → state JSON (nodes/redis-scripts.ts). */
   nodeTable: 'nt',
   /** Hash: per service, uid → `<generation> <node URL>`. */

@@ -3,7 +3,7 @@ import type { EventStateStore } from '../events/event-state.ts'
 import type { WebhookNotifier } from '../events/webhooks.ts'
 import type { Logger } from '../observability/logger.ts'
 import type { Metrics } from '../observability/metrics.ts'
-import type { SessionStore } from '../session/types.ts'
+import type { SessionKey, SessionStore } from '../session/types.ts'
 
 export type RevocationReason = 'password_change' | 'delete_user' | 'operator'
 
@@ -12,7 +12,14 @@ export type RevocationReason = 'password_change' | 'delete_user' | 'operator'
  * counts as done; a failing listener fails the revocation, so FxA delivers it again. A per-user
  * cache added later subscribes here and tells the other replicas itself.
  */
-export type UserRevokedListener = (uid: string, reason: RevocationReason) => Promise<void> | void
+export type UserRevokedListener = (
+  uid: string,
+  reason: RevocationReason,
+  /** Credentials of the user issued before this (ms) are void; absent: all of them. */
+  before: number | undefined,
+  /** The sessions this revocation ended (their provider tokens are to be destroyed). */
+  ended: readonly SessionKey[],
+) => Promise<void> | void
 
 /**
  * Ending a user's access everywhere: the one code path of password-change and delete-user events,
@@ -44,6 +51,11 @@ export interface RevocationDeps {
   readonly tokens: TokenStore
   readonly eventState: EventStateStore
   readonly webhooks?: WebhookNotifier | undefined
+  /**
+   * Per-user credential high-water marks: a password change (or a deletion) voids every credential
+   * issued before it, bearer tokens FxA still calls active included.
+   */
+  readonly marks?: { raise(uid: string, at: number): Promise<void> } | undefined
   readonly logger: Logger
   readonly metrics: Metrics
   readonly clock?: () => number
@@ -61,9 +73,12 @@ export function createRevocation(deps: RevocationDeps): Revocation {
     // Sessions first: once they are gone, no new token result can be cached through them.
     const ended = await deps.sessions.deleteByUser(uid, options.before)
     deps.metrics.sessionsEnded.inc({ reason: 'revoked' }, ended.length)
+    // The mark before the cached results go: a replica that checks a token again must see it.
+    if (options.reason === 'password_change' || options.reason === 'delete_user')
+      await deps.marks?.raise(uid, Math.min(options.before ?? clock(), clock()))
     await deps.tokens.dropUser(uid)
     const results = await Promise.allSettled(
-      [...listeners].map(async (listener) => listener(uid, options.reason)),
+      [...listeners].map(async (listener) => listener(uid, options.reason, options.before, ended)),
     )
     const failed = results.find((result) => result.status === 'rejected')
     if (failed) throw failed.reason

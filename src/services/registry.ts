@@ -24,6 +24,11 @@ export interface Service {
   readonly bearerRequirements: Requirements
   /** OAuth clients whose bearer tokens this service accepts; undefined: the global setting. */
   readonly allowedClients: ReadonlySet<string> | undefined
+  /**
+   * The service names who may use bearer tokens on it (its scopes or its client list), so they are
+   * credentials on its hosts; otherwise only where the rules or the global client list say (#12).
+   */
+  readonly namesBearerUse: boolean
   readonly webhookUrls: readonly string[]
   /** The nodes the configuration lists (added to the shared store once, see nodes/). */
   readonly configuredNodes: readonly { readonly url: string; readonly capacity: number }[]
@@ -53,6 +58,7 @@ function compile(spec: ServiceSpec, config: Config): Service {
     tokenTtlMs: spec.tokenTtl,
     bearerRequirements: compileRequirements({ requiredScopes: spec.requiredScopes }),
     allowedClients: spec.allowedClients === undefined ? undefined : new Set(spec.allowedClients),
+    namesBearerUse: (spec.requiredScopes?.length ?? 0) > 0 || (spec.allowedClients?.length ?? 0) > 0,
     webhookUrls: spec.webhookUrls,
     configuredNodes: spec.nodes,
     release: Object.freeze({ rate: spec.releaseRate, intervalMs: spec.releaseInterval }),

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Config } from '../config/derive.ts'
 import type { Authenticator } from '../decision/credentials.ts'
-import { unmetRequirement } from '../decision/decide.ts'
+import { bearerNotAccepted, unmetRequirement } from '../decision/decide.ts'
 import { GateError } from '../errors.ts'
 import type { Placement } from '../nodes/placement.ts'
 import type { Metrics } from '../observability/metrics.ts'
@@ -64,6 +64,8 @@ export async function serviceTokenRoutes(app: FastifyInstance, deps: TokenRoutes
     if (identity === null)
       throw new GateError('UNAUTHENTICATED', { detail: 'token', wwwAuthenticate: 'Bearer realm="fxa-gate"' })
     if (identity.auth === 'bearer') {
+      // As on the service's hosts: a bearer token counts only where something names who may use it.
+      if (!service.namesBearerUse && deps.config.bearerAllowedClients.length === 0) throw bearerNotAccepted()
       const unmet = unmetRequirement(identity, service.bearerRequirements)
       if (unmet !== undefined) {
         throw new GateError('FORBIDDEN', {

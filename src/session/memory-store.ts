@@ -99,8 +99,9 @@ export function createMemorySessionStore(options: MemorySessionStoreOptions = {}
       return entry ? { record: structuredClone(entry.record), endsAt: entry.endsAt } : null
     },
 
-    async update(key, record) {
+    async update(key, record, expect) {
       const entry = live(key)
+      if (entry && expect !== undefined && entry.record.tokens !== expect.tokens) return false
       if (entry) {
         remove(key, entry)
         const endsAt = Math.min(entry.endsAt, record.expiresAt)

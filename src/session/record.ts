@@ -32,6 +32,12 @@ export const sessionRecordSchema = z
       .max(64)
       .regex(/^[0-9a-f.:]+\/(24|48)$/)
       .optional(),
+    // Sessions follow the account (#12): what the provider said, and when it was last asked.
+    authAt: z.number().int().nonnegative().optional(),
+    groups: cappedList('groups').optional(),
+    metricsEnabled: z.boolean().optional(),
+    checkedAt: z.number().int().nonnegative().optional(),
+    refreshFailures: z.number().int().nonnegative().max(1_000_000).optional(),
     tokens: z.string().max(16_384),
   })
   .strict()

@@ -71,13 +71,19 @@ redis.call('DEL', KEYS[1])
 return 1`,
   },
   /**
-   * KEYS: session. ARGV: json, mac, expiresAt, channel, message, now. Replaces the record of a live
-   * session; the lifetime may shrink, never grow. Publishes the change in the same script.
+   * KEYS: session. ARGV: json, mac, expiresAt, channel, message, expected tokens ('' = any), now.
+   * Replaces the record of a live session; the lifetime may shrink, never grow. With expected
+   * tokens, only while the stored record holds them (a rotated refresh token is never put back).
+   * Publishes the change in the same script.
    */
   fxaGateSessionUpdate: {
     keys: 1,
     lua: `
 if redis.call('TYPE', KEYS[1]).ok ~= 'hash' or redis.call('HEXISTS', KEYS[1], 'r') == 0 then return 0 end
+if ARGV[6] ~= '' then
+  local ok, stored = pcall(cjson.decode, redis.call('HGET', KEYS[1], 'r'))
+  if not ok or type(stored) ~= 'table' or stored.tokens ~= ARGV[6] then return 0 end
+end
 ${NOW}
 local left = tonumber(ARGV[3]) - now
 if left <= 0 then redis.call('DEL', KEYS[1]) return 0 end

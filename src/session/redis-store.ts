@@ -165,7 +165,7 @@ export function createRedisSessionStore(options: RedisSessionStoreOptions): Sess
         return { record: found.record, endsAt: clockNow() + found.ttlMs }
       }),
 
-    update: (key, record) =>
+    update: (key, record, expect) =>
       guard('session update', async () => {
         const { json, mac } = codec.seal(key, record)
         const [updated] = await redis.durable.write(
@@ -176,7 +176,7 @@ export function createRedisSessionStore(options: RedisSessionStoreOptions): Sess
               pipeline,
               'fxaGateSessionUpdate',
               [redisKey],
-              [json, mac, record.expiresAt, channel, key, now()],
+              [json, mac, record.expiresAt, channel, key, expect?.tokens ?? '', now()],
             )
           },
         )

@@ -6,6 +6,7 @@ import type { Metrics } from '../observability/metrics.ts'
 import { createSessionCache } from './cache.ts'
 import { createSingleFlight } from './single-flight.ts'
 import { issueTicket, newSessionId, readTicket, sessionKey } from './ticket.ts'
+import type { TokenReaper } from './token-reaper.ts'
 import type { SessionKey, SessionRecord, SessionStore } from './types.ts'
 
 /** The provider's tokens kept with a session, sealed at rest. */
@@ -35,14 +36,18 @@ export interface Sessions {
   /** The store key a cookie value stands for, when its MAC verifies (whether or not the session lives). */
   keyOf(cookieValue: string | undefined): SessionKey | undefined
   /**
-   * Ends a session everywhere, durably; returns its record (for token revocation) when it existed.
-   * Throws STORE_UNAVAILABLE or REPLICATION_UNCONFIRMED when that cannot be confirmed: the session
-   * may still work, and calling again is safe.
+   * Ends a session everywhere, durably; returns its record when it existed. Its provider tokens are
+   * destroyed in the background (the token reaper). Throws STORE_UNAVAILABLE or
+   * REPLICATION_UNCONFIRMED when that cannot be confirmed: the session may still work, and calling
+   * again is safe.
    */
-  end(key: SessionKey): Promise<SessionRecord | null>
+  end(key: SessionKey, reason?: EndReason): Promise<SessionRecord | null>
   openTokens(record: SessionRecord): Promise<SessionTokens | undefined>
   close(): void
 }
+
+/** Why a session ended, as the sessions-ended metric says it. */
+export type EndReason = 'logout' | 'replaced' | 'refresh_refused' | 'revoked'
 
 export interface SessionsDeps {
   readonly store: SessionStore
@@ -54,6 +59,8 @@ export interface SessionsDeps {
   readonly absoluteTtlMs: number
   readonly idleTtlMs: number
   readonly cacheTtlMs: number
+  /** Destroys the provider tokens of sessions that end; none kept when absent (tests). */
+  readonly reaper?: Pick<TokenReaper, 'track' | 'ended'> | undefined
 }
 
 export function createSessions(deps: SessionsDeps): Sessions {
@@ -129,6 +136,9 @@ export function createSessions(deps: SessionsDeps): Sessions {
         expiresAt: now + deps.absoluteTtlMs,
         tokens: await seal(deps.sealKeys(), tokens),
       }
+      // Tracked first: a session whose tokens are not tracked would leave them alive at the provider
+      // when it expires, while tokens tracked for a session that failed to be stored are destroyed.
+      await deps.reaper?.track(key, record)
       await guarded(() => store.create(key, record, deps.idleTtlMs))
       metrics.sessionsCreated.inc()
       return { cookieValue: issueTicket(deps.cookieKeys(), id), session: { key, record } }
@@ -154,13 +164,14 @@ export function createSessions(deps: SessionsDeps): Sessions {
 
     keyOf: keyOfTicket,
 
-    async end(key) {
+    async end(key, reason = 'logout') {
       cache.delete(key)
       reads.forget(flightKey(cache.epoch(), key))
       const record = await guarded(() => store.delete(key))
       cache.delete(key)
       reads.forget(flightKey(cache.epoch(), key))
-      if (record) metrics.sessionsEnded.inc({ reason: 'logout' })
+      if (record) metrics.sessionsEnded.inc({ reason })
+      deps.reaper?.ended([key])
       return record
     },
 

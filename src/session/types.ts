@@ -21,6 +21,16 @@ export interface SessionRecord {
   /** Authentication assurance level: 2 when two-step authentication was used. */
   readonly aal: number
   readonly amr: readonly string[]
+  /** When the provider last authenticated the user (ms; FxA's `auth_at`, OIDC's `auth_time`). */
+  readonly authAt?: number | undefined
+  /** Groups from a generic OIDC provider's groups claim. */
+  readonly groups?: readonly string[] | undefined
+  /** FxA's `metricsEnabled`; absent when the provider did not say. */
+  readonly metricsEnabled?: boolean | undefined
+  /** When the provider last confirmed the session (ms): a refresh grant, else the login. */
+  readonly checkedAt?: number | undefined
+  /** Refresh attempts that failed in a row (provider outage); reset by a success. */
+  readonly refreshFailures?: number | undefined
   /** The browser that signed in (printable ASCII, ≤ 256 characters), for the user's list of sessions. */
   readonly userAgent?: string | undefined
   /** Its network at login, truncated (`203.0.113.0/24`, `2001:db8:1::/48`): never the full address. */
@@ -54,8 +64,12 @@ export interface SessionStore {
    * never past `expiresAt`): from that, the user's list of sessions tells when each was last used.
    */
   inspect(key: SessionKey): Promise<{ record: SessionRecord; endsAt: number } | null>
-  /** Replaces the record of a live session without extending it. False when it is gone. Durable. */
-  update(key: SessionKey, record: SessionRecord): Promise<boolean>
+  /**
+   * Replaces the record of a live session without extending it. False when it is gone — or, with
+   * `expect`, when its sealed tokens are no longer `expect.tokens` (someone stored newer ones): a
+   * rotated refresh token is never overwritten by an older copy. Durable.
+   */
+  update(key: SessionKey, record: SessionRecord, expect?: { readonly tokens: string }): Promise<boolean>
   /**
    * Ends a session and returns the record it had (null when there was none). Invalidates caches
    * everywhere. Durable: it resolves only once the store's replicas confirmed it (Redis), and may be

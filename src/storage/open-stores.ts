@@ -1,3 +1,8 @@
+import {
+  type CredentialMarkStore,
+  createMemoryCredentialMarkStore,
+  createRedisCredentialMarkStore,
+} from '../bearer/credential-marks.ts'
 import { createMemoryTokenStore, createRedisTokenStore, type TokenStore } from '../bearer/token-store.ts'
 import type { Config } from '../config/derive.ts'
 import { deriveKeyring, type Keyring } from '../crypto/keyring.ts'
@@ -13,6 +18,16 @@ import { openRedisLayer, type RedisLayer } from '../redis/layer.ts'
 import { createMemorySessionStore } from '../session/memory-store.ts'
 import { createRecordCodec } from '../session/record.ts'
 import { createRedisSessionStore } from '../session/redis-store.ts'
+import {
+  createMemoryRevalidationLocks,
+  createRedisRevalidationLocks,
+  type RevalidationLocks,
+} from '../session/revalidation-lock.ts'
+import {
+  createMemoryTokenReaperStore,
+  createRedisTokenReaperStore,
+  type TokenReaperStore,
+} from '../session/token-reaper-store.ts'
 import type { SessionStore } from '../session/types.ts'
 
 /** Everything fxa-gate keeps: sessions, cached bearer-token results, account-event state. */
@@ -21,6 +36,12 @@ export interface Stores {
   readonly tokens: TokenStore
   /** What account events remember (processed event ids, change times). */
   readonly events: EventStateStore
+  /** Who refreshes which session now (sessions follow the account). */
+  readonly locks: RevalidationLocks
+  /** Sessions' provider tokens, kept until they are destroyed once the session ended. */
+  readonly reaper: TokenReaperStore
+  /** Per-user credential high-water marks. */
+  readonly marks: CredentialMarkStore
   /** The services' node assignments. */
   readonly nodes: NodeStore
   /** The storage layer the stores share, when there is one (the active-session count uses it too). */
@@ -69,6 +90,9 @@ export function openStores(config: Config, deps: StoresDeps): Stores {
       sessions,
       tokens: createMemoryTokenStore(),
       events: createMemoryEventState(),
+      locks: createMemoryRevalidationLocks(),
+      reaper: createMemoryTokenReaperStore(),
+      marks: createMemoryCredentialMarkStore(),
       nodes: createMemoryNodeStore(),
       close: () => sessions.close(),
     }
@@ -91,6 +115,13 @@ export function openStores(config: Config, deps: StoresDeps): Stores {
     sessions,
     tokens: createRedisTokenStore({ redis, keyring: () => keys().tokenCache }),
     events: createRedisEventState({ redis, commandTimeoutMs: config.redisCommandTimeout }),
+    locks: createRedisRevalidationLocks({
+      redis,
+      // No lock outlives the interval (after a check) or the lease (during one, see revalidation.ts).
+      longestMs: Math.max(config.sessionRevalidateInterval, config.providerTimeout * 3),
+    }),
+    reaper: createRedisTokenReaperStore({ redis }),
+    marks: createRedisCredentialMarkStore({ redis }),
     nodes: createRedisNodeStore({ redis }),
     redis,
     usePassword: (password) => redis.usePassword(password),

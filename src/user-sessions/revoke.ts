@@ -40,7 +40,8 @@ function readTarget(body: unknown, handles: SessionHandles): Target {
 
 /**
  * `POST <prefix>/sessions/revoke`: ends one of the user's sessions, or every one but this one, in
- * every replica (the store's invalidations), and destroys its provider tokens as a logout does.
+ * every replica (the store's invalidations); its provider tokens are destroyed in the background
+ * as for a logout (the token reaper), so a slow FxA never holds the user up.
  * Only a request from fxa-gate's own origin may (Sec-Fetch-Site, or Origin when a browser sends no
  * Sec-Fetch-Site); a browser that says neither is refused: another site's form must never end a
  * session. Only the user's own sessions can be named: ids are looked up in their list.
@@ -54,9 +55,7 @@ export function createRevokeHandler(ctx: GateContext, deps: RevokeDeps) {
     origin === publicOrigin || origin === `${scheme}//${request.headers.host ?? ''}`
 
   async function end(key: SessionKey): Promise<void> {
-    const record = await ctx.sessions.end(key)
-    const tokens = record ? await ctx.sessions.openTokens(record) : undefined
-    if (tokens) await ctx.provider.revoke(tokens)
+    await ctx.sessions.end(key, 'logout')
   }
 
   return {

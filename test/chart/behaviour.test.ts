@@ -192,7 +192,7 @@ describe('NOTES.txt', () => {
       'nginx.ingress.kubernetes.io/auth-signin: "https://auth.example.com/_gate/start?rd=$scheme://$http_host$escaped_request_uri"',
     )
     expect(text).toContain(
-      'nginx.ingress.kubernetes.io/auth-response-headers: "X-User-Id,X-User-Email,X-User-Name,X-User-Locale,X-User-Subscriptions,X-User-Scopes,X-User-Auth,X-User-Assertion"',
+      'nginx.ingress.kubernetes.io/auth-response-headers: "X-User-Id,X-User-Email,X-User-Name,X-User-Locale,X-User-Subscriptions,X-User-Scopes,X-User-Auth,X-User-Metrics-Enabled,X-User-Groups,X-User-Assertion"',
     )
     expect(text).toMatch(/no Redis is configured/)
   })

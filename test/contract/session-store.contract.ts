@@ -162,6 +162,21 @@ export function sessionStoreContract(
       expect(await store.get('k1', 10 * T)).toEqual(changed)
     })
 
+    it('update with expected tokens replaces the record only while it still holds them', async (context) => {
+      const { store, record } = await open(context)
+      await store.create('k1', record({ tokens: 'sealed-1' }), 10 * T)
+      const rotated = record({ tokens: 'sealed-2' })
+      expect(await store.update('k1', rotated, { tokens: 'sealed-1' })).toBe(true)
+      // A writer that read the record before the rotation must not put the old tokens back.
+      expect(
+        await store.update('k1', record({ tokens: 'sealed-1', displayName: 'stale' }), {
+          tokens: 'sealed-1',
+        }),
+      ).toBe(false)
+      expect(await store.get('k1', 10 * T)).toEqual(rotated)
+      expect(await store.update('nobody', rotated, { tokens: 'sealed-2' })).toBe(false)
+    })
+
     it('update replaces the record without extending it', async (context) => {
       const { store, elapse, record } = await open(context)
       await store.create('k1', record(), 2 * T)

@@ -81,7 +81,12 @@ describe('bearer floods: unknown tokens are rationed, cached tokens keep working
   beforeAll(async () => {
     const port = await freePort()
     fxa = await startTestFxa([port])
-    gate = await startTestGate({ fxa, port, redisUrl, env: { FXA_GATE_BEARER_TIMEOUT: '5s' } })
+    gate = await startTestGate({
+      fxa,
+      port,
+      redisUrl,
+      env: { FXA_GATE_BEARER_TIMEOUT: '5s', FXA_GATE_BEARER_ALLOWED_CLIENTS: 'fxa-gate-test' },
+    })
     redis = new Redis(redisUrl)
     const uid = 'a'.repeat(32)
     fxa.users.set(uid, { uid, email: 'api@example.org' })

@@ -6,10 +6,20 @@ import { startTestFxa, startTestGate, type TestGate } from '../support/gate.ts'
 import { freePort } from '../support/ports.ts'
 
 const RELAY = 'https://identity.mozilla.com/apps/relay'
-const RULES = JSON.stringify([{ paths: ['/relay/*'], requiredScopes: [RELAY] }])
+const RULES = JSON.stringify([
+  { paths: ['/relay/*'], requiredScopes: [RELAY] },
+  { paths: ['/api/*'], requiredScopes: ['profile'] },
+  { paths: ['/email/*'], requiredScopes: ['profile:email'] },
+  { paths: ['/write/*'], requiredScopes: ['profile:write'] },
+])
 
-function ask(gate: TestGate, headers: Record<string, string>, url = 'https://app.example.com/api/thing') {
-  return fetch(`${gate.url}/_gate/auth/nginx`, { headers: { 'x-original-url': url, ...headers } })
+function ask(
+  gate: TestGate,
+  headers: Record<string, string>,
+  url = 'https://app.example.com/api/thing',
+  endpoint = '/_gate/auth/nginx',
+) {
+  return fetch(`${gate.url}${endpoint}`, { headers: { 'x-original-url': url, ...headers } })
 }
 
 describe('bearer tokens checked with FxA introspection', () => {
@@ -155,7 +165,7 @@ describe('bearer tokens checked with FxA introspection', () => {
     const gate = await startTestGate({
       fxa,
       redisUrl: inject('redisUrl'),
-      env: { FXA_GATE_BEARER_ALLOWED_CLIENTS: 'someone-else' },
+      env: { FXA_GATE_BEARER_ALLOWED_CLIENTS: 'someone-else', FXA_GATE_RULES: RULES },
     }).catch(() => null)
     // The FxA client's redirect URIs don't cover this gate's port; only bearer checks are used here.
     if (gate === null) throw new Error('gate did not start')
@@ -205,11 +215,142 @@ describe('bearer tokens checked with FxA introspection', () => {
   })
 })
 
+describe("bearer tokens follow FxA's rules", () => {
+  let fxa: FakeFxa
+  let gate: TestGate
+  let open: TestGate
+  const uid = '9'.repeat(32)
+  beforeAll(async () => {
+    const ports = [await freePort(), await freePort()]
+    fxa = await startTestFxa(ports)
+    fxa.users.set(uid, { uid, email: 'rules@example.org', twoFactor: true })
+    const env = {
+      FXA_GATE_RULES: RULES,
+      FXA_GATE_REDIS_KEY_PREFIX: `rules${Date.now()}:`,
+      FXA_GATE_SERVICES: JSON.stringify([
+        { name: 'scoped', hosts: ['scoped.example.com'], audience: 'scoped', requiredScopes: ['profile'] },
+        {
+          name: 'listed',
+          hosts: ['listed.example.com'],
+          audience: 'listed',
+          allowedClients: ['fxa-gate-test'],
+        },
+        { name: 'unnamed', hosts: ['unnamed.example.com'], audience: 'unnamed' },
+      ]),
+    }
+    gate = await startTestGate({ fxa, port: ports[0], redisUrl: inject('redisUrl'), env })
+    open = await startTestGate({
+      fxa,
+      port: ports[1],
+      redisUrl: inject('redisUrl'),
+      env: { ...env, FXA_GATE_BEARER_ALLOWED_CLIENTS: 'fxa-gate-test' },
+    })
+  })
+  afterAll(async () => {
+    await gate?.close()
+    await open?.close()
+    await fxa?.close()
+  })
+
+  it("answers a confidential client's refresh token used as a bearer token with 401 invalid_token, never 503", async () => {
+    const refresh = await fxa.issueRefreshToken({ uid, clientId: 'fxa-gate-test', scope: 'profile' })
+    const answer = await ask(gate, { authorization: `Bearer ${refresh}` })
+    expect(answer.status).toBe(401)
+    expect(answer.headers.get('www-authenticate')).toContain('error="invalid_token"')
+  })
+
+  it("answers a public client's refresh token (FxA calls it active, without exp) with 401", async () => {
+    // The shared test FxA knows one (confidential) client; a public one gets its own FxA.
+    const own = await startTestFxa([await freePort()], true)
+    try {
+      own.users.set(uid, { uid, email: 'rules@example.org' })
+      const refresh = await own.issueRefreshToken({ uid, clientId: 'fxa-gate-test', scope: 'profile' })
+      const direct = await fetch(`${own.oauthUrl}/introspect`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ token: refresh }),
+      })
+      expect(await direct.json()).toMatchObject({ active: true, token_type: 'refresh_token' })
+      const publicGate = await startTestGate({
+        fxa: own,
+        redisUrl: inject('redisUrl'),
+        publicClient: true,
+        env: { FXA_GATE_RULES: RULES },
+      })
+      try {
+        const answer = await ask(publicGate, { authorization: `Bearer ${refresh}` })
+        expect(answer.status).toBe(401)
+        expect(answer.headers.get('www-authenticate')).toContain('error="invalid_token"')
+      } finally {
+        await publicGate.close()
+      }
+    } finally {
+      await own.close()
+    }
+  })
+
+  it('matches route scopes by FxA hierarchy: profile satisfies profile:email, not profile:write', async () => {
+    const token = await fxa.issueAccessToken({ uid, clientId: 'fxa-gate-test', scope: 'profile' })
+    const header = { authorization: `Bearer ${token}` }
+    expect((await ask(gate, header, 'https://app.example.com/email/x')).status).toBe(200)
+    expect((await ask(gate, header, 'https://app.example.com/write/x')).status).toBe(403)
+    expect(
+      (
+        await ask(
+          gate,
+          header,
+          'https://app.example.com/x?a=1',
+          '/_gate/auth/nginx?required_scopes=profile:email',
+        )
+      ).status,
+    ).toBe(200)
+  })
+
+  it('refuses a bearer token on a route that names no scope when no client list is set, saying why', async () => {
+    const token = await fxa.issueAccessToken({ uid, clientId: 'fxa-gate-test', scope: 'profile' })
+    const answer = await ask(gate, { authorization: `Bearer ${token}` }, 'https://app.example.com/unnamed/x')
+    expect(answer.status).toBe(401)
+    expect(answer.headers.get('www-authenticate')).toContain('error="invalid_token"')
+    expect(((await answer.json()) as { error: string }).error).toBe('BEARER_NOT_ACCEPTED')
+    // With FXA_GATE_BEARER_ALLOWED_CLIENTS the client list names who may use tokens.
+    expect(
+      (await ask(open, { authorization: `Bearer ${token}` }, 'https://app.example.com/unnamed/x')).status,
+    ).toBe(200)
+  })
+
+  it('takes a bearer token on the hosts of a service that names its scopes or clients, not of one that names neither', async () => {
+    const token = await fxa.issueAccessToken({ uid, clientId: 'fxa-gate-test', scope: 'profile' })
+    const on = (host: string) =>
+      ask(gate, { authorization: `Bearer ${token}` }, `https://${host}/x`, `/_gate/auth/nginx?host=${host}`)
+    expect((await on('scoped.example.com')).status).toBe(200)
+    expect((await on('listed.example.com')).status).toBe(200)
+    const refused = await on('unnamed.example.com')
+    expect(refused.status).toBe(401)
+    expect(((await refused.json()) as { error: string }).error).toBe('BEARER_NOT_ACCEPTED')
+    // The service's token endpoint follows the same rule.
+    const exchange = (service: string) =>
+      fetch(`${gate.url}/_gate/token/${service}`, { headers: { authorization: `Bearer ${token}` } })
+    expect((await exchange('scoped')).status).toBe(200)
+    expect((await exchange('unnamed')).status).toBe(401)
+  })
+
+  it("never takes the AAL of a bearer token from the profile's twoFactorAuthentication", async () => {
+    const token = await fxa.issueAccessToken({ uid, clientId: 'fxa-gate-test', scope: 'profile' })
+    const answer = await ask(
+      gate,
+      { authorization: `Bearer ${token}` },
+      'https://app.example.com/api/x',
+      '/_gate/auth/nginx?min_aal=2',
+    )
+    expect(answer.status).toBe(403)
+  })
+})
+
 describe('bearer tokens checked with /v1/verify', () => {
   it("treats FxA's 400 errno 108 as an invalid token and accepts a good one", async () => {
     const gate = await startTestGate({
       redisUrl: inject('redisUrl'),
-      env: { FXA_GATE_BEARER_CHECK: 'verify' },
+      env: { FXA_GATE_BEARER_CHECK: 'verify', FXA_GATE_RULES: RULES },
     })
     try {
       const uid = 'a'.repeat(32)

@@ -138,7 +138,9 @@ describe('delete-user webhooks', () => {
           ? await redis.get(key)
           : type === 'hash'
             ? await redis.hgetall(key)
-            : await redis.smembers(key)
+            : type === 'zset'
+              ? await redis.zrange(key, '0', '-1')
+              : await redis.smembers(key)
       expect(`${key} ${JSON.stringify(value)}`).not.toContain(uid)
     }
 

@@ -198,7 +198,7 @@ describe('delete-user', () => {
     const onB = await login(b, email)
     // A bearer-token result cached for the user, and a subscription change time.
     const token = await fxa.issueAccessToken({ uid, clientId: CLIENT_ID, scope: 'profile' })
-    const asked = await fetch(`${b.url}/_gate/auth/nginx`, {
+    const asked = await fetch(`${b.url}/_gate/auth/nginx?required_scopes=profile`, {
       headers: { 'x-original-url': 'https://app.example.com/x', authorization: `Bearer ${token}` },
     })
     expect(asked.status).toBe(200)
@@ -226,7 +226,7 @@ describe('delete-user', () => {
     for (const gate of [a, b]) for (const cookie of [onA, onB]) expect(await status(gate, cookie)).toBe(401)
     // B's own in-process copy of the token result went too: it asks FxA again.
     const introspections = fxa.calls.introspect
-    await fetch(`${b.url}/_gate/auth/nginx`, {
+    await fetch(`${b.url}/_gate/auth/nginx?required_scopes=profile`, {
       headers: { 'x-original-url': 'https://app.example.com/x', authorization: `Bearer ${token}` },
     })
     expect(fxa.calls.introspect).toBe(introspections + 1)

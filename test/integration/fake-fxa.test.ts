@@ -11,6 +11,19 @@ import {
   uidForEmail,
 } from '../../dev/fake-fxa/index.ts'
 
+const untrusted: FakeClient = {
+  clientId: 'untrusted-rp',
+  clientSecret: 'untrusted-secret',
+  redirectUris: ['http://127.0.0.1:9/untrusted/callback'],
+  trusted: false,
+}
+const rotating: FakeClient = {
+  clientId: 'rotating-rp',
+  clientSecret: 'rotating-secret',
+  redirectUris: ['http://127.0.0.1:9/rotating/callback'],
+  rotateRefreshTokens: true,
+  accessTokenTtlSeconds: 120,
+}
 const confidential: FakeClient = {
   clientId: 'confidential-rp',
   clientSecret: 'confidential-secret',
@@ -34,7 +47,7 @@ const serverErrors: unknown[] = []
 
 beforeAll(async () => {
   fxa = await startFakeFxa({
-    clients: [confidential, publicClient],
+    clients: [confidential, publicClient, untrusted, rotating],
     users: [{ ...knownUser }],
     logError: (_message, error) => serverErrors.push(error),
   })
@@ -246,7 +259,7 @@ describe('authorization code flow', () => {
       'wrong'.repeat(10),
     )
     expect(response.status).toBe(400)
-    expect(await response.json()).toMatchObject({ error: 'invalid_grant' })
+    expect(await response.json()).toMatchObject({ code: 400, errno: 117, error: 'Bad Request' })
   })
 
   it('refuses to redeem a code twice', async () => {
@@ -258,7 +271,7 @@ describe('authorization code flow', () => {
     expect((await redeemCode(confidential, code)).status).toBe(200)
     const replay = await redeemCode(confidential, code)
     expect(replay.status).toBe(400)
-    expect(await replay.json()).toMatchObject({ error: 'invalid_grant' })
+    expect(await replay.json()).toMatchObject({ code: 400, errno: 105, error: 'Bad Request' })
   })
 
   it('issues an ID token with FxA claims only: no nonce, email or auth_time, and at_hash of the access token', async () => {
@@ -369,14 +382,18 @@ describe('authorization code flow', () => {
         client_id: confidential.clientId,
         client_secret: confidential.clientSecret ?? '',
       })
+    const before = fxa.calls.refresh
     const first = (await (await refresh()).json()) as TokenResponse
     const second = await refresh()
 
     expect(first.access_token).toMatch(/^[0-9a-f]{64}$/)
     expect(first.access_token).not.toBe(offline.access_token)
     expect(first).not.toHaveProperty('id_token')
-    expect(first.refresh_token ?? offline.refresh_token).toBe(offline.refresh_token)
+    expect(first).not.toHaveProperty('refresh_token')
+    expect(first.scope).toBe('profile')
+    expect(first.token_type).toBe('bearer')
     expect(second.status).toBe(200)
+    expect(fxa.calls.refresh - before).toBe(2)
   })
 
   it('counts authorization and token requests', async () => {
@@ -700,6 +717,383 @@ describe('/v1/destroy', () => {
 
     expect(response.status).toBe(400)
     expect(await (await postJson('/v1/introspect', { token })).json()).toMatchObject({ active: true })
+  })
+})
+
+// ---- token lifecycle as FxA runs it ----------------------------------------------------------
+
+function refreshGrant(client: FakeClient, refreshToken: string, extra: Record<string, string> = {}) {
+  return postForm('/v1/token', {
+    grant_type: 'refresh_token',
+    refresh_token: refreshToken,
+    client_id: client.clientId,
+    ...(client.clientSecret === undefined ? {} : { client_secret: client.clientSecret }),
+    ...extra,
+  })
+}
+
+async function introspect(
+  token: string,
+  hint?: string,
+): Promise<{ status: number; body: Record<string, unknown> }> {
+  const response = await postJson('/v1/introspect', {
+    token,
+    ...(hint === undefined ? {} : { token_type_hint: hint }),
+  })
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> }
+}
+
+function eventsOf(set: string): Record<string, unknown> {
+  return decodeJwt(set)['events'] as Record<string, unknown>
+}
+
+const EVENT = 'https://schemas.accounts.firefox.com/event/'
+
+describe('token lifetimes and refresh grants', () => {
+  it('issues access tokens with the lifetime set for the fake, for one client, or per request of the test', async () => {
+    expect((await signIn(rotating, 'ttl@example.com')).expires_in).toBe(120)
+    fxa.setAccessTokenTtl(7, confidential.clientId)
+    try {
+      const short = await signIn(confidential, 'ttl@example.com')
+      expect(short.expires_in).toBe(7)
+      const { body } = await introspect(short.access_token)
+      expect(Number(body['exp']) - Number(body['iat'])).toBe(7000)
+      expect((await signIn(publicClient, 'ttl@example.com')).expires_in).toBe(3600)
+    } finally {
+      fxa.setAccessTokenTtl(3600)
+    }
+  })
+
+  it('answers a refresh grant with a new access token only, again and again with the same refresh token', async () => {
+    const offline = await signIn(confidential, 'norotate@example.com', { access_type: 'offline' })
+    for (let i = 0; i < 3; i++) {
+      const response = await refreshGrant(confidential, offline.refresh_token ?? '')
+      const body = (await response.json()) as TokenResponse
+      expect(response.status).toBe(200)
+      expect(body).not.toHaveProperty('refresh_token')
+      expect(body.access_token).not.toBe(offline.access_token)
+    }
+    expect(
+      fxa.liveRefreshTokens({ uid: uidForEmail('norotate@example.com'), clientId: confidential.clientId }),
+    ).toBe(1)
+  })
+
+  it('may narrow the scope of a refresh grant, never widen it (errno 114)', async () => {
+    const offline = await signIn(confidential, 'narrow@example.com', {
+      access_type: 'offline',
+      scope: 'openid profile:email profile:display_name',
+    })
+    const narrowed = await refreshGrant(confidential, offline.refresh_token ?? '', { scope: 'profile:email' })
+    expect(((await narrowed.json()) as TokenResponse).scope).toBe('profile:email')
+    const widened = await refreshGrant(confidential, offline.refresh_token ?? '', { scope: 'profile' })
+    expect(widened.status).toBe(400)
+    expect(await widened.json()).toMatchObject({ errno: 114 })
+  })
+
+  it("refuses an unknown refresh token, or another client's, with 400 errno 108", async () => {
+    const unknown = await refreshGrant(confidential, 'e'.repeat(64))
+    expect(unknown.status).toBe(400)
+    expect(await unknown.json()).toMatchObject({ code: 400, errno: 108, message: 'Invalid token' })
+    const offline = await signIn(confidential, 'theirs@example.com', { access_type: 'offline' })
+    const foreign = await refreshGrant(rotating, offline.refresh_token ?? '')
+    expect(await foreign.json()).toMatchObject({ errno: 108 })
+  })
+
+  it('rotates refresh tokens for a client set to, and refuses the used one afterwards (a generic OIDC provider)', async () => {
+    const offline = await signIn(rotating, 'rotate@example.com', { access_type: 'offline' })
+    const first = (await (await refreshGrant(rotating, offline.refresh_token ?? '')).json()) as TokenResponse
+    expect(first.refresh_token).toMatch(/^[0-9a-f]{64}$/)
+    expect(first.refresh_token).not.toBe(offline.refresh_token)
+    expect((await refreshGrant(rotating, first.refresh_token ?? '')).status).toBe(200)
+    expect(fxa.liveRefreshTokens({ uid: uidForEmail('rotate@example.com') })).toBe(1)
+  })
+
+  it('disconnecting the app revokes its refresh and access tokens, and sends no event', async () => {
+    const email = 'disconnect@example.com'
+    const offline = await signIn(confidential, email, { access_type: 'offline' })
+    await signIn(publicClient, email, { access_type: 'offline' })
+    expect(fxa.liveRefreshTokens({ uid: uidForEmail(email) })).toBe(2)
+
+    expect(await fxa.account.disconnect(uidForEmail(email), confidential.clientId)).toBeGreaterThan(0)
+    const refused = await refreshGrant(confidential, offline.refresh_token ?? '')
+    expect(refused.status).toBe(400)
+    expect(await refused.json()).toMatchObject({ errno: 108 })
+    expect((await introspect(offline.access_token)).body).toEqual({ active: false })
+    expect(fxa.liveRefreshTokens({ uid: uidForEmail(email), clientId: confidential.clientId })).toBe(0)
+    expect(fxa.liveRefreshTokens({ uid: uidForEmail(email), clientId: publicClient.clientId })).toBe(1)
+  })
+})
+
+describe('introspection of refresh tokens', () => {
+  it("without a hint finds a confidential client's refresh token and answers 400 errno 116", async () => {
+    const offline = await signIn(confidential, 'introspect-rt@example.com', { access_type: 'offline' })
+    const { status, body } = await introspect(offline.refresh_token ?? '')
+    expect(status).toBe(400)
+    expect(body).toMatchObject({ code: 400, errno: 116, message: 'Not a public client' })
+  })
+
+  it("without a hint describes a public client's refresh token as active, with no exp", async () => {
+    const offline = await signIn(publicClient, 'introspect-public@example.com', { access_type: 'offline' })
+    const { status, body } = await introspect(offline.refresh_token ?? '')
+    expect(status).toBe(200)
+    expect(body).toMatchObject({
+      active: true,
+      token_type: 'refresh_token',
+      client_id: publicClient.clientId,
+      sub: uidForEmail('introspect-public@example.com'),
+    })
+    expect(body).not.toHaveProperty('exp')
+    expect(body['iat']).toBeGreaterThan(Date.now() - 60_000)
+  })
+
+  it('with token_type_hint=access_token looks at access tokens only', async () => {
+    const offline = await signIn(confidential, 'hinted@example.com', { access_type: 'offline' })
+    expect(await introspect(offline.refresh_token ?? '', 'access_token')).toEqual({
+      status: 200,
+      body: { active: false },
+    })
+    expect((await introspect(offline.access_token, 'access_token')).body).toMatchObject({
+      active: true,
+      token_type: 'access_token',
+    })
+    expect((await introspect(offline.access_token, 'refresh_token')).body).toEqual({ active: false })
+  })
+
+  it('refuses an unknown token_type_hint with 400 errno 109', async () => {
+    const { status, body } = await introspect('a'.repeat(64), 'id_token')
+    expect(status).toBe(400)
+    expect(body).toMatchObject({ errno: 109 })
+  })
+
+  it('gives iat in milliseconds, precise enough to order a token against a password change', async () => {
+    const first = await fxa.issueAccessToken({
+      uid: knownUser.uid,
+      clientId: confidential.clientId,
+      scope: 'profile',
+    })
+    await new Promise((resolve) => setTimeout(resolve, 5))
+    const second = await fxa.issueAccessToken({
+      uid: knownUser.uid,
+      clientId: confidential.clientId,
+      scope: 'profile',
+    })
+    const [a, b] = [await introspect(first), await introspect(second)]
+    expect(Number(b.body['iat'])).toBeGreaterThan(Number(a.body['iat']))
+    expect(Number(a.body['iat']) % 1000 !== 0 || Number(b.body['iat']) % 1000 !== 0).toBe(true)
+  })
+})
+
+describe('scopes', () => {
+  async function profileWith(scope: string): Promise<{ status: number; body: Record<string, unknown> }> {
+    const token = await fxa.issueAccessToken({ uid: knownUser.uid, clientId: confidential.clientId, scope })
+    const response = await fetch(`${fxa.issuer}/v1/profile`, {
+      headers: { authorization: `Bearer ${token}` },
+    })
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> }
+  }
+
+  it('releases profile fields by hierarchical scopes: profile:write ⊇ profile ⊇ profile:email', async () => {
+    expect((await profileWith('profile:write')).body).toMatchObject({
+      email: knownUser.email,
+      displayName: knownUser.displayName,
+      locale: knownUser.locale,
+    })
+    const emailOnly = await profileWith('profile:email:write')
+    expect(Object.keys(emailOnly.body)).toEqual(['email'])
+    expect((await profileWith('profilebogey')).status).toBe(403)
+  })
+
+  it('lets an untrusted client ask only for profile:uid, profile:email and profile:display_name (errno 114)', async () => {
+    const refused = await fetch(authorizationUrl(untrusted, { scope: 'openid profile' }), {
+      redirect: 'manual',
+    })
+    expect(refused.status).toBe(400)
+    expect(await refused.json()).toMatchObject({ errno: 114, invalidScopes: ['profile'] })
+    const tokens = await signIn(untrusted, 'untrusted@example.com', {
+      scope: 'openid profile:uid profile:email profile:display_name',
+    })
+    expect(tokens.scope).toBe('openid profile:uid profile:email profile:display_name')
+  })
+
+  it('shows each client its own subscription capabilities', async () => {
+    const uid = 'c'.repeat(32)
+    fxa.users.set(uid, {
+      uid,
+      email: 'subscriber@example.com',
+      subscriptions: { '*': ['everywhere'], [confidential.clientId]: ['premium'] },
+    })
+    const read = async (clientId: string) => {
+      const token = await fxa.issueAccessToken({ uid, clientId, scope: 'profile:subscriptions' })
+      const response = await fetch(`${fxa.issuer}/v1/profile`, {
+        headers: { authorization: `Bearer ${token}` },
+      })
+      return ((await response.json()) as { subscriptions: string[] }).subscriptions
+    }
+    expect(await read(confidential.clientId)).toEqual(['everywhere', 'premium'])
+    expect(await read(publicClient.clientId)).toEqual(['everywhere'])
+  })
+})
+
+describe('account changes and the events FxA sends about them', () => {
+  it('a password change revokes the tokens of public and canGrant clients only', async () => {
+    const email = 'password@example.com'
+    const kept = await signIn(confidential, email, { access_type: 'offline' })
+    const lost = await signIn(publicClient, email, { access_type: 'offline' })
+    const before = Date.now()
+
+    const { changeTime, set } = await fxa.account.changePassword(uidForEmail(email))
+
+    expect(changeTime).toBeGreaterThanOrEqual(before)
+    expect(eventsOf(set)).toEqual({ [`${EVENT}password-change`]: { changeTime } })
+    expect(decodeJwt(set)).toMatchObject({ sub: uidForEmail(email), aud: confidential.clientId })
+    expect((await introspect(kept.access_token)).body).toMatchObject({ active: true })
+    expect((await refreshGrant(confidential, kept.refresh_token ?? '')).status).toBe(200)
+    expect((await introspect(lost.access_token)).body).toEqual({ active: false })
+    expect((await refreshGrant(publicClient, lost.refresh_token ?? '')).status).toBe(400)
+  })
+
+  it("/v1/verify tells a token's generation: the last password change before it was made", async () => {
+    const email = 'generation@example.com'
+    await signIn(confidential, email)
+    const uid = uidForEmail(email)
+    const old = await fxa.issueAccessToken({ uid, clientId: confidential.clientId, scope: 'profile' })
+    await new Promise((resolve) => setTimeout(resolve, 2))
+    const { changeTime } = await fxa.account.changePassword(uid)
+    await new Promise((resolve) => setTimeout(resolve, 2))
+    const fresh = await fxa.issueAccessToken({ uid, clientId: confidential.clientId, scope: 'profile' })
+    const verify = async (token: string) => (await (await postJson('/v1/verify', { token })).json()) as object
+    expect(await verify(old)).not.toHaveProperty('generation')
+    expect(await verify(fresh)).toMatchObject({ generation: changeTime })
+  })
+
+  it('a profile change sends {email} when the email changed, and nothing otherwise', async () => {
+    const uid = 'd'.repeat(32)
+    fxa.users.set(uid, { uid, email: 'before@example.com', displayName: 'Before' })
+    const renamed = await fxa.account.changeProfile(uid, { displayName: 'After' })
+    expect(eventsOf(renamed)).toEqual({ [`${EVENT}profile-change`]: {} })
+    const moved = await fxa.account.changeProfile(uid, { email: 'after@example.com' })
+    expect(eventsOf(moved)).toEqual({ [`${EVENT}profile-change`]: { email: 'after@example.com' } })
+    expect(fxa.users.get(uid)).toMatchObject({ email: 'after@example.com', displayName: 'After' })
+  })
+
+  it('metrics opt-out and opt-in change the profile and send their event', async () => {
+    const uid = 'e'.repeat(32)
+    fxa.users.set(uid, { uid, email: 'metrics@example.com' })
+    const token = await fxa.issueAccessToken({ uid, clientId: confidential.clientId, scope: 'profile' })
+    const metricsEnabled = async () =>
+      (
+        (await (
+          await fetch(`${fxa.issuer}/v1/profile`, { headers: { authorization: `Bearer ${token}` } })
+        ).json()) as {
+          metricsEnabled: boolean
+        }
+      ).metricsEnabled
+    expect(await metricsEnabled()).toBe(true)
+    expect(eventsOf(await fxa.account.setMetricsEnabled(uid, false))).toEqual({
+      [`${EVENT}metrics-opt-out`]: {},
+    })
+    expect(await metricsEnabled()).toBe(false)
+    expect(eventsOf(await fxa.account.setMetricsEnabled(uid, true))).toEqual({
+      [`${EVENT}metrics-opt-in`]: {},
+    })
+  })
+
+  it('a subscription change updates the capabilities and sends the change with its time', async () => {
+    const uid = 'f'.repeat(32)
+    fxa.users.set(uid, { uid, email: 'subscribe@example.com' })
+    const set = await fxa.account.changeSubscription(uid, { capabilities: ['premium'], isActive: true })
+    expect(eventsOf(set)[`${EVENT}subscription-state-change`]).toMatchObject({
+      capabilities: ['premium'],
+      isActive: true,
+      changeTime: expect.any(Number),
+    })
+    expect(fxa.users.get(uid)?.subscriptions).toEqual(['premium'])
+  })
+
+  it('deleting the account ends every token and sends delete-user', async () => {
+    const email = 'deleted@example.com'
+    const tokens = await signIn(confidential, email, { access_type: 'offline' })
+    const set = await fxa.account.deleteUser(uidForEmail(email))
+    expect(eventsOf(set)).toEqual({ [`${EVENT}delete-user`]: {} })
+    expect((await introspect(tokens.access_token)).body).toEqual({ active: false })
+    expect(fxa.liveRefreshTokens({ uid: uidForEmail(email) })).toBe(0)
+    expect(fxa.users.has(uidForEmail(email))).toBe(false)
+  })
+})
+
+describe('two-step authentication', () => {
+  it('asks an account with two-step on for a code, and signs it in at AAL2', async () => {
+    const jar = createCookieJar()
+    const started = await jar.fetch(authorizationUrl(confidential))
+    const form = new URL(started.headers.get('location') ?? '', fxa.issuer)
+    const afterPassword = await jar.fetch(form, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ email: knownUser.email, password: 'x' }).toString(),
+    })
+    const page = await afterPassword.text()
+    expect(afterPassword.status).toBe(200)
+    expect(page).toContain('name="code"')
+
+    const tokens = await signIn(confidential, knownUser.email)
+    expect(decodeJwt(tokens.id_token ?? '')).toMatchObject({ acr: 'AAL2', 'fxa-aal': 2, amr: ['pwd', 'otp'] })
+  })
+
+  it('signs a "when-asked" account in at AAL1, and at AAL2 when the relying party asks acr_values=AAL2', async () => {
+    const uid = uidForEmail('stepup@example.com')
+    fxa.users.set(uid, { uid, email: 'stepup@example.com', twoFactor: true, twoFactorWhen: 'when-asked' })
+    const jar = createCookieJar()
+    const first = new URL(
+      await loginWithForm(jar.fetch, authorizationUrl(confidential), 'stepup@example.com'),
+    )
+    const aal1 = (await (
+      await redeemCode(confidential, first.searchParams.get('code') ?? '')
+    ).json()) as TokenResponse
+    expect(decodeJwt(aal1.id_token ?? '')).toMatchObject({ acr: 'AAL1', 'fxa-aal': 1 })
+
+    // Same browser: the AAL1 session at the fake is not reused for an AAL2 request.
+    const stepUp = await jar.fetch(authorizationUrl(confidential, { acr_values: 'AAL2' }))
+    expect(stepUp.headers.get('location')).toMatch(/^\/interaction\//)
+    const second = new URL(
+      await loginWithForm(
+        jar.fetch,
+        authorizationUrl(confidential, { acr_values: 'AAL2' }),
+        'stepup@example.com',
+      ),
+    )
+    const aal2 = (await (
+      await redeemCode(confidential, second.searchParams.get('code') ?? '')
+    ).json()) as TokenResponse
+    expect(decodeJwt(aal2.id_token ?? '')).toMatchObject({ acr: 'AAL2', 'fxa-aal': 2 })
+  })
+
+  it('refuses acr_values=AAL2 for an account without two-step', async () => {
+    await expect(
+      loginWithForm(
+        createCookieJar().fetch,
+        authorizationUrl(confidential, { acr_values: 'AAL2' }),
+        'plain@example.com',
+      ),
+    ).rejects.toThrow(/HTTP 400.*two-step/s)
+  })
+
+  it("adds a user's extra claims (a generic provider's groups, email_verified, acr) to the ID token and profile", async () => {
+    const uid = uidForEmail('keycloak@example.com')
+    fxa.users.set(uid, {
+      uid,
+      email: 'keycloak@example.com',
+      claims: { groups: ['staff'], email_verified: true, acr: '1' },
+    })
+    const tokens = await signIn(confidential, 'keycloak@example.com')
+    expect(decodeJwt(tokens.id_token ?? '')).toMatchObject({
+      groups: ['staff'],
+      email_verified: true,
+      acr: '1',
+    })
+    const profile = await fetch(`${fxa.issuer}/v1/profile`, {
+      headers: { authorization: `Bearer ${tokens.access_token}` },
+    })
+    expect(await profile.json()).toMatchObject({ groups: ['staff'], email_verified: true })
   })
 })
 

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import { loginWithForm } from '../../dev/fake-fxa/index.ts'
 import { createCookieJar, loginThroughGate, startTestGate, type TestGate } from '../support/gate.ts'
 
 const redisUrl = inject('redisUrl')
@@ -188,6 +189,108 @@ describe('login refusals', () => {
   })
 })
 
+describe('login parameters FxA asks relying parties to send', () => {
+  let gate: TestGate
+  beforeAll(async () => {
+    gate = await startTestGate({ redisUrl })
+  })
+  afterAll(() => gate?.close())
+
+  it('passes flow_id, flow_begin_time, utm_* and entrypoint_* through from /start, and refuses malformed ones', async () => {
+    const flow = 'ab'.repeat(32)
+    const query = new URLSearchParams({
+      flow_id: flow,
+      flow_begin_time: '1700000000123',
+      utm_source: 'newsletter',
+      utm_campaign: 'spring-2026',
+      utm_medium: 'email',
+      utm_content: 'button.top',
+      utm_term: 'vpn',
+      entrypoint: 'app-menu',
+      entrypoint_experiment: 'exp_1',
+      entrypoint_variation: 'treatment-b',
+    })
+    const good = await fetch(`${gate.url}/_gate/start?${query}`, { redirect: 'manual' })
+    expect(good.status).toBe(302)
+    const location = new URL(good.headers.get('location')!)
+    for (const [name, value] of query) expect(location.searchParams.get(name), name).toBe(value)
+
+    for (const bad of [
+      'flow_id=xyz',
+      `flow_id=${'a'.repeat(65)}`,
+      'flow_begin_time=soon',
+      'flow_begin_time=-1',
+      `utm_source=${'a'.repeat(129)}`,
+      'utm_campaign=a%20b',
+      'utm_source=%3Cscript%3E',
+      'entrypoint_experiment=a/b',
+      'entrypoint_variation=',
+      'utm_source=a&utm_source=b',
+    ]) {
+      const refused = await fetch(`${gate.url}/_gate/start?${bad}`, { redirect: 'manual' })
+      expect(refused.status, bad).toBe(400)
+    }
+  })
+
+  it('keeps auth_at from the token response in the session (userinfo authAt)', async () => {
+    const jar = createCookieJar()
+    const before = Math.floor(Date.now() / 1000) * 1000
+    await loginThroughGate(jar, gate.url, 'authat@example.org')
+    const info = (await (await jar.fetch(`${gate.url}/_gate/userinfo`)).json()) as { authAt: string }
+    expect(Date.parse(info.authAt)).toBeGreaterThanOrEqual(before - 1000)
+    expect(Date.parse(info.authAt)).toBeLessThanOrEqual(Date.now())
+  })
+
+  it('prompt=none → login_required ends in an interactive login, once: no loop', async () => {
+    const jar = createCookieJar()
+    const started = await jar.fetch(
+      `${gate.url}/_gate/start?prompt=none&rd=/after&flow_id=${'cd'.repeat(32)}`,
+    )
+    const silent = new URL(started.headers.get('location')!)
+    expect(silent.searchParams.get('prompt')).toBe('none')
+    // No FxA session in this browser: FxA answers login_required at the callback.
+    const refusal = await jar.fetch(silent)
+    const callback = refusal.headers.get('location')!
+    expect(new URL(callback).searchParams.get('error')).toBe('login_required')
+
+    const fallback = await jar.fetch(callback)
+    expect(fallback.status).toBe(302)
+    const interactive = new URL(fallback.headers.get('location')!)
+    expect(interactive.origin).toBe(gate.fxa.issuer)
+    expect(interactive.searchParams.has('prompt')).toBe(false)
+    expect(interactive.searchParams.get('flow_id')).toBe('cd'.repeat(32))
+    expect(interactive.searchParams.get('state')).not.toBe(silent.searchParams.get('state'))
+
+    const back = await loginWithForm(jar.fetch, interactive, 'silent@example.org')
+    const landed = await jar.fetch(back)
+    expect(landed.status).toBe(302)
+    expect(landed.headers.get('location')).toBe('/after')
+    expect((await jar.fetch(`${gate.url}/_gate/userinfo`)).status).toBe(200)
+  })
+
+  it('does not retry a login that was not silent, nor a refusal other than the silent ones', async () => {
+    const jar = createCookieJar()
+    const started = await jar.fetch(`${gate.url}/_gate/start?prompt=none`)
+    const state = new URL(started.headers.get('location')!).searchParams.get('state')!
+    const denied = await jar.fetch(`${gate.url}/_gate/callback?error=access_denied&state=${state}`, {
+      headers: { accept: 'application/json' },
+    })
+    expect(denied.status).toBe(403)
+
+    const plain = createCookieJar()
+    const interactive = await plain.fetch(`${gate.url}/_gate/start`)
+    const plainState = new URL(interactive.headers.get('location')!).searchParams.get('state')!
+    const required = await plain.fetch(
+      `${gate.url}/_gate/callback?error=login_required&state=${plainState}`,
+      {
+        headers: { accept: 'application/json' },
+      },
+    )
+    expect(required.status).toBeGreaterThanOrEqual(400)
+    expect(required.headers.get('location')).toBeNull()
+  })
+})
+
 describe('logout', () => {
   let gate: TestGate
   beforeAll(async () => {
@@ -219,7 +322,8 @@ describe('logout', () => {
       error: 'UNAUTHENTICATED',
       loginUrl: `${gate.url}/_gate/start`,
     })
-    expect(gate.fxa.calls.destroy.length).toBeGreaterThan(destroyedBefore)
+    // Destroyed in the background, so that FxA never holds the logout up.
+    for (let i = 0; i < 100 && gate.fxa.calls.destroy.length < destroyedBefore + 2; i++) await sleep(20)
     const destroyed = gate.fxa.calls.destroy.slice(destroyedBefore)
     expect(destroyed.some((body) => 'token' in body)).toBe(true)
     expect(destroyed.some((body) => 'refresh_token' in body)).toBe(true)

@@ -145,9 +145,16 @@ describe('what people see, in a real browser (headless Chromium)', () => {
     expect(new URL(start!).searchParams.get('acr_values')).toBe('AAL2')
     const authorization = asked.findLast((url) => url.startsWith(`${gate.fxa.issuer}/authorization?`))
     expect(new URL(authorization!).searchParams.get('acr_values')).toBe('AAL2')
-    // FxA kept its session: no form, straight back, now at AAL2.
+    // FxA kept its session: no form, straight back, now at AAL2. Or it asks again, and for the
+    // six-digit code of the second step (as FxA does for an account with two-step).
     if (page.url().startsWith(gate.fxa.issuer)) {
-      await Promise.all([page.waitForURL(`${gate.url}/two-step/settings`), page.click('#sign-in')])
+      if (await page.isVisible('#sign-in')) {
+        await Promise.all([page.waitForSelector('#confirm, h1'), page.click('#sign-in')])
+      }
+      if (page.url().startsWith(gate.fxa.issuer)) {
+        await page.fill('input[name="code"]', '123456')
+        await Promise.all([page.waitForURL(`${gate.url}/two-step/settings`), page.click('#confirm')])
+      }
     } else expect(response?.status()).toBe(200)
     expect(page.url()).toBe(`${gate.url}/two-step/settings`)
     expect(await page.textContent('body')).toContain('x-user-email')

@@ -134,6 +134,9 @@ describe('many services behind one gate, two replicas on one Redis', () => {
       FXA_GATE_TRUSTED_PROXIES: '127.0.0.1',
       // Replicas behind one name: one issuer.
       FXA_GATE_PUBLIC_URL: `http://127.0.0.1:${ports[0]}`,
+      // Bearer tokens are credentials only where something names who may use them (#12): services
+      // without scopes or a client list of their own (sync) take the global list.
+      FXA_GATE_BEARER_ALLOWED_CLIENTS: `${CLIENT_ID},${NATIVE_CLIENT}`,
     }
     const cookieSecrets = randomBytes(32).toString('hex')
     const redisUrl = inject('redisUrl')
@@ -428,6 +431,32 @@ describe('many services behind one gate, two replicas on one Redis', () => {
       })
       const tampered = `${issued.token.slice(0, -4)}AAAA`
       expect(await introspect(one, 'send', tampered)).toEqual({ active: false })
+    })
+
+    it("are inactive in every replica once a password-change event raises the user's credential mark (#12)", async () => {
+      const email = 'password-service@example.com'
+      const own = createCookieJar()
+      await loginThroughGate(own, one.url, email)
+      const issued = await read(await own.fetch(`${one.url}/_gate/token/send`))
+      expect(await introspect(two, 'send', issued.token)).toMatchObject({ active: true })
+      await new Promise((resolve) => setTimeout(resolve, 1100)) // a later second than the token's iat
+      const { set } = await fxa.account.changePassword(issued.uid)
+      const delivered = await fetch(`${two.url}/_gate/events/fxa`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${set}` },
+      })
+      expect(delivered.status).toBe(200)
+      const deadline = Date.now() + 1500
+      let answers: Record<string, unknown>[] = []
+      do {
+        answers = await Promise.all([
+          introspect(one, 'send', issued.token),
+          introspect(two, 'send', issued.token),
+        ])
+        if (answers.every((answer) => answer['active'] === false)) break
+        await new Promise((resolve) => setTimeout(resolve, 50))
+      } while (Date.now() < deadline)
+      expect(answers).toEqual([{ active: false }, { active: false }])
     })
   })
 

@@ -68,6 +68,7 @@ describe('sidecar: forged headers never reach the upstream', () => {
         'x-user-email',
         'x-user-id',
         'x-user-locale',
+        'x-user-metrics-enabled',
         'x-user-scopes',
         'x-user-subscriptions',
       ].sort(),

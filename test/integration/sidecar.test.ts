@@ -224,7 +224,11 @@ describe('sidecar: Authorization and forwarding settings', () => {
     ] as const) {
       const gate = await startTestGate({
         redisUrl,
-        env: { FXA_GATE_UPSTREAM: upstream.url, FXA_GATE_UPSTREAM_AUTHORIZATION: setting },
+        env: {
+          FXA_GATE_UPSTREAM: upstream.url,
+          FXA_GATE_UPSTREAM_AUTHORIZATION: setting,
+          FXA_GATE_BEARER_ALLOWED_CLIENTS: 'fxa-gate-test',
+        },
       })
       try {
         const uid = 'b'.repeat(32)

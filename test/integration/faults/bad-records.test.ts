@@ -42,6 +42,8 @@ beforeAll(async () => {
       FXA_GATE_SESSION_CACHE_TTL: '0',
       FXA_GATE_BEARER_CACHE_MAX_TTL: '10m',
       FXA_GATE_ADMIN_TOKEN: ADMIN_TOKEN,
+      // Bearer tokens are credentials only where something names who may use them (#12).
+      FXA_GATE_BEARER_ALLOWED_CLIENTS: CLIENT_ID,
     },
   })
   prefix = gate.config.redisKeyPrefix
@@ -270,5 +272,57 @@ describe('bad event state', () => {
     expect(delivered.status).toBe(200)
     expect(await (await userinfo(gate, session)).json()).toMatchObject({ subscriptions: ['pro'] })
     expect(invalidLogs('event_user').length).toBeGreaterThan(0)
+  })
+})
+
+describe('bad lifecycle state (#12: credential marks, revalidation locks)', () => {
+  it("a credential mark of the wrong type is deleted, logged and counted: the user's bearer tokens are checked again, never a permanent 503", async () => {
+    const email = 'mark-type@example.org'
+    const uid = uidForEmail(email)
+    gate.fxa.users.set(uid, { uid, email })
+    const token = await gate.fxa.issueAccessToken({ uid, clientId: CLIENT_ID, scope: 'profile' })
+    const ask = () =>
+      fetch(`${gate.url}/_gate/auth/nginx`, {
+        headers: { 'x-original-url': 'https://app.example.com/x', authorization: `Bearer ${token}` },
+      })
+    expect((await ask()).status).toBe(200)
+    const markKey = `${prefix}hw:${tokenHash(uid)}`
+    await redis.del(markKey)
+    await redis.hset(markKey, 'at', '1')
+    const logged = invalidLogs('credential_mark').length
+    await sleep(1100) // the in-process copy of the mark (1 s)
+    expect((await ask()).status).toBe(200)
+    expect((await ask()).status).toBe(200)
+    expect(await redis.type(markKey)).not.toBe('hash')
+    expect(invalidLogs('credential_mark').length).toBe(logged + 1)
+    expect(await invalidCount('credential_mark')).toBeGreaterThan(0)
+  })
+
+  it('a revalidation lock planted without an expiry cannot keep a disconnected session alive', async () => {
+    const lifecycle = await startTestGate({
+      redisUrl,
+      captureLogs: true,
+      env: { FXA_GATE_SESSION_REVALIDATE_INTERVAL: '1s', FXA_GATE_SESSION_CACHE_TTL: '0' },
+    })
+    try {
+      const session = await signIn(lifecycle, 'lock-forever@example.org')
+      const lockKey = `${lifecycle.config.redisKeyPrefix}rv:${session.key}`
+      await redis.set(lockKey, '1')
+      await lifecycle.fxa.account.disconnect(session.uid)
+      const deadline = Date.now() + 4000
+      let status = 200
+      while (Date.now() < deadline && status === 200) {
+        status = (await nginxStatus(lifecycle, session)).status
+        if (status === 200) await sleep(100)
+      }
+      expect(status).toBe(401)
+      expect(
+        lifecycle
+          .logs()
+          .filter((line) => line['code'] === 'STORE_RECORD_INVALID' && line['kind'] === 'revalidation_lock'),
+      ).toHaveLength(1)
+    } finally {
+      await lifecycle.close()
+    }
   })
 })

@@ -90,6 +90,24 @@ describe('the assertion signer', () => {
     expect(signed()).toBe(2)
   })
 
+  it('carries metrics consent and groups, signs again when consent changes, and leaves out an unknown AAL', async () => {
+    const now = { value: Date.now() }
+    const { signer: s, signed } = signer(now)
+    const consenting = decodeJwt(
+      (await s.assertionFor({ ...ann, metricsEnabled: true, groups: ['staff'] })).token,
+    )
+    expect(consenting).toMatchObject({ metrics_enabled: true, groups: ['staff'], aal: 2 })
+    const optedOut = decodeJwt(
+      (await s.assertionFor({ ...ann, metricsEnabled: false, groups: ['staff'] })).token,
+    )
+    expect(optedOut['metrics_enabled']).toBe(false)
+    expect(signed()).toBe(2)
+    const bearer = decodeJwt((await s.assertionFor({ ...ann, auth: 'bearer', aal: 0 })).token)
+    expect(bearer).not.toHaveProperty('aal')
+    expect(bearer).not.toHaveProperty('metrics_enabled')
+    expect(bearer).not.toHaveProperty('groups')
+  })
+
   it('never hands one identity the token of another whose claims join to the same text', async () => {
     // The user chooses a display name; an email or a capability may hold a separator too.
     const now = { value: Date.now() }

@@ -191,3 +191,65 @@ describe('decide()', () => {
     expect(at('docs.example.evil.test')).toBe('unauthenticated')
   })
 })
+
+describe('decide(): FxA scopes, groups and bearer tokens', () => {
+  const request = describeUrl('GET', 'https://app.example.com/page')
+  const check = (spec: Parameters<typeof compileRequirements>[0], identity: Identity, p = policy) =>
+    decide(request, identity, p, { requirements: compileRequirements(spec), source: 'auth URL' }).kind
+
+  it('matches required scopes by FxA hierarchy: profile satisfies profile:email, not profile:write', () => {
+    expect(check({ requiredScopes: ['profile:email'] }, user({ scopes: ['profile'] }))).toBe('allow')
+    expect(check({ requiredScopes: ['profile:write'] }, user({ scopes: ['profile'] }))).toBe('forbidden')
+    expect(check({ requiredScopes: ['profile'] }, user({ scopes: ['profile:write'] }))).toBe('allow')
+    const oldsync = 'https://identity.mozilla.com/apps/oldsync'
+    expect(check({ requiredScopes: [`${oldsync}#read`] }, user({ scopes: [oldsync] }))).toBe('allow')
+    expect(check({ requiredScopes: [`${oldsync}/bookmarks`] }, user({ scopes: [oldsync] }))).toBe('allow')
+    expect(check({ requiredScopes: [oldsync] }, user({ scopes: [`${oldsync}#read`] }))).toBe('forbidden')
+  })
+
+  it('admits a member of any allowed group, in rules and in transport requirements', () => {
+    expect(check({ allowedGroups: ['staff', 'admins'] }, user({ groups: ['admins'] }))).toBe('allow')
+    expect(check({ allowedGroups: ['staff'] }, user({ groups: ['Staff'] }))).toBe('forbidden')
+    expect(check({ allowedGroups: ['staff'] }, user())).toBe('forbidden')
+    const rules = compileRules([], [{ paths: ['/page'], allowedGroups: ['staff'] }])
+    expect(decide(request, user({ groups: ['staff'] }), { ...policy, rules }).kind).toBe('allow')
+    expect(decide(request, user({ groups: ['other'] }), { ...policy, rules }).kind).toBe('forbidden')
+  })
+
+  it('refuses a bearer token where nothing names who may use it, with a 401 that says why', () => {
+    const bearer = user({ auth: 'bearer', scopes: ['profile'], aal: 0 })
+    let refusal: unknown
+    try {
+      decide(request, bearer, policy)
+    } catch (error) {
+      refusal = error
+    }
+    expect(refusal).toBeInstanceOf(GateError)
+    expect((refusal as GateError).code).toBe('BEARER_NOT_ACCEPTED')
+    expect((refusal as GateError).status).toBe(401)
+    expect((refusal as GateError).wwwAuthenticate).toContain('error="invalid_token"')
+    expect((refusal as GateError).message).toMatch(/required scope|FXA_GATE_BEARER_ALLOWED_CLIENTS/)
+  })
+
+  it('accepts a bearer token where a rule or the transport names required scopes, or clients are listed', () => {
+    const bearer = user({ auth: 'bearer', scopes: ['profile'], aal: 0 })
+    expect(check({ requiredScopes: ['profile:email'] }, bearer)).toBe('allow')
+    const rules = compileRules([], [{ paths: ['/page'], requiredScopes: ['profile'] }])
+    expect(decide(request, bearer, { ...policy, rules }).kind).toBe('allow')
+    expect(decide(request, bearer, { ...policy, bearerAcceptedEverywhere: true }).kind).toBe('allow')
+    // A session needs nothing named.
+    expect(decide(request, user(), policy).kind).toBe('allow')
+  })
+
+  it('serves a public route to a bearer token that names no use as anonymous', () => {
+    const rules = compileRules(['/page'], [])
+    const bearer = user({ auth: 'bearer', scopes: ['profile'], aal: 0 })
+    expect(decide(request, bearer, { ...policy, rules })).toEqual({ kind: 'allow', identity: null })
+  })
+
+  it('never guesses an AAL for a bearer token: unknown (0) fails any minAal', () => {
+    const bearer = user({ auth: 'bearer', scopes: ['profile'], aal: 0 })
+    expect(check({ requiredScopes: ['profile'], minAal: 1 }, bearer)).toBe('forbidden')
+    expect(check({ requiredScopes: ['profile'], minAal: 2 }, { ...bearer, aal: 2 })).toBe('allow')
+  })
+})

@@ -50,4 +50,41 @@ describe('identity header values', () => {
     })
     expect(headers.headersFor(null)).toEqual({})
   })
+
+  it('say Metrics-Enabled true or false as FxA does, and nothing when unknown', () => {
+    const headers = compileIdentityHeaders('X-User-')
+    const base = {
+      uid: 'u1',
+      email: null,
+      displayName: null,
+      locale: null,
+      avatar: null,
+      subscriptions: [],
+      scopes: [],
+      aal: 1,
+      auth: 'session' as const,
+    }
+    expect(headers.names).toEqual(expect.arrayContaining(['x-user-metrics-enabled', 'x-user-groups']))
+    expect(headers.headersFor({ ...base, metricsEnabled: false })['x-user-metrics-enabled']).toBe('false')
+    expect(headers.headersFor({ ...base, metricsEnabled: true })['x-user-metrics-enabled']).toBe('true')
+    expect(headers.headersFor(base)).not.toHaveProperty('x-user-metrics-enabled')
+  })
+
+  it('list groups comma-separated, with commas inside a group encoded', () => {
+    const headers = compileIdentityHeaders('X-User-')
+    const value = headers.headersFor({
+      uid: 'u1',
+      email: null,
+      displayName: null,
+      locale: null,
+      avatar: null,
+      subscriptions: [],
+      scopes: [],
+      aal: 1,
+      auth: 'session',
+      groups: ['staff', 'a,b', 'Équipe'],
+    })['x-user-groups']
+    expect(value).toBe('staff,a%2Cb,%C3%89quipe')
+    expect(value?.split(',').map(decodeURIComponent)).toEqual(['staff', 'a,b', 'Équipe'])
+  })
 })

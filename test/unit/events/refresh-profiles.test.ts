@@ -100,6 +100,18 @@ describe('profile-change', () => {
     expect((await world.store.peek(key))?.email).toBe('u1@example.org')
   })
 
+  it('ends a session whose profile is now over its caps through the sessions, so that its tokens are destroyed', async () => {
+    const { world, refresh } = setUp(async (_token, uid) => ({
+      kind: 'profile',
+      profile: { uid, email: 'u1@example.org', displayName: 'x'.repeat(300) },
+    }))
+    const key = await world.login('u1')
+    expect(await refresh('u1')).toBe(0)
+    expect(await world.store.peek(key)).toBeNull()
+    // Sessions.end, not a bare store delete: the token reaper hears of it (and the metric counts it).
+    expect(await world.counter('fxa_gate_sessions_ended_total', { reason: 'revoked' })).toBe(1)
+  })
+
   it('does nothing for a user without sessions', async () => {
     const { calls, refresh } = setUp(async () => ({ kind: 'refused' }))
     expect(await refresh('nobody', { email: 'x@example.org' })).toBe(0)

@@ -150,6 +150,18 @@ describe('service tokens', () => {
     expect(payload).toMatchObject({ client_id: 'native', scope: `profile ${SCOPE}`, auth: 'bearer' })
   })
 
+  it('refuse a bearer token where nothing names who may use it (no scopes, no client list): #12', async () => {
+    const t = await setUp()
+    t.as(identity('bearer', ['profile']))
+    const refused = await t.issue('store')
+    expect(refused.status).toBe(401)
+    expect(refused.body.error).toBe('BEARER_NOT_ACCEPTED')
+    expect(refused.headers['www-authenticate']).toContain('invalid_token')
+    // A session still gets one: sessions are the gate's own.
+    t.as(identity('session'))
+    expect((await t.issue('store')).status).toBe(200)
+  })
+
   it('answer 404 for an unknown service (even anonymous) and 401 for an anonymous request', async () => {
     const t = await setUp()
     t.as(null)
