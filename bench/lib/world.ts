@@ -34,6 +34,9 @@ async function withRunning<T>(subject: Subject, work: () => Promise<T>): Promise
  * every subject, and credentials from real logins (sessions live in Redis, so fresh processes with
  * the same secrets keep them).
  */
+/** The image's V8 heap settings (Dockerfile, chart nodeOptions). */
+const SHIPPED_NODE_ARGS = '--max-semi-space-size=2 --max-old-space-size=128'
+
 export async function startWorld(options: { gateEnv?: Record<string, string> } = {}) {
   const VEGETA = join(TOOLS, 'vegeta')
   const HAVE_GO_TOOLS = existsSync(join(TOOLS, 'oauth2-proxy')) && existsSync(VEGETA)
@@ -90,7 +93,9 @@ export async function startWorld(options: { gateEnv?: Record<string, string> } =
     ...options.gateEnv,
   }
   const gateSetup = { env: gateEnv, port: ports.gate, adminPort: ports.gateAdmin }
-  const gateNodeArgs = (process.env['BENCH_GATE_NODE_ARGS'] ?? '').split(' ').filter(Boolean)
+  // What the image and the chart run with (Dockerfile NODE_OPTIONS, values.yaml nodeOptions), so
+  // the bench measures what ships; BENCH_GATE_NODE_ARGS='' for node's defaults.
+  const gateNodeArgs = (process.env['BENCH_GATE_NODE_ARGS'] ?? SHIPPED_NODE_ARGS).split(' ').filter(Boolean)
   const S = {
     gate: fxaGate('fxa-gate', gateSetup, gateNodeArgs),
     o2p: oauth2Proxy(
