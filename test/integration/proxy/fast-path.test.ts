@@ -3,16 +3,14 @@ import type { AddressInfo } from 'node:net'
 import Fastify from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { WebSocket } from 'ws'
-import { errorAnswer } from '../../../src/http/error-body.ts'
 import {
   createFastPath,
   createUpgradeFastPath,
   type QuickDecision,
 } from '../../../src/proxy/forward/fast-path.ts'
-import { createForwarder, type Forwarder } from '../../../src/proxy/forward/forwarder.ts'
+import type { Forwarder } from '../../../src/proxy/forward/forwarder.ts'
+import { testForwarder } from '../../support/forwarder.ts'
 import { type RecordingUpstream, startRecordingUpstream } from '../../support/sidecar.ts'
-
-const noop = () => {}
 
 describe('the fast path in front of the fallback handler', () => {
   let upstream: RecordingUpstream
@@ -41,24 +39,7 @@ describe('the fast path in front of the fallback handler', () => {
 
   beforeAll(async () => {
     upstream = await startRecordingUpstream()
-    forwarder = createForwarder({
-      upstream: upstream.url,
-      connections: 4,
-      uploadConnections: 4,
-      connectTimeoutMs: 1000,
-      headersTimeoutMs: 2000,
-      bodyTimeoutMs: 2000,
-      requestBodyTimeoutMs: 2000,
-      ownCookies: [],
-      events: {
-        upstreamError: noop,
-        abortedResponse: noop,
-        stalledUpload: noop,
-        websocketOpened: noop,
-        websocketClosed: noop,
-      },
-      renderError: (error, headers) => errorAnswer(error, headers),
-    })
+    forwarder = testForwarder(upstream.url, { connections: 4, uploadConnections: 4 })
     server.on(
       'request',
       createFastPath({
@@ -135,24 +116,7 @@ describe('the fast path in front of the fallback handler', () => {
 describe('wired into fastify through serverFactory', () => {
   it('serves fastify routes for deferred requests and forwards the rest before fastify sees them', async () => {
     const upstream = await startRecordingUpstream()
-    const forwarder = createForwarder({
-      upstream: upstream.url,
-      connections: 2,
-      uploadConnections: 2,
-      connectTimeoutMs: 1000,
-      headersTimeoutMs: 2000,
-      bodyTimeoutMs: 2000,
-      requestBodyTimeoutMs: 2000,
-      ownCookies: [],
-      events: {
-        upstreamError: noop,
-        abortedResponse: noop,
-        stalledUpload: noop,
-        websocketOpened: noop,
-        websocketClosed: noop,
-      },
-      renderError: (error, headers) => errorAnswer(error, headers),
-    })
+    const forwarder = testForwarder(upstream.url)
     const seenByFastify: string[] = []
     const app = Fastify({
       serverFactory: (handler) =>

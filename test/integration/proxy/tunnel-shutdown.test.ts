@@ -3,11 +3,9 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { WebSocket } from 'ws'
-import { errorAnswer } from '../../../src/http/error-body.ts'
-import { createForwarder, type Forwarder } from '../../../src/proxy/forward/forwarder.ts'
+import type { Forwarder } from '../../../src/proxy/forward/forwarder.ts'
+import { IGNORED_EVENTS, testForwarder } from '../../support/forwarder.ts'
 import { type RecordingUpstream, startRecordingUpstream } from '../../support/sidecar.ts'
-
-const noop = () => {}
 
 describe('websockets when the proxy shuts down', () => {
   let upstream: RecordingUpstream
@@ -18,23 +16,9 @@ describe('websockets when the proxy shuts down', () => {
 
   beforeAll(async () => {
     upstream = await startRecordingUpstream()
-    forwarder = createForwarder({
-      upstream: upstream.url,
-      connections: 2,
-      uploadConnections: 2,
-      connectTimeoutMs: 1000,
-      headersTimeoutMs: 2000,
-      bodyTimeoutMs: 2000,
+    forwarder = testForwarder(upstream.url, {
       requestBodyTimeoutMs: 0,
-      ownCookies: [],
-      events: {
-        upstreamError: noop,
-        abortedResponse: noop,
-        stalledUpload: noop,
-        websocketOpened: noop,
-        websocketClosed: () => closed.push('closed'),
-      },
-      renderError: (error, headers) => errorAnswer(error, headers),
+      events: { ...IGNORED_EVENTS, websocketClosed: () => closed.push('closed') },
     })
     server = createServer()
     server.on('upgrade', (req, socket, head) =>
@@ -87,23 +71,10 @@ describe('websockets when the proxy shuts down', () => {
       socket.on('error', () => {})
     })
     await new Promise<void>((resolve) => slow.listen(0, '127.0.0.1', resolve))
-    const slowForwarder = createForwarder({
-      upstream: `http://127.0.0.1:${(slow.address() as AddressInfo).port}`,
+    const slowForwarder = testForwarder(`http://127.0.0.1:${(slow.address() as AddressInfo).port}`, {
       connections: 1,
       uploadConnections: 1,
-      connectTimeoutMs: 1000,
-      headersTimeoutMs: 2000,
-      bodyTimeoutMs: 2000,
       requestBodyTimeoutMs: 0,
-      ownCookies: [],
-      events: {
-        upstreamError: noop,
-        abortedResponse: noop,
-        stalledUpload: noop,
-        websocketOpened: noop,
-        websocketClosed: noop,
-      },
-      renderError: (error, headers) => errorAnswer(error, headers),
     })
     const front = createServer()
     front.on('upgrade', (req, socket, head) => {
