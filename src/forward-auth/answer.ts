@@ -7,6 +7,7 @@ import type { Identity } from '../identity/identity.ts'
 import type { TransportDeps } from '../pipeline/deps.ts'
 import type { Verdict } from '../pipeline/pipeline.ts'
 import type { Answers, Transport } from '../pipeline/transport.ts'
+import type { Service } from '../services/registry.ts'
 
 /** The single value of a header the proxy sets; duplicates mean someone else set it too. */
 export function proxyHeader(request: IncomingMessage, name: string): string | undefined {
@@ -32,6 +33,7 @@ export interface AllowAnswers {
 }
 
 interface Kept {
+  readonly node: string | undefined
   readonly token: string
   readonly ttl: number
   readonly answer: AllowAnswer
@@ -54,10 +56,9 @@ export function createAllowAnswers(
 ): AllowAnswers {
   const { identityHeaders, assertions, clock } = deps
   const maxTtl = Math.floor(deps.config.authCacheTtl / 1000)
-  // Per identity, then per service and node: a JSON tuple of the service's name ([a-z0-9-]+,
-  // validated) and the node URL, so no two pairs share an entry.
-  const kept = new WeakMap<Identity, Map<string, Kept>>()
-  const slotOf = ({ service, node }: AllowFor) => JSON.stringify([service?.name ?? null, node ?? null])
+  // Per identity, then per service (the registry's own objects, no key built from the request);
+  // the node is compared like the assertion, so a user who moved gets a fresh answer.
+  const kept = new WeakMap<Identity, Map<Service | null, Kept>>()
 
   function serialise(
     identity: Identity | null,
@@ -91,16 +92,16 @@ export function createAllowAnswers(
     const assertion = assertions.signerFor(verdict.service).cachedFor(identity, node)
     if (assertion === undefined) return undefined
     const ttl = ttlOf(assertion)
-    let slots = kept.get(identity)
-    if (slots === undefined) {
-      slots = new Map()
-      kept.set(identity, slots)
+    let byService = kept.get(identity)
+    if (byService === undefined) {
+      byService = new Map()
+      kept.set(identity, byService)
     }
-    const slot = slotOf(verdict)
-    const known = slots.get(slot)
-    if (known !== undefined && known.token === assertion.token && known.ttl === ttl) return known.answer
+    const known = byService.get(verdict.service)
+    if (known !== undefined && known.node === node && known.token === assertion.token && known.ttl === ttl)
+      return known.answer
     const answer = serialise(identity, node, assertion.token, ttl)
-    slots.set(slot, { token: assertion.token, ttl, answer })
+    byService.set(verdict.service, { node, token: assertion.token, ttl, answer })
     return answer
   }
 
