@@ -6,7 +6,6 @@ import {
 } from '../../../src/headers/hygiene.ts'
 import { compileIdentityHeaders } from '../../../src/headers/identity-headers.ts'
 import type { Identity } from '../../../src/identity/identity.ts'
-import { stripResponseHopByHop } from '../../../src/proxy/response-headers.ts'
 import { translateUpstreamError } from '../../../src/proxy/upstream-errors.ts'
 import { upstreamHeaders } from '../../../src/proxy/upstream-headers.ts'
 
@@ -87,19 +86,6 @@ describe('the upstream request headers', () => {
   it('carry Authorization only when the proxy says so', () => {
     expect(build(['Authorization', 'Basic YTpi'])['authorization']).toBe('Basic YTpi')
     expect(build(['Authorization', 'Basic YTpi'], { authorization: false })['authorization']).toBeUndefined()
-  })
-})
-
-describe('the upstream response headers', () => {
-  it('lose the hop-by-hop headers and the names the upstream listed in Connection', () => {
-    const headers = stripResponseHopByHop({
-      connection: 'keep-alive, x-internal',
-      'keep-alive': 'timeout=5',
-      'x-internal': '1',
-      'transfer-encoding': 'chunked',
-      'content-type': 'text/plain',
-    } as Record<string, unknown>)
-    expect(headers).toEqual({ 'content-type': 'text/plain' })
   })
 })
 
